@@ -1,0 +1,81 @@
+// swift-tools-version: 6.0
+// cm2gc: Avaya Communication Manager → Genesys Cloud CX migration, in two air-gapped stages.
+import PackageDescription
+
+// One settings array for every Swift target: Swift 6 mode is the default for tools 6.0;
+// these add the upcoming features we rely on for clean APIs.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "cm2gc",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "cm2gc", targets: ["cm2gc"]),
+        .executable(name: "cm2gc-upload", targets: ["cm2gc-upload"]),
+        .executable(name: "cm2gc-sandbox", targets: ["cm2gc-sandbox"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // C libraries, wrapped once (module map + static inline shims).
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive",
+                       providers: [.apt(["libarchive-dev"]), .brew(["libarchive"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]),
+        .systemLibrary(name: "CXML2", pkgConfig: "libxml-2.0",
+                       providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]),
+
+        // Shared value types: diagnostics, canonical JSON, digests, HTTP over libcurl.
+        .target(name: "Common", dependencies: [
+            "CCurl",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ], swiftSettings: swiftSettings),
+        // Avaya CM source model and readers (SAT, OSSI, SMGR XML).
+        .target(name: "AvayaCM", dependencies: [
+            "Common", "CXML2", "CArchive",
+            .product(name: "Collections", package: "swift-collections"),
+        ], swiftSettings: swiftSettings),
+        // Genesys Cloud payload model, contract validation, API client.
+        .target(name: "GenesysCloud", dependencies: ["Common"],
+                resources: [.copy("Resources/genesys-contract.json")],
+                swiftSettings: swiftSettings),
+        // Bundle format v1: deterministic tar, manifests, digest, approvals.
+        .target(name: "BundleKit", dependencies: [
+            "Common", "CArchive",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ], swiftSettings: swiftSettings),
+        // Mapping rules, normalisation, dependency plan, diff log; stage one end to end.
+        .target(name: "Migration", dependencies: [
+            "Common", "AvayaCM", "GenesysCloud", "BundleKit",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Collections", package: "swift-collections"),
+        ], swiftSettings: swiftSettings),
+        // Stage two: ledger and executor. Must not link the Avaya readers.
+        .target(name: "Upload", dependencies: ["Common", "GenesysCloud", "BundleKit"],
+                swiftSettings: swiftSettings),
+        // Local stand-ins for Genesys Cloud and CM REST.
+        .target(name: "Sandbox", dependencies: ["Common", "GenesysCloud"],
+                swiftSettings: swiftSettings),
+
+        .executableTarget(name: "cm2gc", dependencies: [
+            "Common", "AvayaCM", "Migration", "BundleKit",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: swiftSettings),
+        .executableTarget(name: "cm2gc-upload", dependencies: [
+            "Common", "Upload", "BundleKit",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: swiftSettings),
+        .executableTarget(name: "cm2gc-sandbox", dependencies: [
+            "Common", "Sandbox",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: swiftSettings),
+
+        .testTarget(name: "CommonTests", dependencies: ["Common"], swiftSettings: swiftSettings),
+    ]
+)

@@ -1,0 +1,6 @@
+import Common
+
+/// The AvayaCM module. See README.md for where it sits in the pipeline.
+public enum AvayaCMModule {
+    public static let name = "AvayaCM"
+}
