@@ -42,9 +42,7 @@ let package = Package(
             .product(name: "Collections", package: "swift-collections"),
         ], swiftSettings: swiftSettings),
         // Genesys Cloud payload model, contract validation, API client.
-        .target(name: "GenesysCloud", dependencies: ["Common"],
-                resources: [.copy("Resources/genesys-contract.json")],
-                swiftSettings: swiftSettings),
+        .target(name: "GenesysCloud", dependencies: ["Common"], swiftSettings: swiftSettings),
         // Bundle format v1: deterministic tar, manifests, digest, approvals.
         .target(name: "BundleKit", dependencies: [
             "Common", "CArchive",
@@ -77,5 +75,6 @@ let package = Package(
         ], swiftSettings: swiftSettings),
 
         .testTarget(name: "CommonTests", dependencies: ["Common"], swiftSettings: swiftSettings),
+        .testTarget(name: "GenesysCloudTests", dependencies: ["GenesysCloud"], swiftSettings: swiftSettings),
     ]
 )

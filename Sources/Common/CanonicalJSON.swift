@@ -52,7 +52,7 @@ extension JSONValue {
         }
     }
 
-    static func format(_ d: Double) -> String {
+    public static func format(_ d: Double) -> String {
         guard d.isFinite else { return "null" }  // JSON has no NaN/Infinity; validators reject earlier
         if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
         return "\(d)"  // Swift prints the shortest round-tripping representation
