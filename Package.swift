@@ -75,6 +75,7 @@ let package = Package(
         ], swiftSettings: swiftSettings),
 
         .testTarget(name: "CommonTests", dependencies: ["Common"], swiftSettings: swiftSettings),
+        .testTarget(name: "MigrationTests", dependencies: ["Migration"], swiftSettings: swiftSettings),
         .testTarget(name: "GenesysCloudTests", dependencies: ["GenesysCloud"], swiftSettings: swiftSettings),
     ]
 )

@@ -1,0 +1,63 @@
+import Testing
+@testable import Migration
+
+@Suite struct MappingConfigTests {
+    @Test func emptyDocumentGivesDefaults() throws {
+        let c = try MappingConfig.parse(yaml: "")
+        #expect(c == MappingConfig())
+        #expect(c.digest.count == 64)
+    }
+
+    @Test func readsSitesAndOverrides() throws {
+        let c = try MappingConfig.parse(yaml: """
+        sites:
+          berlin: { countryCode: "49", trunkPrefix: "0", internationalPrefix: "00", nationalNumberLengths: [10, 11], timeZone: Europe/Berlin, country: DE }
+        defaultSite: berlin
+        email: { domain: corp.example }
+        secondsPerRing: 5
+        divisions: { tenants: { "2": Support } }
+        huntGroups:
+          ucd-loa: { target: queue, skillEvaluation: ALL }
+        """)
+        #expect(c.site(forLocation: nil).timeZone == "Europe/Berlin")
+        #expect(c.email.domain == "corp.example")
+        #expect(c.secondsPerRing == 5)
+        #expect(c.divisions.tenants["2"] == "Support")
+        #expect(c.huntGroups["circ"]?.ringPolicy == "ROUND_ROBIN")  // untouched default stays
+        #expect(c.digest != MappingConfig().digest)
+    }
+
+    @Test func unknownKeyNamesPathLineAndSuggestion() {
+        do {
+            _ = try MappingConfig.parse(yaml: "email:\n  domian: x.com\n", file: "m.yaml")
+            Issue.record("expected an error")
+        } catch let MappingConfigError.invalid(ds) {
+            let d = ds.first
+            #expect(d?.location?.file == "m.yaml")
+            #expect(d?.location?.line == 2)
+            #expect(d?.location?.record == "email.domian")
+            #expect(d?.hint?.contains("did you mean domain") == true)
+        } catch { Issue.record("unexpected \(error)") }
+    }
+
+    @Test(arguments: [
+        "secondsPerRing: fast",
+        "secondsPerRing: 99",
+        "sites: { x: { countryCode: \"+1\", timeZone: UTC } }\ndefaultSite: x",
+        "sites: { x: { countryCode: \"1\", timeZone: Mars/Olympus } }\ndefaultSite: x",
+        "defaultSite: nowhere",
+        "skillLevels: { mode: table, table: { \"1\": 1, \"2\": 4 } }",
+        "huntGroups: { circ: { target: queue, ringPolicy: RANDOM } }",
+        "exclude: [\"5000-49\"]",
+        "didOverrides: { \"4001\": \"2025550123\" }",
+        "version: 2",
+        "presence: { keywords: { lunch: Napping } }",
+        "phones: { setTypes: { \"9611\": { kind: sip } } }",
+        "email: { template: \"{first}.{last}\" }",
+        "[1, 2]",
+        "a: [",
+    ])
+    func badValuesAreErrors(yaml: String) {
+        #expect(throws: MappingConfigError.self) { try MappingConfig.parse(yaml: yaml) }
+    }
+}
