@@ -1,4 +1,6 @@
+import Foundation
 import Testing
+import Common
 @testable import Migration
 
 @Suite struct MappingConfigTests {
@@ -59,5 +61,16 @@ import Testing
     ])
     func badValuesAreErrors(yaml: String) {
         #expect(throws: MappingConfigError.self) { try MappingConfig.parse(yaml: yaml) }
+    }
+}
+
+@Suite struct MappingSchemaTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    @Test func schemaAndLoaderAgreeOnTopLevelKeys() throws {
+        let data = try Data(contentsOf: Self.root.appendingPathComponent("docs/mapping.schema.json"))
+        let schema = try JSONValue.parse(data)
+        let keys = Set(schema["properties"]?.objectValue?.keys.map { $0 } ?? [])
+        #expect(keys == MappingConfig.topLevelKeys)
     }
 }

@@ -3,6 +3,12 @@ import Foundation
 import Yams
 
 extension MappingConfig {
+    /// The keys a mapping file may have at its top level (docs/mapping.schema.json lists the same).
+    public static let topLevelKeys: Set<String> = [
+        "version", "sites", "defaultSite", "locations", "email", "divisions", "phones", "skillLevels", "huntGroups",
+        "presence", "secondsPerRing", "defaultOverflow", "exclude", "pools", "queues", "voicemailGroups", "didOverrides",
+    ]
+
     /// Reads a mapping YAML file strictly: unknown keys, wrong types and bad values are errors that
     /// name the YAML path and line. Nothing is half-applied: it throws with every problem found.
     public static func load(path: String) throws -> MappingConfig {
@@ -33,10 +39,7 @@ extension MappingConfig {
     }
 
     private mutating func read(_ root: ConfigNode) {
-        let keys: Set<String> = ["version", "sites", "defaultSite", "locations", "email", "divisions", "phones",
-                                 "skillLevels", "huntGroups", "presence", "secondsPerRing", "defaultOverflow",
-                                 "exclude", "pools", "queues", "voicemailGroups", "didOverrides"]
-        for (k, n) in root.mapping(allowed: keys) {
+        for (k, n) in root.mapping(allowed: Self.topLevelKeys) {
             switch k {
             case "version":
                 if let v = n.int(), v != 1 { n.error("version \(v) is not supported; this tool reads version 1") }
