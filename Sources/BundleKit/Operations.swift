@@ -38,7 +38,7 @@ public struct VerifyResult: Sendable {
         }
         s += "digest:    \(integrity.digest ?? "(none: tagmanifest-sha256.txt missing)")\n"
         if integrity.isValid {
-            s += "content:   valid (\(integrity.membersVerified) of \(integrity.memberCount) members match their manifests)\n"
+            s += "content:   valid (all \(integrity.membersVerified) listed members match their manifests)\n"
         } else {
             s += "content:   INVALID (\(integrity.problems.count) problem\(integrity.problems.count == 1 ? "" : "s"))\n"
             for p in integrity.problems { s += "  \(p)\n" }
