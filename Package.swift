@@ -77,5 +77,7 @@ let package = Package(
         ], swiftSettings: swiftSettings),
 
         .testTarget(name: "CommonTests", dependencies: ["Common"], swiftSettings: swiftSettings),
+        .testTarget(name: "BundleKitTests", dependencies: ["BundleKit", "Common", "CArchive"],
+                    swiftSettings: swiftSettings),
     ]
 )

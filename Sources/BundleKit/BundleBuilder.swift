@@ -186,9 +186,10 @@ public struct BundleBuilder: Sendable {
         return out
     }
 
+    /// No creation time here: bundle.json carries it, and keeping it out keeps the bundle id
+    /// independent of `created`.
     private func generatedSummary() -> String {
         var s = "# cm2gc bundle summary\n\n"
-        s += "- Created: \(BundleTime.rfc3339(epochSeconds: inputs.created))\n"
         s += "- Tool version: \(inputs.toolVersion)\n"
         s += "- Target API model: \(inputs.targetAPIModel)\n"
         s += "- Source fingerprint: \(inputs.sourceFingerprint)\n"

@@ -29,6 +29,8 @@ enum TarIO {
         } else {
             try check(archive_write_add_filter_none(a), "no filter")
         }
+        // No padding to a 10240-byte record: with gzip it would append zeros after the gzip stream.
+        try check(archive_write_set_bytes_in_last_block(a, 1), "block size")
         let sink = DataSink()
         return try withExtendedLifetime(sink) {
             let ctx = Unmanaged.passUnretained(sink).toOpaque()
