@@ -126,8 +126,12 @@ public enum Approvals {
         var checks: [ApprovalCheck] = []
         var keysSeen = Set<String>(), approversSeen = Set<String>()
         for name in names {
-            let data = (try? Data(contentsOf: dir.appendingPathComponent(name))) ?? Data()
+            let url = dir.appendingPathComponent(name)
+            // Approval files are a few hundred bytes; do not load whatever else was dropped there.
+            let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+            let data = size <= 65_536 ? ((try? Data(contentsOf: url)) ?? Data()) : Data()
             var c = evaluate(data, file: name, digest: digest, trusted: trusted)
+            if size > 65_536 { c.problem = "larger than 64 KiB; not an approval file" }
             if c.trusted, let k = c.keyID, let ap = c.approver {
                 if keysSeen.contains(k) {
                     c.problem = "same key as an approval already counted"
