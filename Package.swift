@@ -77,5 +77,7 @@ let package = Package(
         .testTarget(name: "CommonTests", dependencies: ["Common"], swiftSettings: swiftSettings),
         .testTarget(name: "MigrationTests", dependencies: ["Migration"], swiftSettings: swiftSettings),
         .testTarget(name: "GenesysCloudTests", dependencies: ["GenesysCloud"], swiftSettings: swiftSettings),
+        .testTarget(name: "BundleKitTests", dependencies: ["BundleKit", "Common", "CArchive"],
+                    swiftSettings: swiftSettings),
     ]
 )

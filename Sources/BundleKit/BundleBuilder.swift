@@ -1,0 +1,243 @@
+import Common
+import Foundation
+
+/// The inputs of `bundle.json` that the caller decides (bundle-spec.md section 7).
+public struct BundleInputs: Sendable, Hashable {
+    /// Digest of the normalised source inputs.
+    public var sourceFingerprint: String
+    /// Digest of the mapping configuration.
+    public var mappingConfigDigest: String
+    /// Genesys Cloud API model version the payloads target.
+    public var targetAPIModel: String
+    /// Creation time in seconds since 1970 (from `SOURCE_DATE_EPOCH` or the newest source timestamp,
+    /// never the clock); also every tar member's mtime.
+    public var created: Int64
+    public var toolVersion: String
+
+    public init(sourceFingerprint: String, mappingConfigDigest: String, targetAPIModel: String,
+                created: Int64, toolVersion: String = ToolVersion.current) {
+        self.sourceFingerprint = sourceFingerprint
+        self.mappingConfigDigest = mappingConfigDigest
+        self.targetAPIModel = targetAPIModel
+        self.created = created
+        self.toolVersion = toolVersion
+    }
+}
+
+/// Collects the content of a bundle; `build()` adds bundle.json and the manifests and returns the
+/// member set, `write(to:gzip:)` also writes the tar. Order of calls does not matter for the output
+/// except for the diff log and exceptions, which keep insertion order.
+public struct BundleBuilder: Sendable {
+    public let inputs: BundleInputs
+    public var limits = BundleLimits.standard
+    private var files: [String: Data] = [:]
+    private var payloadTypes: [String: Int] = [:]
+    private var plan = BundlePlan()
+    private var planText: String?
+    private var diffLines: [Data] = []
+    private var exceptionLines: [Data] = []
+    private var summary: String?
+
+    public init(_ inputs: BundleInputs) {
+        self.inputs = inputs
+    }
+
+    /// Adds `payloads/<type>/<key>.json` in compact canonical JSON. The value must be an object; any
+    /// `{"$ref": "type/key"}` must name a payload of the bundle by the time `build()` runs.
+    public mutating func addPayload(type: String, key: String, json: JSONValue) throws {
+        let path = BundleFormat.payloadPath(type: type, key: key)
+        guard BundlePath.isValidSegment(type) else { throw BundleError.invalidPath(path: path, reason: "resource type \"\(type)\" is not a segment name") }
+        guard BundlePath.isValidSegment(key) else { throw BundleError.invalidPath(path: path, reason: "logical key \"\(key)\" is not a segment name") }
+        guard case .object = json else { throw BundleError.invalidPayload(path: path, reason: "a payload must be a JSON object") }
+        try PayloadReferences.validateShape(json, path: path)
+        try put(path, json.canonicalData())
+        payloadTypes[type, default: 0] += 1
+    }
+
+    /// Same from JSON text (any valid JSON; it is re-serialised canonically).
+    public mutating func addPayload(type: String, key: String, data: Data) throws {
+        let value: JSONValue
+        do { value = try JSONValue.parse(data) } catch {
+            throw BundleError.invalidPayload(path: BundleFormat.payloadPath(type: type, key: key), reason: "\(error.localizedDescription)")
+        }
+        try addPayload(type: type, key: key, json: value)
+    }
+
+    /// Adds `flows/<name>.yaml` (Archy YAML, stored as given).
+    public mutating func addFlow(name: String, yaml: String) throws {
+        let path = BundleFormat.flowPath(name: name)
+        guard BundlePath.isValidSegment(name) else { throw BundleError.invalidPath(path: path, reason: "flow name \"\(name)\" is not a segment name") }
+        try put(path, Data(yaml.utf8))
+    }
+
+    /// Sets `plan/order.json`; `text` overrides the generated `plan/plan.txt`.
+    public mutating func setPlan(_ steps: [PlanStep], text: String? = nil) {
+        plan = BundlePlan(steps: steps)
+        planText = text
+    }
+
+    public mutating func addDiffRecord(_ record: DiffRecord) throws {
+        diffLines.append(try CanonicalJSON.data(record))
+    }
+
+    public mutating func addException(_ record: ExceptionRecord) throws {
+        exceptionLines.append(try CanonicalJSON.data(record))
+    }
+
+    /// Sets `summary.md`; without it the builder writes a generated summary.
+    public mutating func setSummary(_ markdown: String) {
+        summary = markdown
+    }
+
+    /// Adds another tag file (e.g. `mapping.csv`, `reports/x.txt`). Payloads and flows go through their
+    /// own methods; files the builder writes itself are refused.
+    public mutating func addFile(path: String, data: Data) throws {
+        if BundleFormat.isPayloadClass(path) {
+            throw BundleError.reservedPath(path: path, reason: "use addPayload/addFlow for payloads/ and flows/")
+        }
+        let generated = [BundleFormat.metadataPath, BundleFormat.manifestPath, BundleFormat.tagManifestPath,
+                         BundleFormat.orderPath, BundleFormat.planTextPath, BundleFormat.diffLogPath,
+                         BundleFormat.exceptionsPath, BundleFormat.summaryPath]
+        if generated.contains(path) {
+            throw BundleError.reservedPath(path: path, reason: "written by the builder; use setPlan/addDiffRecord/addException/setSummary")
+        }
+        try put(path, data)
+    }
+
+    private mutating func put(_ path: String, _ data: Data) throws {
+        if let reason = BundlePath.problem(with: path) { throw BundleError.invalidPath(path: path, reason: reason) }
+        guard files[path] == nil else { throw BundleError.duplicateMember(path) }
+        let limit = limits.limit(for: path)
+        guard Int64(data.count) <= limit else { throw BundleError.limitExceeded(member: path, size: Int64(data.count), limit: limit) }
+        files[path] = data
+    }
+
+    /// Validates the content and assembles every member. Deterministic: same calls → same bytes.
+    public func build() throws -> BuiltBundle {
+        try checkField("source_fingerprint", inputs.sourceFingerprint)
+        try checkField("mapping_config_digest", inputs.mappingConfigDigest)
+        try checkField("target_api_model", inputs.targetAPIModel)
+        try checkField("tool_version", inputs.toolVersion)
+        guard inputs.created >= 0 else { throw BundleError.invalidMetadata(field: "created", reason: "must be at or after 1970-01-01") }
+
+        var members = files
+        let payloadSet = Set(members.keys.filter { $0.hasPrefix("payloads/") })
+        for path in payloadSet.sorted(by: BundlePath.precedes) {
+            guard let data = members[path], let value = try? JSONValue.parse(data) else { continue }
+            for ref in PayloadReferences.collect(in: value) where !payloadSet.contains(ref.path) {
+                throw BundleError.invalidPayload(path: path, reason: "reference {\"$ref\": \"\(ref.text)\"} names no payload of the bundle")
+            }
+        }
+        let allPaths = Set(members.keys)
+        let planProblems = plan.problems(members: allPaths)
+        if let first = planProblems.first {
+            throw BundleError.invalidPlan(planProblems.count == 1 ? first : "\(first) (and \(planProblems.count - 1) more)")
+        }
+
+        members[BundleFormat.orderPath] = try CanonicalJSON.data(plan, pretty: true)
+        members[BundleFormat.planTextPath] = Data((planText ?? plan.renderText()).utf8)
+        members[BundleFormat.diffLogPath] = Self.jsonLines(diffLines)
+        members[BundleFormat.exceptionsPath] = Self.jsonLines(exceptionLines)
+        members[BundleFormat.summaryPath] = Data((summary ?? generatedSummary()).utf8)
+
+        let payloadClass = members.keys.filter(BundleFormat.isPayloadClass)
+        let manifest = Manifest.render(payloadClass.map { ($0, members[$0] ?? Data()) })
+        members[BundleFormat.manifestPath] = manifest
+
+        let flowCount = payloadClass.filter { $0.hasPrefix("flows/") }.count
+        let payloadBytes = payloadClass.reduce(Int64(0)) { $0 + Int64(members[$1]?.count ?? 0) }
+        let tagWithoutMetadata = members.keys.filter { !BundleFormat.isPayloadClass($0) }
+        let idLines = Manifest.render(tagWithoutMetadata.map { ($0, members[$0] ?? Data()) })
+        let metadata = BundleMetadata(
+            format: BundleFormat.name, formatVersion: BundleFormat.version,
+            bundleID: BundleID.compute(sourceFingerprint: inputs.sourceFingerprint,
+                                       mappingConfigDigest: inputs.mappingConfigDigest,
+                                       toolVersion: inputs.toolVersion, tagLinesWithoutMetadata: idLines),
+            toolVersion: inputs.toolVersion, created: BundleTime.rfc3339(epochSeconds: inputs.created),
+            sourceFingerprint: inputs.sourceFingerprint, mappingConfigDigest: inputs.mappingConfigDigest,
+            targetAPIModel: inputs.targetAPIModel, counts: payloadTypes, flowCount: flowCount,
+            payloadBytes: payloadBytes)
+        members[BundleFormat.metadataPath] = try CanonicalJSON.data(metadata, pretty: true)
+
+        let tagPaths = members.keys.filter { !BundleFormat.isPayloadClass($0) }
+        members[BundleFormat.tagManifestPath] = Manifest.render(tagPaths.map { ($0, members[$0] ?? Data()) })
+        let result = BundleFiles(members)
+        return BuiltBundle(files: result, metadata: metadata, digest: result.digest ?? "", created: inputs.created)
+    }
+
+    /// Builds and writes the tar (atomically: a reader never sees half a bundle).
+    @discardableResult
+    public func write(to url: URL, gzip: Bool = false) throws -> BuiltBundle {
+        let built = try build()
+        try built.write(to: url, gzip: gzip)
+        return built
+    }
+
+    private func checkField(_ name: String, _ value: String) throws {
+        let ok = !value.isEmpty && value.utf8.count <= 128 && value.utf8.allSatisfy { b in
+            BundlePath.isAlnum(b) || (0x41...0x5A).contains(b) || ".:_+-".utf8.contains(b)
+        }
+        guard ok else { throw BundleError.invalidMetadata(field: name, reason: "must be 1-128 characters of [A-Za-z0-9._:+-], got \"\(value)\"") }
+    }
+
+    private static func jsonLines(_ lines: [Data]) -> Data {
+        var out = Data()
+        for l in lines { out.append(l); out.append(0x0A) }
+        return out
+    }
+
+    /// No creation time here: bundle.json carries it, and keeping it out keeps the bundle id
+    /// independent of `created`.
+    private func generatedSummary() -> String {
+        var s = "# cm2gc bundle summary\n\n"
+        s += "- Tool version: \(inputs.toolVersion)\n"
+        s += "- Target API model: \(inputs.targetAPIModel)\n"
+        s += "- Source fingerprint: \(inputs.sourceFingerprint)\n"
+        s += "- Mapping config digest: \(inputs.mappingConfigDigest)\n\n"
+        s += "## Resources\n\n"
+        if payloadTypes.isEmpty { s += "No payloads.\n" }
+        for type in payloadTypes.keys.sorted(by: BundlePath.precedes) {
+            s += "- \(type): \(payloadTypes[type] ?? 0)\n"
+        }
+        let flows = files.keys.filter { $0.hasPrefix("flows/") }.count
+        if flows > 0 { s += "- flows: \(flows)\n" }
+        s += "\n## Plan\n\n\(plan.steps.count) steps"
+        let byAction = Dictionary(grouping: plan.steps, by: \.action)
+        let parts = PlanAction.allCases.compactMap { a in byAction[a].map { "\($0.count) \(a.rawValue)" } }
+        s += parts.isEmpty ? ".\n" : " (\(parts.joined(separator: ", "))). See plan/plan.txt.\n"
+        s += "\n## Exceptions\n\n\(exceptionLines.count) record\(exceptionLines.count == 1 ? "" : "s") in exceptions.jsonl"
+        s += "; \(diffLines.count) diff record\(diffLines.count == 1 ? "" : "s") in difflog.jsonl.\n"
+        return s
+    }
+}
+
+/// The result of `BundleBuilder.build()`.
+public struct BuiltBundle: Sendable {
+    public let files: BundleFiles
+    public let metadata: BundleMetadata
+    /// The bundle digest (what approvals sign).
+    public let digest: String
+    /// `created` in seconds since 1970; the tar mtime.
+    public let created: Int64
+
+    public func tarData(gzip: Bool = false) throws -> Data {
+        try files.tarData(mtime: created, gzip: gzip)
+    }
+
+    public func write(to url: URL, gzip: Bool = false) throws {
+        let data = try tarData(gzip: gzip)
+        do { try data.write(to: url, options: .atomic) } catch {
+            throw BundleError.io(path: url.path, reason: error.localizedDescription)
+        }
+    }
+}
+
+/// Bundle id (bundle-spec.md section 15).
+enum BundleID {
+    static func compute(sourceFingerprint: String, mappingConfigDigest: String, toolVersion: String,
+                        tagLinesWithoutMetadata: Data) -> String {
+        var input = Data("cm2gc-bundle-id/1\nsource_fingerprint \(sourceFingerprint)\nmapping_config_digest \(mappingConfigDigest)\ntool_version \(toolVersion)\n".utf8)
+        input.append(tagLinesWithoutMetadata)
+        return String(SHA256Digest.hex(input).prefix(32))
+    }
+}

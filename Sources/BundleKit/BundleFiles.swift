@@ -1,0 +1,42 @@
+import Common
+import Foundation
+
+/// A bundle as an in-memory set of members (path → bytes): what the builder produces and what the
+/// reader returns. Creating one does not verify it; see `BundleVerifier`.
+public struct BundleFiles: Sendable, Hashable {
+    public private(set) var members: [String: Data]
+
+    public init(_ members: [String: Data]) {
+        self.members = members
+    }
+
+    /// Member paths in bundle order (bytes of the path).
+    public var paths: [String] { members.keys.sorted(by: BundlePath.precedes) }
+
+    public subscript(path: String) -> Data? { members[path] }
+
+    /// SHA-256 of `tagmanifest-sha256.txt` (bundle-spec.md section 16), nil if that member is missing.
+    public var digest: String? { members[BundleFormat.tagManifestPath].map { SHA256Digest.hex($0) } }
+
+    /// `bundle.json` decoded, nil if missing or malformed (the verifier says why).
+    public var metadata: BundleMetadata? {
+        guard let d = members[BundleFormat.metadataPath], let v = try? JSONValue.parse(d) else { return nil }
+        return try? v.decode(BundleMetadata.self)
+    }
+
+    /// Reads a `.tar` or `.tar.gz` bundle from disk (streaming through libarchive, limits enforced,
+    /// unsafe members refused). Throws `BundleError`.
+    public static func read(contentsOf url: URL, limits: BundleLimits = .standard) throws -> BundleFiles {
+        BundleFiles(try TarIO.read(fileAt: url.path, limits: limits))
+    }
+
+    /// Reads a bundle from tar bytes in memory.
+    public static func read(tarData: Data, limits: BundleLimits = .standard) throws -> BundleFiles {
+        BundleFiles(try TarIO.read(data: tarData, limits: limits))
+    }
+
+    /// The deterministic tar for these members; `mtime` is the bundle's `created` time in seconds.
+    public func tarData(mtime: Int64, gzip: Bool = false) throws -> Data {
+        try TarIO.write(members, mtime: mtime, gzip: gzip)
+    }
+}

@@ -1,0 +1,45 @@
+import Common
+import Foundation
+
+/// `sha256sum`-format manifests (bundle-spec.md section 14).
+enum Manifest {
+    static func render(_ entries: [(String, Data)]) -> Data {
+        var out = ""
+        for (path, data) in entries.sorted(by: { BundlePath.precedes($0.0, $1.0) }) {
+            out += "\(SHA256Digest.hex(data))  \(path)\n"
+        }
+        return Data(out.utf8)
+    }
+
+    /// Parses strictly; problems are reported against `member`.
+    static func parse(_ data: Data, member: String) -> (entries: [(path: String, digest: String)], problems: [BundleProblem]) {
+        var entries: [(path: String, digest: String)] = []
+        var problems: [BundleProblem] = []
+        guard !data.isEmpty else { return ([], []) }
+        guard data.last == 0x0A else {
+            return ([], [BundleProblem(member: member, message: "does not end with a newline")])
+        }
+        let lines = data.dropLast().split(separator: 0x0A, omittingEmptySubsequences: false)
+        var previous: String?
+        for (n, lineBytes) in lines.enumerated() {
+            let bytes = Array(lineBytes)
+            guard bytes.count > 66, bytes[64] == 0x20, bytes[65] == 0x20,
+                  bytes[0..<64].allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else {
+                problems.append(BundleProblem(member: member, message: "line \(n + 1) is not \"<64 lower-case hex>  <path>\""))
+                continue
+            }
+            let digest = String(decoding: bytes[0..<64], as: UTF8.self)
+            let path = String(decoding: bytes[66...], as: UTF8.self)
+            if let reason = BundlePath.problem(with: path) {
+                problems.append(BundleProblem(member: member, message: "line \(n + 1): invalid path \"\(path)\": \(reason)"))
+                continue
+            }
+            if let previous, !BundlePath.precedes(previous, path) {
+                problems.append(BundleProblem(member: member, message: "line \(n + 1): \(path) is out of order or duplicated"))
+            }
+            previous = path
+            entries.append((path, digest))
+        }
+        return (entries, problems)
+    }
+}

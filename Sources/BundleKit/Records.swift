@@ -1,0 +1,281 @@
+import Common
+import Foundation
+
+/// Constants of bundle format v1 (bundle-spec.md).
+public enum BundleFormat {
+    public static let name = "cm2gc-bundle"
+    public static let version = "1.0"
+    public static let major = 1
+
+    public static let metadataPath = "bundle.json"
+    public static let manifestPath = "manifest-sha256.txt"
+    public static let tagManifestPath = "tagmanifest-sha256.txt"
+    public static let orderPath = "plan/order.json"
+    public static let planTextPath = "plan/plan.txt"
+    public static let diffLogPath = "difflog.jsonl"
+    public static let exceptionsPath = "exceptions.jsonl"
+    public static let summaryPath = "summary.md"
+    public static let mappingPath = "mapping.csv"
+
+    /// Members every v1 bundle has.
+    public static let requiredMembers = [metadataPath, manifestPath, tagManifestPath, orderPath,
+                                         planTextPath, diffLogPath, exceptionsPath, summaryPath]
+
+    /// Payload class = listed in manifest-sha256.txt (section 5).
+    public static func isPayloadClass(_ path: String) -> Bool {
+        path.hasPrefix("payloads/") || path.hasPrefix("flows/")
+    }
+
+    public static func payloadPath(type: String, key: String) -> String { "payloads/\(type)/\(key).json" }
+    public static func flowPath(name: String) -> String { "flows/\(name).yaml" }
+
+    /// Parses "MAJOR.MINOR"; nil when malformed.
+    static func parseVersion(_ s: String) -> (major: Int, minor: Int)? {
+        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2, let a = Int(parts[0]), let b = Int(parts[1]), a >= 0, b >= 0,
+              parts.allSatisfy({ $0.allSatisfy(\.isASCII) }) else { return nil }
+        return (a, b)
+    }
+}
+
+/// Size and count limits (bundle-spec.md section 19), enforced on write and on read.
+public struct BundleLimits: Sendable, Hashable {
+    public var maxPayloadBytes: Int64 = 512_000
+    public var maxFlowBytes: Int64 = 4_194_304
+    public var maxOtherMemberBytes: Int64 = 16_777_216
+    public var maxMembers = 200_000
+    public var maxTotalBytes: Int64 = 1_073_741_824
+
+    public init() {}
+    public static let standard = BundleLimits()
+
+    public func limit(for path: String) -> Int64 {
+        if path.hasPrefix("payloads/") { return maxPayloadBytes }
+        if path.hasPrefix("flows/") { return maxFlowBytes }
+        return maxOtherMemberBytes
+    }
+}
+
+/// `bundle.json` (bundle-spec.md section 7).
+public struct BundleMetadata: Sendable, Hashable, Codable {
+    public var format: String
+    public var formatVersion: String
+    public var bundleID: String
+    public var toolVersion: String
+    public var created: String
+    public var sourceFingerprint: String
+    public var mappingConfigDigest: String
+    public var targetAPIModel: String
+    public var counts: [String: Int]
+    public var flowCount: Int
+    public var payloadBytes: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case format
+        case formatVersion = "format_version"
+        case bundleID = "bundle_id"
+        case toolVersion = "tool_version"
+        case created
+        case sourceFingerprint = "source_fingerprint"
+        case mappingConfigDigest = "mapping_config_digest"
+        case targetAPIModel = "target_api_model"
+        case counts
+        case flowCount = "flow_count"
+        case payloadBytes = "payload_bytes"
+    }
+}
+
+/// A step action (bundle-spec.md section 10).
+public enum PlanAction: String, Sendable, Hashable, Codable, CaseIterable {
+    case create, update, patch, delete
+}
+
+/// One step of `plan/order.json`. The stage-one transform produces these.
+public struct PlanStep: Sendable, Hashable, Codable {
+    public var id: String
+    public var type: String
+    public var key: String
+    public var action: PlanAction
+    public var dependsOn: [String]
+    public var phase: Int
+    /// Payload member path, e.g. `payloads/queue/sales.json`; required unless `action == .delete`.
+    public var payload: String?
+    public var note: String?
+
+    public init(id: String, type: String, key: String, action: PlanAction, dependsOn: [String] = [],
+                phase: Int, payload: String? = nil, note: String? = nil) {
+        self.id = id
+        self.type = type
+        self.key = key
+        self.action = action
+        self.dependsOn = dependsOn
+        self.phase = phase
+        self.payload = payload
+        self.note = note
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, type, key, action, phase, payload, note
+        case dependsOn = "depends_on"
+    }
+}
+
+/// `plan/order.json`.
+public struct BundlePlan: Sendable, Hashable, Codable {
+    public var steps: [PlanStep]
+    public init(steps: [PlanStep] = []) { self.steps = steps }
+
+    /// Problems with the plan given the set of members (bundle-spec.md section 10). Empty = consistent.
+    public func problems(members: Set<String>) -> [String] {
+        var out: [String] = []
+        var seen: [String: Int] = [:]  // step id → phase
+        var lastPhase = 1
+        for (n, s) in steps.enumerated() {
+            let label = "step \(n + 1) (\(s.id))"
+            if s.id.isEmpty || s.id.unicodeScalars.contains(where: { $0.value < 0x20 }) {
+                out.append("\(label): id must be non-empty text without control characters")
+            }
+            if seen[s.id] != nil { out.append("\(label): duplicate step id") }
+            if !BundlePath.isValidSegment(s.type) { out.append("\(label): type \"\(s.type)\" is not a segment name") }
+            if !BundlePath.isValidSegment(s.key) { out.append("\(label): key \"\(s.key)\" is not a segment name") }
+            if s.phase < 1 { out.append("\(label): phase must be >= 1") }
+            if s.phase < lastPhase { out.append("\(label): phase \(s.phase) decreases (previous step has \(lastPhase))") }
+            lastPhase = max(lastPhase, s.phase)
+            for d in s.dependsOn {
+                guard let depPhase = seen[d] else {
+                    out.append("\(label): depends on \"\(d)\", which is not an earlier step")
+                    continue
+                }
+                if depPhase >= s.phase { out.append("\(label): phase must be greater than the phase of dependency \"\(d)\"") }
+            }
+            if let p = s.payload {
+                if !members.contains(p) { out.append("\(label): payload \(p) is not in the bundle") }
+            } else if s.action != .delete {
+                out.append("\(label): \(s.action.rawValue) needs a payload")
+            }
+            seen[s.id] = s.phase
+        }
+        return out
+    }
+
+    /// The human plan text (`plan/plan.txt`), grouped by phase.
+    public func renderText() -> String {
+        var out = "Plan: \(steps.count) step\(steps.count == 1 ? "" : "s")"
+        let phases = Set(steps.map(\.phase)).sorted()
+        out += " in \(phases.count) phase\(phases.count == 1 ? "" : "s")\n"
+        let width = String(steps.count).count
+        var n = 0
+        for phase in phases {
+            out += "\nPhase \(phase)\n"
+            for s in steps where s.phase == phase {
+                n += 1
+                let num = String(n)
+                out += "  " + String(repeating: " ", count: width - num.count) + num + ". "
+                out += s.action.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)
+                out += "\(s.type)/\(s.key)"
+                if !s.dependsOn.isEmpty { out += "  (after: \(s.dependsOn.joined(separator: ", ")))" }
+                if let note = s.note { out += "  -- \(note)" }
+                out += "\n"
+            }
+        }
+        return out
+    }
+}
+
+/// One field change in a diff record.
+public struct FieldChange: Sendable, Hashable, Codable {
+    /// JSON pointer into the payload, e.g. `/queueFlow/id`.
+    public var path: String
+    public var before: JSONValue?
+    public var after: JSONValue?
+
+    public init(path: String, before: JSONValue? = nil, after: JSONValue? = nil) {
+        self.path = path
+        self.before = before
+        self.after = after
+    }
+}
+
+/// One line of `difflog.jsonl` (bundle-spec.md section 11).
+public struct DiffRecord: Sendable, Hashable, Codable {
+    public enum Action: String, Sendable, Hashable, Codable {
+        case create, update, patch, delete, unchanged
+    }
+
+    public var type: String
+    public var key: String
+    public var action: Action
+    public var source: String?
+    public var changes: [FieldChange]?
+    public var note: String?
+
+    public init(type: String, key: String, action: Action, source: String? = nil,
+                changes: [FieldChange]? = nil, note: String? = nil) {
+        self.type = type
+        self.key = key
+        self.action = action
+        self.source = source
+        self.changes = changes
+        self.note = note
+    }
+}
+
+/// One line of `exceptions.jsonl` (bundle-spec.md section 12).
+public struct ExceptionRecord: Sendable, Hashable, Codable {
+    public var severity: Diagnostic.Severity
+    public var code: String
+    public var message: String
+    public var source: String?
+    public var type: String?
+    public var key: String?
+    public var hint: String?
+
+    public init(severity: Diagnostic.Severity, code: String, message: String, source: String? = nil,
+                type: String? = nil, key: String? = nil, hint: String? = nil) {
+        self.severity = severity
+        self.code = code
+        self.message = message
+        self.source = source
+        self.type = type
+        self.key = key
+        self.hint = hint
+    }
+
+    /// From a reader/transform diagnostic.
+    public init(_ d: Diagnostic, type: String? = nil, key: String? = nil) {
+        self.init(severity: d.severity, code: d.code, message: d.message,
+                  source: d.location?.description, type: type, key: key, hint: d.hint)
+    }
+}
+
+/// RFC 3339 UTC with whole seconds, computed without Foundation formatters so the result cannot depend
+/// on locale or time zone settings.
+public enum BundleTime {
+    public static func rfc3339(epochSeconds t: Int64) -> String {
+        let days = t >= 0 ? t / 86_400 : (t - 86_399) / 86_400
+        let secs = t - days * 86_400
+        // Civil-from-days (Howard Hinnant's algorithm).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        let yyyy = String(y).count < 4 ? String(repeating: "0", count: 4 - String(y).count) + String(y) : String(y)
+        return "\(yyyy)-\(two(m))-\(two(d))T\(two(secs / 3600)):\(two(secs % 3600 / 60)):\(two(secs % 60))Z"
+    }
+
+    public static func rfc3339(_ date: Date) -> String {
+        rfc3339(epochSeconds: Int64(date.timeIntervalSince1970.rounded(.down)))
+    }
+
+    /// `SOURCE_DATE_EPOCH` from the environment, if set to a non-negative integer.
+    public static func sourceDateEpoch(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Int64? {
+        guard let s = environment["SOURCE_DATE_EPOCH"], let v = Int64(s), v >= 0 else { return nil }
+        return v
+    }
+}

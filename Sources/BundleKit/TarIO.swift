@@ -1,0 +1,195 @@
+import CArchive
+import Foundation
+
+/// libarchive 3.6.2 segfaults writing non-ASCII names in the C locale (swift-stack.md §1.6 #4). Our
+/// names are ASCII, but set a UTF-8 ctype once anyway so a bad name fails cleanly instead of crashing.
+private let utf8Locale: Void = { _ = setlocale(LC_CTYPE, "C.UTF-8") }()
+
+/// Receives bytes from libarchive's write callback.
+private final class DataSink {
+    var data = Data()
+}
+
+/// Deterministic tar writing and defensive tar reading over libarchive. Every handle is freed on every
+/// path by a `defer` placed right after its creation.
+enum TarIO {
+    /// Writes regular files in byte order of path with fixed metadata (bundle-spec.md section 3).
+    static func write(_ files: [String: Data], mtime: Int64, gzip: Bool) throws -> Data {
+        _ = utf8Locale
+        guard let a = archive_write_new() else { throw BundleError.archiveWrite("archive_write_new failed") }
+        defer { archive_write_free(a) }
+        func check(_ rc: Int32, _ what: String) throws {
+            guard rc == ARCHIVE_OK else { throw BundleError.archiveWrite("\(what): \(errorString(a))") }
+        }
+        try check(archive_write_set_format_pax_restricted(a), "set format")
+        if gzip {
+            try check(archive_write_add_filter_gzip(a), "gzip filter")
+            // The gzip header stores the current time by default; that would break reproducibility.
+            try check(archive_write_set_options(a, "gzip:!timestamp"), "gzip options")
+        } else {
+            try check(archive_write_add_filter_none(a), "no filter")
+        }
+        // No padding to a 10240-byte record: with gzip it would append zeros after the gzip stream.
+        try check(archive_write_set_bytes_in_last_block(a, 1), "block size")
+        let sink = DataSink()
+        return try withExtendedLifetime(sink) {
+            let ctx = Unmanaged.passUnretained(sink).toOpaque()
+            try check(archive_write_open2(a, ctx, nil, { _, userData, buffer, length in
+                guard let userData, let buffer else { return -1 }
+                let sink = Unmanaged<DataSink>.fromOpaque(userData).takeUnretainedValue()
+                sink.data.append(buffer.assumingMemoryBound(to: UInt8.self), count: length)
+                return length
+            }, nil, nil), "open")
+            for path in files.keys.sorted(by: BundlePath.precedes) {
+                guard let data = files[path] else { continue }
+                if let reason = BundlePath.problem(with: path) {
+                    throw BundleError.invalidPath(path: path, reason: reason)
+                }
+                guard let e = archive_entry_new() else { throw BundleError.archiveWrite("archive_entry_new failed") }
+                defer { archive_entry_free(e) }
+                archive_entry_set_pathname(e, path)
+                archive_entry_set_filetype(e, carchive_ifreg)
+                archive_entry_set_perm(e, 0o644)
+                archive_entry_set_size(e, Int64(data.count))
+                archive_entry_set_mtime(e, time_t(mtime), 0)
+                archive_entry_set_uid(e, 0)
+                archive_entry_set_gid(e, 0)
+                try check(archive_write_header(a, e), "header for \(path)")
+                if !data.isEmpty {
+                    let written = data.withUnsafeBytes { archive_write_data(a, $0.baseAddress, $0.count) }
+                    guard written == data.count else {
+                        throw BundleError.archiveWrite("data for \(path): \(errorString(a))")
+                    }
+                }
+            }
+            try check(archive_write_close(a), "close")
+            return sink.data
+        }
+    }
+
+    /// Reads a bundle archive from a file, streaming, refusing anything that is not a plain file with a
+    /// valid path, and enforcing the limits before reading each member's data.
+    static func read(fileAt path: String, limits: BundleLimits) throws -> [String: Data] {
+        _ = utf8Locale
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw BundleError.io(path: path, reason: "no such file")
+        }
+        guard !isDir.boolValue else { throw BundleError.io(path: path, reason: "is a directory, expected a bundle .tar or .tar.gz") }
+        guard FileManager.default.isReadableFile(atPath: path) else { throw BundleError.io(path: path, reason: "not readable") }
+        guard let a = archive_read_new() else { throw BundleError.corruptArchive("archive_read_new failed") }
+        defer { archive_read_free(a) }
+        try configure(a)
+        guard archive_read_open_filename(a, path, 65_536) == ARCHIVE_OK else {
+            throw BundleError.corruptArchive("\(path): \(errorString(a))")
+        }
+        return try readEntries(a, limits: limits)
+    }
+
+    /// Same, from bytes in memory.
+    static func read(data: Data, limits: BundleLimits) throws -> [String: Data] {
+        _ = utf8Locale
+        guard let a = archive_read_new() else { throw BundleError.corruptArchive("archive_read_new failed") }
+        defer { archive_read_free(a) }
+        try configure(a)
+        return try data.withUnsafeBytes { buf in
+            guard archive_read_open_memory(a, buf.baseAddress, buf.count) == ARCHIVE_OK else {
+                throw BundleError.corruptArchive(errorString(a))
+            }
+            return try readEntries(a, limits: limits)
+        }
+    }
+
+    private static func configure(_ a: OpaquePointer) throws {
+        // Only tar, only gzip or no compression: less parser surface for untrusted input.
+        let gz = archive_read_support_filter_gzip(a)  // ARCHIVE_WARN: works through an external gzip
+        guard archive_read_support_format_tar(a) == ARCHIVE_OK, gz == ARCHIVE_OK || gz == ARCHIVE_WARN else {
+            throw BundleError.corruptArchive(errorString(a))
+        }
+    }
+
+    private static func readEntries(_ a: OpaquePointer, limits: BundleLimits) throws -> [String: Data] {
+        var members: [String: Data] = [:]
+        var total: Int64 = 0
+        var count = 0
+        while true {
+            var entryPtr: OpaquePointer?
+            let rc = archive_read_next_header(a, &entryPtr)
+            if rc == ARCHIVE_EOF { break }
+            guard rc == ARCHIVE_OK || rc == ARCHIVE_WARN, let entry = entryPtr else {
+                let after = members.isEmpty ? "" : " (after \(members.count) member\(members.count == 1 ? "" : "s"))"
+                throw BundleError.corruptArchive("\(errorString(a))\(after)")
+            }
+            guard let cName = archive_entry_pathname(entry) else {
+                throw BundleError.unsafeMember(member: "<unnamed entry>", reason: "name cannot be decoded")
+            }
+            let rawName = Array(UnsafeRawBufferPointer(start: cName, count: strlen(cName)))
+            let shown = printable(rawName)
+            let type = UInt32(archive_entry_filetype(entry))
+            if archive_entry_hardlink(entry) != nil {
+                throw BundleError.unsafeMember(member: shown, reason: "hard link")
+            }
+            if type == carchive_iflnk || archive_entry_symlink(entry) != nil {
+                throw BundleError.unsafeMember(member: shown, reason: "symbolic link")
+            }
+            var name = String(decoding: rawName, as: UTF8.self)
+            if type == carchive_ifdir, name.hasSuffix("/") { name.removeLast() }
+            if rawName.contains(where: { $0 >= 0x80 }) {
+                throw BundleError.unsafeMember(member: shown, reason: "non-ASCII name")
+            }
+            if let reason = BundlePath.problem(with: name) {
+                throw BundleError.unsafeMember(member: shown, reason: reason)
+            }
+            if type == carchive_ifdir { continue }  // tolerated, carries nothing
+            guard type == carchive_ifreg else {
+                throw BundleError.unsafeMember(member: shown, reason: "device, FIFO or socket entry")
+            }
+            guard members[name] == nil else {
+                throw BundleError.unsafeMember(member: shown, reason: "duplicate entry (a later copy could shadow the checked one)")
+            }
+            count += 1
+            if count > limits.maxMembers {
+                throw BundleError.limitExceeded(member: "<archive member count>", size: Int64(count), limit: Int64(limits.maxMembers))
+            }
+            let size = archive_entry_size_is_set(entry) != 0 ? archive_entry_size(entry) : -1
+            let limit = limits.limit(for: name)
+            guard size >= 0 else { throw BundleError.unsafeMember(member: shown, reason: "entry has no size") }
+            guard size <= limit else { throw BundleError.limitExceeded(member: name, size: size, limit: limit) }
+            total += size
+            guard total <= limits.maxTotalBytes else {
+                throw BundleError.limitExceeded(member: "<archive total>", size: total, limit: limits.maxTotalBytes)
+            }
+            var data = Data(count: Int(size))
+            var got = 0
+            if size > 0 {
+                try data.withUnsafeMutableBytes { buf in
+                    guard let base = buf.baseAddress else { return }
+                    while got < buf.count {
+                        let n = archive_read_data(a, base + got, buf.count - got)
+                        if n < 0 { throw BundleError.corruptArchive("\(name): \(errorString(a))") }
+                        if n == 0 { break }
+                        got += n
+                    }
+                }
+            }
+            guard got == Int(size) else {
+                throw BundleError.corruptArchive("\(name): truncated (\(got) of \(size) bytes)")
+            }
+            members[name] = data
+        }
+        return members
+    }
+
+    private static func printable(_ bytes: [UInt8]) -> String {
+        var s = ""
+        for b in bytes {
+            if b >= 0x20 && b < 0x7F { s.append(Character(Unicode.Scalar(b))) } else { s += String(format: "\\x%02X", b) }
+        }
+        return s.isEmpty ? "<empty name>" : s
+    }
+
+    private static func errorString(_ a: OpaquePointer) -> String {
+        guard let p = archive_error_string(a) else { return "unknown libarchive error" }
+        return String(cString: p)
+    }
+}

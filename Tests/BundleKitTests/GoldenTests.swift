@@ -1,0 +1,100 @@
+import Common
+import Foundation
+import Testing
+@testable import BundleKit
+
+/// Pins the exact bytes of the format for a fixed input, so that any drift (field names, ordering,
+/// JSON form, manifest layout, id rule) fails here and is a deliberate, spec-versioned change.
+@Suite struct GoldenTests {
+    @Test func bundleJSONBytes() throws {
+        let files = try sampleBuilder().build().files
+        let text = String(decoding: try #require(files["bundle.json"]), as: UTF8.self)
+        #expect(text == Golden.bundleJSON)
+    }
+
+    @Test func tagManifestAndDigest() throws {
+        let built = try sampleBuilder().build()
+        let text = String(decoding: try #require(built.files["tagmanifest-sha256.txt"]), as: UTF8.self)
+        #expect(text == Golden.tagManifest)
+        #expect(built.digest == Golden.digest)
+    }
+
+    @Test func memberListAndOrderJSON() throws {
+        let files = try sampleBuilder().build().files
+        #expect(files.paths == Golden.paths)
+        let order = String(decoding: try #require(files["plan/order.json"]), as: UTF8.self)
+        #expect(order == Golden.orderJSON)
+        let manifest = String(decoding: try #require(files["manifest-sha256.txt"]), as: UTF8.self)
+        #expect(manifest == Golden.manifest)
+    }
+}
+
+enum Golden {
+    static let paths = ["bundle.json", "difflog.jsonl", "exceptions.jsonl", "flows/main-menu.yaml", "manifest-sha256.txt",
+                        "mapping.csv", "payloads/queue/sales.json", "payloads/skill/billing.json", "plan/order.json",
+                        "plan/plan.txt", "summary.md", "tagmanifest-sha256.txt"]
+    static let bundleJSON = """
+{
+  "bundle_id": "b595d8340da62f737ab0978e0397fd5e",
+  "counts": {
+    "queue": 1,
+    "skill": 1
+  },
+  "created": "2024-01-01T00:00:00Z",
+  "flow_count": 1,
+  "format": "cm2gc-bundle",
+  "format_version": "1.0",
+  "mapping_config_digest": "04f996cd3aa14acd39b38905e9877b6a8560eb1c34919e702b82816d1cd033b0",
+  "payload_bytes": 101,
+  "source_fingerprint": "ccb03d927575ef384bb693555474cbb23807d31390f648a2d41911e74d553b71",
+  "target_api_model": "genesys-cloud-api-v2",
+  "tool_version": "0.1.0"
+}
+
+"""
+    static let tagManifest = """
+b2fa91d0e7740819b8458b209da10f3f7318ccba30ff445b19069a189fb137b3  bundle.json
+fdae2596f07a1e755c71a27eba59149e4586c1c3acf9956f85f7119cac384641  difflog.jsonl
+6444bf10238233367eee2aec750fde5da444de43ad013074ef26f9d4d5a1981a  exceptions.jsonl
+e1e85d97969fda644d804684a112fdd278f15590847c5aa04796ac055fde11ed  manifest-sha256.txt
+e61fc7ec465ea73813f3dd103769a3be9609ca07ebf72d6828bc389d28ff9c5a  mapping.csv
+c976bedfaea1710f4e1c311899b6eb8415907331813187f8fe407ff8be5fafd8  plan/order.json
+ec42056d09144cee25e19ec4d00504f63326d371bad1888e020d3504ca573cdf  plan/plan.txt
+868d0d238fef06220123b18c470c7a3b26691ec206f9e604928973ec95132324  summary.md
+
+"""
+    static let manifest = """
+9feb87d11d69e14cb119c148bdd040349b587e174ecbc77c9c90fa24e559319e  flows/main-menu.yaml
+03113623755266c36fc1fb3cafc99cf4bc2f5e00d1d94c632553f98a8ba528b7  payloads/queue/sales.json
+186997e8432c4a0b2cf526fd5c5713a0ac0767f4fa87af4fcf332a2f28b36677  payloads/skill/billing.json
+
+"""
+    static let orderJSON = """
+{
+  "steps": [
+    {
+      "action": "create",
+      "depends_on": [],
+      "id": "skill/billing",
+      "key": "billing",
+      "payload": "payloads/skill/billing.json",
+      "phase": 1,
+      "type": "skill"
+    },
+    {
+      "action": "create",
+      "depends_on": [
+        "skill/billing"
+      ],
+      "id": "queue/sales",
+      "key": "sales",
+      "payload": "payloads/queue/sales.json",
+      "phase": 2,
+      "type": "queue"
+    }
+  ]
+}
+
+"""
+    static let digest = "2ee2731feec6c70655a8104f4c26c076b578761ae80b6b7fbf1b5465b9293ee2"
+}
