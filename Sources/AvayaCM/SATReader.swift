@@ -1,0 +1,944 @@
+import Common
+
+/// The SAT objects we understand. `words` are the full command words; typed commands may
+/// abbreviate each word (`disp sta`, `li hu`), except `cor`/`cos`, which must be exact.
+enum SATObject: String, CaseIterable, Sendable {
+    case station, agent, huntGroup, vector, vdn, coveragePath, cor, cos, reasonCodes, holidayTable
+    case announcement, publicNumbering, dialPlan, pickupGroup, tenant
+
+    var words: [String] {
+        switch self {
+        case .station: ["station"]
+        case .agent: ["agent-loginid"]
+        case .huntGroup: ["hunt-group"]
+        case .vector: ["vector"]
+        case .vdn: ["vdn"]
+        case .coveragePath: ["coverage", "path"]
+        case .cor: ["cor"]
+        case .cos: ["cos"]
+        case .reasonCodes: ["reason-code-names"]
+        case .holidayTable: ["holiday-table"]
+        case .announcement: ["announcement"]
+        case .publicNumbering: ["public-unknown-numbering"]
+        case .dialPlan: ["dialplan", "analysis"]
+        case .pickupGroup: ["pickup-group"]
+        case .tenant: ["tenant"]
+        }
+    }
+
+    var kind: ObjectKind {
+        switch self {
+        case .station: .station
+        case .agent: .agent
+        case .huntGroup: .huntGroup
+        case .vector: .vector
+        case .vdn: .vdn
+        case .coveragePath: .coveragePath
+        case .cor: .cor
+        case .cos: .cos
+        case .reasonCodes: .reasonCode
+        case .holidayTable: .holidayTable
+        case .announcement: .announcement
+        case .publicNumbering: .publicNumbering
+        case .dialPlan: .dialPlan
+        case .pickupGroup: .pickupGroup
+        case .tenant: .tenant
+        }
+    }
+
+    /// Matches abbreviated command words against an object. Returns words consumed.
+    static func match(_ w: [String]) -> (SATObject, Int)? {
+        var best: (SATObject, Int)? = nil
+        for o in allCases {
+            let ow = o.words
+            guard w.count >= ow.count else {
+                // `display dialplan` alone is not a screen we know; require every word.
+                continue
+            }
+            var ok = true
+            for (i, word) in ow.enumerated() {
+                let typed = w[i]
+                if word == "cor" || word == "cos" || word == "vdn" {
+                    if typed != word { ok = false; break }
+                } else if !(typed.count >= 2 && word.hasPrefix(typed)) && typed != word {
+                    ok = false; break
+                }
+            }
+            if ok {
+                // Exact first-word matches beat prefixes ("cov" vs "cor" never collide, but keep it strict).
+                if best == nil || w[0] == ow[0] { best = (o, ow.count) }
+            }
+        }
+        return best
+    }
+}
+
+/// A command echo found in a capture.
+struct SATCommand {
+    var verb: String          // display, list, change, add, status, monitor
+    var object: SATObject?
+    var objectText: String    // as typed, for messages
+    var qualifier: String
+    var page: Int?
+    var pageTotal: Int?
+    var text: String          // normalised command, for page joining
+
+    static let verbs = ["display", "list", "change", "add", "status", "monitor", "remove", "duplicate"]
+
+    /// Recognises `display station 3001      Page   1 of   5`, `disp sta 3001`, collapsed
+    /// `Add hunt-group 11 Page 2 of 6`, `Command: list station`. Nil for form lines.
+    static func parse(_ line: [UInt8]) -> SATCommand? {
+        var i = 0
+        let n = line.count
+        while i < n, Bytes.isSpace(line[i]) { i += 1 }
+        guard i < n, Bytes.isLetter(line[i]) else { return nil }
+        var s = Array(line[i...])
+        // Row-24 prompt echo.
+        if s.count >= 8, Bytes.key(s[0..<8]) == "command:" {
+            s = Array(s[8...])
+            while let f = s.first, Bytes.isSpace(f) { s.removeFirst() }
+            if s.isEmpty { return nil }
+        }
+        let toks = Bytes.tokens(s)
+        guard toks.count >= 2 else { return nil }
+        let w0 = Bytes.key(s[toks[0]])
+        guard w0.count >= 2, w0.utf8.allSatisfy({ Bytes.isLetter($0) }),
+              let verb = verbs.first(where: { $0.hasPrefix(w0) }) else { return nil }
+        // Page indicator: "Page n" or "Page n of m", last tokens of the line.
+        var page: Int? = nil, total: Int? = nil
+        var cmdEnd = toks.count
+        if let p = toks.lastIndex(where: { Bytes.string(s, $0) == "Page" }), p >= 2, p + 1 < toks.count,
+           let pn = Int(Bytes.string(s, toks[p + 1])) {
+            if p + 3 < toks.count, Bytes.string(s, toks[p + 2]) == "of", let pt = Int(Bytes.string(s, toks[p + 3])),
+               p + 4 == toks.count {
+                page = pn; total = pt; cmdEnd = p
+            } else if p + 2 == toks.count {
+                page = pn; cmdEnd = p
+            }
+        }
+        if page == nil {
+            // Without a page indicator, only accept lines that cannot be form fields.
+            if s.contains(UInt8(ascii: ":")) || s.contains(UInt8(ascii: "?")) { return nil }
+        }
+        let words = toks[1..<cmdEnd].map { Bytes.key(s[$0]) }
+        guard !words.isEmpty else { return nil }
+        let m = SATObject.match(words)
+        let consumed = m?.1 ?? 1
+        let qualifier = words.dropFirst(consumed).joined(separator: " ")
+        let objectText = words.prefix(consumed).joined(separator: " ")
+        let normVerb = (verb == "change" || verb == "add") ? "display" : verb
+        return SATCommand(verb: verb, object: m?.0, objectText: objectText, qualifier: qualifier,
+                          page: page, pageTotal: total,
+                          text: "\(normVerb) \(m.map { $0.0.rawValue } ?? objectText) \(qualifier)")
+    }
+}
+
+/// One command's output, pages joined.
+struct SATScreen {
+    var command: SATCommand
+    var commandLine: Int
+    var pagesSeen: [Int] = []
+    var lines: [(num: Int, bytes: [UInt8])] = []
+}
+
+/// Reads SAT captures (terminal logs, ASA report text) into the builder. Streams: only one
+/// screen is held in memory at a time.
+struct SATReader {
+    let file: String
+    let builder: ModelBuilder
+
+    func read(_ stream: inout LineStream) {
+        var current: SATScreen? = nil
+        var screens = 0
+        while let raw = stream.next() {
+            let num = stream.lineNumber
+            for line in TerminalText.clean(raw) {
+                if let cmd = SATCommand.parse(line) {
+                    if var cur = current, let p = cmd.page, p > 1, cur.command.text == cmd.text {
+                        cur.pagesSeen.append(p)
+                        if cur.command.pageTotal == nil { cur.command.pageTotal = cmd.pageTotal }
+                        current = cur
+                        continue
+                    }
+                    if let cur = current { flush(cur); screens += 1 }
+                    var scr = SATScreen(command: cmd, commandLine: num)
+                    if let p = cmd.page {
+                        scr.pagesSeen = [p]
+                        if p > 1 {
+                            builder.diagnostics.emit(.warning("sat.missing-pages",
+                                "\(cmd.verb) \(cmd.objectText) \(cmd.qualifier): capture starts at page \(p); earlier pages are missing",
+                                at: loc(num), hint: "re-capture the command from page 1"))
+                        }
+                    }
+                    current = scr
+                    continue
+                }
+                if isNoise(line) { continue }
+                current?.lines.append((num, line))
+            }
+        }
+        if let cur = current { flush(cur); screens += 1 }
+        if screens == 0 {
+            builder.diagnostics.emit(.warning("sat.no-commands", "no SAT command echo found; nothing read",
+                at: loc(1), hint: "captures must include the command line (e.g. 'display station 3001   Page 1 of 5')"))
+        }
+    }
+
+    func loc(_ line: Int) -> SourceLocation { SourceLocation(file: file, line: line) }
+
+    private func isNoise(_ l: [UInt8]) -> Bool {
+        guard let f = l.firstIndex(where: { !Bytes.isSpace($0) }) else { return true }
+        let t = Bytes.key(l[f...])
+        return t.hasPrefix("press cancel to quit") || t.hasPrefix("command successfully completed")
+            || t == "command:" || t.hasPrefix("voice system name:") || (t.hasPrefix("<") && t.hasSuffix(">"))
+    }
+
+    // MARK: dispatch
+
+    private func flush(_ s: SATScreen) {
+        let at = loc(s.commandLine)
+        let cmd = s.command
+        if let total = cmd.pageTotal, let last = s.pagesSeen.max(), last < total {
+            builder.diagnostics.emit(.warning("sat.truncated",
+                "\(cmd.verb) \(cmd.objectText) \(cmd.qualifier): saw page \(last) of \(total); the capture is incomplete",
+                at: at, hint: "re-capture the full screen; fields on missing pages are absent from the model"))
+        }
+        guard let obj = cmd.object, ["display", "list", "change", "add"].contains(cmd.verb) else {
+            builder.diagnostics.emit(.note("sat.unknown-screen",
+                "skipped '\(cmd.verb) \(cmd.objectText)': not a screen the model uses", at: at,
+                hint: "remove it from the capture, or ask for support of this screen"))
+            return
+        }
+        let isList = cmd.verb == "list"
+        switch (obj, isList) {
+        case (.station, false): parseStation(s)
+        case (.station, true): parseListStation(s)
+        case (.agent, false): parseAgent(s)
+        case (.agent, true): parseListAgent(s)
+        case (.huntGroup, false): parseHuntGroup(s)
+        case (.huntGroup, true): parseListHuntGroup(s)
+        case (.vector, false): parseVector(s)
+        case (.vector, true): parseListVector(s)
+        case (.vdn, false): parseVDN(s)
+        case (.coveragePath, false): parseCoveragePath(s)
+        case (.cor, false): parseCOR(s)
+        case (.cos, _): parseCOS(s)
+        case (.reasonCodes, _): parseReasonCodes(s)
+        case (.holidayTable, false): parseHoliday(s)
+        case (.announcement, false): parseAnnouncement(s)
+        case (.announcement, true): parseListAnnouncement(s)
+        case (.publicNumbering, _): parsePublicNumbering(s)
+        case (.dialPlan, _): parseDialPlan(s)
+        case (.pickupGroup, false): parsePickupGroup(s)
+        case (.tenant, false): parseTenant(s)
+        default:
+            builder.diagnostics.emit(.note("sat.unknown-screen",
+                "skipped '\(cmd.verb) \(cmd.objectText)': this list form is not read; capture the display form instead",
+                at: at, hint: "use 'display \(cmd.objectText) <n>' for each object"))
+        }
+    }
+
+    private func finish<R: SourceRecord>(_ r: Result<R, BuildFailure>, _ f: Fields, _ s: SATScreen, summary: Bool = false) {
+        let at = loc(s.commandLine)
+        switch r {
+        case .success(let rec):
+            for issue in f.issues {
+                builder.diagnostics.emit(.warning("sat.bad-value", "\(R.kind.rawValue) \(rec.key): \(issue)", at: at,
+                    hint: "check the capture; the raw value is kept in extra"))
+            }
+            builder.add(rec, at: at, format: .sat, summary: summary)
+        case .failure(let why):
+            builder.reject(R.kind, key: nil, at: at,
+                reason: "\(s.command.verb) \(s.command.objectText) \(s.command.qualifier): \(why)",
+                code: "sat.no-key", hint: "the capture is truncated or not a \(R.kind.rawValue) screen; re-capture it")
+        }
+    }
+
+    // MARK: label/value scanning
+
+    /// Scans a form line for `Label: value` and `Label? y` pairs. Known labels come from `dict`
+    /// (lower-cased, blank-collapsed, `*` dropped) and are found even in whitespace-collapsed
+    /// captures; unknown labels are recognised only after a two-blank gap, and go to `extra`.
+    static func scan(_ s: [UInt8], _ dict: [String: String], maxWords: Int = 8,
+                     into f: inout Fields) -> Bool {
+        let n = s.count
+        var found = false
+        var lowerBound = 0
+        var pending: (key: String?, label: String, valueStart: Int)? = nil
+        var i = 0
+        func close(_ end: Int) {
+            guard let p = pending else { return }
+            let v = p.valueStart < end ? Bytes.collapsed(s[p.valueStart..<end]) : ""
+            if let k = p.key { f.set(k, v) } else { f.addExtra(p.label, v) }
+        }
+        while i < n {
+            let b = s[i]
+            guard (b == UInt8(ascii: ":") || b == UInt8(ascii: "?")), i > lowerBound, !Bytes.isSpace(s[i - 1]) else {
+                i += 1; continue
+            }
+            var labelEnd = i
+            while labelEnd > lowerBound, s[labelEnd - 1] == UInt8(ascii: "*") { labelEnd -= 1 }
+            // Word starts between lowerBound and the terminator, nearest first.
+            var starts: [Int] = []
+            var j = labelEnd - 1
+            while j >= lowerBound, starts.count < maxWords {
+                if !Bytes.isSpace(s[j]), j == lowerBound || Bytes.isSpace(s[j - 1]) { starts.append(j) }
+                j -= 1
+            }
+            var hit: (start: Int, key: String?)? = nil
+            for st in starts.reversed() where st < labelEnd {
+                if let k = dict[Bytes.key(s[st..<labelEnd])] { hit = (st, k); break }
+            }
+            if hit == nil {
+                // Unknown label: must follow a two-blank gap or start the line, and start with a letter.
+                var st = labelEnd - 1
+                while st > lowerBound, !(Bytes.isSpace(s[st - 1]) && st >= 2 && Bytes.isSpace(s[st - 2])) { st -= 1 }
+                while st < labelEnd, Bytes.isSpace(s[st]) { st += 1 }
+                let atLineStart = s[lowerBound..<st].allSatisfy(Bytes.isSpace) && lowerBound == 0
+                let gapBefore = st >= 2 && Bytes.isSpace(s[st - 1]) && Bytes.isSpace(s[st - 2])
+                if st < labelEnd, Bytes.isLetter(s[st]) || s[st] == UInt8(ascii: "("), atLineStart || gapBefore,
+                   s[st..<labelEnd].filter({ $0 == 0x20 }).count < 8 {
+                    hit = (st, nil)
+                }
+            }
+            if let h = hit {
+                close(h.start)
+                pending = (h.key, Bytes.collapsed(s[h.start..<labelEnd]), i + 1)
+                lowerBound = i + 1
+                found = true
+            }
+            i += 1
+        }
+        close(n)
+        return found
+    }
+
+    /// Label/value lines of a whole screen (lines claimed by grid parsers are skipped by callers).
+    func scanLines(_ lines: ArraySlice<(num: Int, bytes: [UInt8])>, _ dict: [String: String], into f: inout Fields) {
+        var orphan = 0
+        for l in lines {
+            if !SATReader.scan(l.bytes, dict, into: &f) {
+                // Keep unlabelled text that is not a title (all caps) so nothing is silently lost.
+                let t = Bytes.collapsed(l.bytes)
+                if !t.isEmpty, t.uppercased() != t {
+                    orphan += 1
+                    f.extra["text.\(orphan)"] = t
+                }
+            }
+        }
+    }
+
+    // MARK: numbered entries ("1: 3001 Smith, John   14: ...")
+
+    /// Splits a grid line into numbered entries: `N:` preceded by the line start or a blank.
+    static func entries(_ s: [UInt8], maxDigits: Int = 3) -> [(number: Int, start: Int, text: ArraySlice<UInt8>)] {
+        var marks: [(Int, Int, Int)] = []  // (number, markStart, textStart)
+        let n = s.count
+        var i = 0
+        while i < n {
+            if Bytes.isDigit(s[i]), i == 0 || Bytes.isSpace(s[i - 1]) {
+                var j = i, v = 0
+                while j < n, Bytes.isDigit(s[j]), j - i < maxDigits + 1 { v = v * 10 + Int(s[j] - 0x30); j += 1 }
+                if j < n, s[j] == UInt8(ascii: ":"), j - i <= maxDigits, j + 1 == n || Bytes.isSpace(s[j + 1]) {
+                    marks.append((v, i, j + 1)); i = j + 1; continue
+                }
+                i = j; continue
+            }
+            i += 1
+        }
+        var out: [(Int, Int, ArraySlice<UInt8>)] = []
+        for (k, m) in marks.enumerated() {
+            let end = k + 1 < marks.count ? marks[k + 1].1 : n
+            out.append((m.0, m.1, s[m.2..<end]))
+        }
+        return out
+    }
+
+    // MARK: station
+
+    static let stationLabels: [String: String] = [
+        "extension": "extension", "type": "setType", "port": "port", "name": "name", "cor": "cor", "cos": "cos",
+        "tn": "tenant", "coverage path 1": "coveragePath1", "coverage path 2": "coveragePath2",
+        "hunt-to station": "huntToStation", "security code": "securityCode", "ec500 state": "ec500State",
+    ]
+
+    private func parseStation(_ s: SATScreen) {
+        var f = Fields()
+        var buttons: [Button] = []
+        var module: Int? = nil
+        var formLines: [(num: Int, bytes: [UInt8])] = []
+        for l in s.lines {
+            let key = Bytes.key(l.bytes[...])
+            if key.hasSuffix("assignments"), key.contains("button") {
+                if key.hasPrefix("button module #"), let d = key.dropFirst(15).first, let m = Int(String(d)) { module = m }
+                else if key.hasPrefix("expansion module") { module = 1 }
+                else { module = 0 }
+                continue
+            }
+            if module != nil, key.uppercased() == Bytes.collapsed(l.bytes), !key.isEmpty, !key.contains(":") {
+                module = nil  // another section heading
+            }
+            if let m = module {
+                for e in SATReader.entries(l.bytes, maxDigits: 2) {
+                    if let b = SATReader.button(number: e.number, module: m, text: e.text) { buttons.append(b) }
+                }
+                continue
+            }
+            formLines.append(l)
+        }
+        scanLines(formLines[...], SATReader.stationLabels, into: &f)
+        if f.values["extension"] == nil, !s.command.qualifier.isEmpty { f.set("extension", s.command.qualifier) }
+        finish(RecordBuild.station(&f, buttons: buttons), f, s)
+    }
+
+    /// `brdg-appr B:1 E:3002`, `autodial Number: 918005551212`, `aux-work RC: 1 Group: 1`.
+    static func button(number: Int, module: Int, text: ArraySlice<UInt8>) -> Button? {
+        let t = Array(text)
+        let toks = Bytes.tokens(t)
+        guard let first = toks.first else { return nil }
+        let type = Bytes.string(t, first).lowercased()
+        var params: [String: String] = [:]
+        var k = 1
+        var positional = 0
+        while k < toks.count {
+            let tok = Bytes.string(t, toks[k])
+            if let c = tok.firstIndex(of: ":") {
+                let label = String(tok[..<c])
+                var value = String(tok[tok.index(after: c)...])
+                if value.isEmpty, k + 1 < toks.count, !Bytes.string(t, toks[k + 1]).contains(":") {
+                    value = Bytes.string(t, toks[k + 1]); k += 1
+                }
+                let name = ButtonLayout.satParamName(label)
+                if !value.isEmpty { params[name] = name == "extension" ? value.normalizedExtension : value }
+            } else {
+                positional += 1
+                params["arg\(positional)"] = tok
+            }
+            k += 1
+        }
+        return Button(number: number, module: module, type: type, parameters: params)
+    }
+
+    private func parseListStation(_ s: SATScreen) {
+        // Two lines per station (RECONSTRUCTED layout): line 1 starts at column 0 with the
+        // extension, then port and name; line 2 is indented and starts with the set type.
+        var i = 0
+        let lines = s.lines
+        while i < lines.count {
+            let l = lines[i].bytes
+            let segs = Bytes.segments(l)
+            guard let first = segs.first, first.lowerBound == 0 else { i += 1; continue }
+            let ext = Bytes.string(l, first)
+            guard ext.normalizedExtension.utf8.allSatisfy(Bytes.isDigit), !ext.isEmpty else { i += 1; continue }
+            var f = Fields()
+            f.set("extension", ext)
+            if segs.count > 1 { f.set("port", Bytes.string(l, segs[1])) }
+            if segs.count > 2 { f.set("name", Bytes.string(l, segs[2])) }
+            if i + 1 < lines.count {
+                let l2 = lines[i + 1].bytes
+                let s2 = Bytes.segments(l2)
+                if let t = s2.first, t.lowerBound > 0 {
+                    f.set("setType", Bytes.string(l2, t)); i += 1
+                }
+            }
+            var at = s
+            at.commandLine = lines[i].num
+            finish(RecordBuild.station(&f, buttons: []), f, at, summary: true)
+            i += 1
+        }
+    }
+
+    // MARK: agent
+
+    static let agentLabels: [String: String] = [
+        "login id": "loginId", "name": "name", "tn": "tenant", "cor": "cor", "coverage path": "coveragePath",
+        "security code": "securityCode", "direct agent skill": "directAgentSkill",
+        "call handling preference": "callHandlingPreference",
+    ]
+
+    private func parseAgent(_ s: SATScreen) {
+        var f = Fields()
+        var skills: [AgentSkill] = []
+        var header: [(name: String, col: Int)]? = nil
+        var formLines: [(num: Int, bytes: [UInt8])] = []
+        for l in s.lines {
+            let toks = Bytes.tokens(l.bytes)
+            let words = toks.map { Bytes.string(l.bytes, $0) }
+            if words.contains("SN"), words.allSatisfy({ ["SN", "RL", "SL", "PA"].contains($0) }) {
+                header = zip(words, toks).map { ($0, $1.lowerBound) }
+                continue
+            }
+            if let h = header {
+                for e in SATReader.entries(l.bytes) {
+                    if let sk = SATReader.skill(e.text, offset: e.text.startIndex, header: h) { skills.append(sk) }
+                }
+                continue
+            }
+            formLines.append(l)
+        }
+        scanLines(formLines[...], SATReader.agentLabels, into: &f)
+        if f.values["loginId"] == nil, !s.command.qualifier.isEmpty { f.set("loginId", s.command.qualifier) }
+        finish(RecordBuild.agent(&f, skills: skills), f, s)
+    }
+
+    /// One skill entry; blanks in RL/SL/PA are resolved by the header column nearest each value.
+    static func skill(_ text: ArraySlice<UInt8>, offset: Int, header: [(name: String, col: Int)]) -> AgentSkill? {
+        let line = Array(text)
+        let toks = Bytes.tokens(line)
+        guard let first = toks.first, let sn = Int(Bytes.string(line, first)) else { return nil }
+        var sk = AgentSkill(skill: sn)
+        // The group of header columns this entry belongs to: the last SN at or before the value.
+        let snCol = offset + first.lowerBound
+        let groupStart = header.lastIndex(where: { $0.name == "SN" && $0.col <= snCol + 2 }) ?? 0
+        var group: [(name: String, col: Int)] = []
+        for h in header[groupStart...] {
+            if h.name == "SN", !group.isEmpty { break }
+            group.append(h)
+        }
+        for t in toks.dropFirst() {
+            guard let v = Int(Bytes.string(line, t)) else { continue }
+            let col = offset + t.lowerBound
+            let name = group.filter { $0.name != "SN" }
+                .min(by: { abs($0.col - col) < abs($1.col - col) })?.name ?? "SL"
+            switch name {
+            case "RL": sk.reserveLevel = v
+            case "PA": sk.percentAllocation = v
+            default: sk.level = v
+            }
+        }
+        return sk
+    }
+
+    private func parseListAgent(_ s: SATScreen) {
+        // RECONSTRUCTED: line 1 = login id, name (until a two-blank gap), …; only id and name are taken.
+        for l in s.lines {
+            let segs = Bytes.segments(l.bytes)
+            guard segs.count >= 2, let first = segs.first, first.lowerBound == 0 else { continue }
+            let id = Bytes.string(l.bytes, first)
+            guard id.normalizedExtension.utf8.allSatisfy(Bytes.isDigit) else { continue }
+            var f = Fields()
+            f.set("loginId", id); f.set("name", Bytes.string(l.bytes, segs[1]))
+            var at = s; at.commandLine = l.num
+            finish(RecordBuild.agent(&f, skills: []), f, at, summary: true)
+        }
+    }
+
+    // MARK: hunt group
+
+    static let huntLabels: [String: String] = [
+        "group number": "number", "group name": "name", "group extension": "extension", "group type": "groupType",
+        "acd": "acd", "queue": "queue", "vector": "vector", "skill": "skill", "tn": "tenant", "cor": "cor",
+        "coverage path": "coveragePath", "night service destination": "nightServiceDestination",
+        "queue limit": "queueLimit", "calls warning threshold": "callsWarningThreshold",
+        "time warning threshold": "timeWarningThreshold",
+    ]
+
+    private func parseHuntGroup(_ s: SATScreen) {
+        var f = Fields()
+        var members: [(Int, String)] = []
+        var inMembers = false
+        var formLines: [(num: Int, bytes: [UInt8])] = []
+        for l in s.lines {
+            let key = Bytes.key(l.bytes[...])
+            if key.contains("group member assignments") { inMembers = true; continue }
+            if inMembers {
+                let es = SATReader.entries(l.bytes)
+                if es.isEmpty {
+                    // Column headers ("Ext Name …") carry no entries; a labelled line ends the grid.
+                    if key.contains(":") { inMembers = false; formLines.append(l) }
+                    continue
+                }
+                for e in es {
+                    let t = Array(e.text)
+                    if let tok = Bytes.tokens(t).first {
+                        let ext = Bytes.string(t, tok)
+                        if ext.normalizedExtension.utf8.allSatisfy(Bytes.isDigit) { members.append((e.number, ext.normalizedExtension)) }
+                    }
+                }
+                continue
+            }
+            formLines.append(l)
+        }
+        scanLines(formLines[...], SATReader.huntLabels, into: &f)
+        if f.values["number"] == nil, !s.command.qualifier.isEmpty { f.set("number", s.command.qualifier) }
+        let ordered = members.sorted { $0.0 < $1.0 }.map(\.1)
+        finish(RecordBuild.huntGroup(&f, members: ordered), f, s)
+    }
+
+    private func parseListHuntGroup(_ s: SATScreen) {
+        // RECONSTRUCTED two-line rows: "1    Sales" then "     3001   ead-mia  y/B ...".
+        var i = 0
+        let lines = s.lines
+        while i < lines.count {
+            let l = lines[i].bytes
+            let segs = Bytes.segments(l)
+            guard let first = segs.first, first.lowerBound == 0, let num = Int(Bytes.string(l, first)) else { i += 1; continue }
+            var f = Fields()
+            f.set("number", String(num))
+            if segs.count > 1 { f.set("name", Bytes.string(l, segs[1])) }
+            if i + 1 < lines.count {
+                let l2 = lines[i + 1].bytes
+                let t2 = Bytes.tokens(l2)
+                if let e = t2.first, e.lowerBound > 0 {
+                    f.set("extension", Bytes.string(l2, e))
+                    if t2.count > 1 { f.set("groupType", Bytes.string(l2, t2[1])) }
+                    if t2.count > 2 { let am = Bytes.string(l2, t2[2]); f.set("acd", String(am.prefix(1))) }
+                    i += 1
+                }
+            }
+            var at = s; at.commandLine = lines[i].num
+            finish(RecordBuild.huntGroup(&f, members: []), f, at, summary: true)
+            i += 1
+        }
+    }
+
+    // MARK: vector
+
+    static let vectorLabels: [String: String] = ["number": "number", "name": "name"]
+
+    private func parseVector(_ s: SATScreen) {
+        var f = Fields()
+        var steps: [(Int, String)] = []
+        var formLines: [(num: Int, bytes: [UInt8])] = []
+        for l in s.lines {
+            let b = l.bytes
+            var i = 0
+            while i < b.count, Bytes.isSpace(b[i]) { i += 1 }
+            // Steps are "NN command …" with a two-digit number; blank "NN" is an unused step.
+            if i + 1 < b.count, Bytes.isDigit(b[i]), Bytes.isDigit(b[i + 1]), i + 2 == b.count || Bytes.isSpace(b[i + 2]) {
+                let n = Int(b[i] - 0x30) * 10 + Int(b[i + 1] - 0x30)
+                let text = Bytes.collapsed(b[(i + 2)...])
+                if !text.isEmpty { steps.append((n, text)) }
+                continue
+            }
+            formLines.append(l)
+        }
+        scanLines(formLines[...], SATReader.vectorLabels, into: &f)
+        if f.values["number"] == nil, !s.command.qualifier.isEmpty { f.set("number", s.command.qualifier) }
+        finish(RecordBuild.vector(&f, steps: steps), f, s)
+    }
+
+    private func parseListVector(_ s: SATScreen) {
+        for l in s.lines {
+            let segs = Bytes.segments(l.bytes)
+            guard segs.count >= 2, let first = segs.first, let num = Int(Bytes.string(l.bytes, first)) else { continue }
+            var f = Fields()
+            f.set("number", String(num)); f.set("name", Bytes.string(l.bytes, segs[1]))
+            var at = s; at.commandLine = l.num
+            finish(RecordBuild.vector(&f, steps: []), f, at, summary: true)
+        }
+    }
+
+    // MARK: VDN
+
+    static let vdnLabels: [String: String] = [
+        "extension": "extension", "name": "name", "destination": "destination", "cor": "cor", "tn": "tenant",
+        "1st skill": "skill1", "2nd skill": "skill2", "3rd skill": "skill3",
+    ]
+
+    private func parseVDN(_ s: SATScreen) {
+        var f = Fields()
+        scanLines(s.lines[...], SATReader.vdnLabels, into: &f)
+        if f.values["extension"] == nil, !s.command.qualifier.isEmpty { f.set("extension", s.command.qualifier) }
+        finish(RecordBuild.vdn(&f), f, s)
+    }
+
+    // MARK: coverage path
+
+    static let coverageLabels: [String: String] = [
+        "coverage path number": "number", "next path number": "nextPath", "hunt after coverage": "huntAfterCoverage",
+    ]
+    static let criteria: [String: String] = [
+        "active": "Active", "busy": "Busy", "don't answer": "DontAnswer", "dont answer": "DontAnswer", "all": "All",
+        "dnd/sac/goto cover": "Dnd", "holiday coverage": "Holiday", "logged off/psa/tti": "LoggedOff",
+    ]
+
+    private func parseCoveragePath(_ s: SATScreen) {
+        var f = Fields()
+        var points: [Int: CoveragePoint] = [:]
+        var formLines: [(num: Int, bytes: [UInt8])] = []
+        for l in s.lines {
+            let b = l.bytes
+            let toks = Bytes.tokens(b)
+            // Criteria rows: "Label?  y  y  [Number of Rings: n]".
+            if let q = b.firstIndex(of: UInt8(ascii: "?")), let crit = SATReader.criteria[Bytes.key(b[..<q])] {
+                let vals = toks.filter { $0.lowerBound > q }.map { Bytes.string(b, $0) }
+                if vals.count >= 2 {
+                    f.set("inside" + crit, vals[0]); f.set("outside" + crit, vals[1])
+                    if let r = vals.firstIndex(where: { $0.lowercased().hasPrefix("rings:") }) {
+                        let inline = vals[r].dropFirst(6)
+                        let v = inline.isEmpty ? (r + 1 < vals.count ? vals[r + 1] : "") : String(inline)
+                        f.set(crit == "DontAnswer" ? "dontAnswerRings" : "rings" + crit, v)
+                    }
+                    continue
+                }
+            }
+            // Points: "Point1: h50  Rng: 3  Point2: 3999 …" (blank/underscored points skipped).
+            let words = toks.map { Bytes.string(b, $0) }
+            if words.first?.lowercased().hasPrefix("point") == true {
+                var k = 0
+                var lastPoint: Int? = nil
+                while k < words.count {
+                    let w = words[k]
+                    let lw = w.lowercased()
+                    if lw.hasPrefix("point"), let c = w.firstIndex(of: ":"), let pn = Int(w[w.index(w.startIndex, offsetBy: 5)..<c]) {
+                        var v = String(w[w.index(after: c)...])
+                        if v.isEmpty, k + 1 < words.count, !words[k + 1].contains(":") { v = words[k + 1]; k += 1 }
+                        v = Fields.clean(v)
+                        lastPoint = v.isEmpty ? nil : pn
+                        if !v.isEmpty { points[pn] = CoveragePoint(point: v.normalizedExtension == v ? v : v) }
+                    } else if lw.hasPrefix("rng:") || lw.hasPrefix("rings:") {
+                        var v = String(w[w.index(after: w.firstIndex(of: ":") ?? w.startIndex)...])
+                        if v.isEmpty, k + 1 < words.count, !words[k + 1].contains(":") { v = words[k + 1]; k += 1 }
+                        if let p = lastPoint, let r = Int(Fields.clean(v)) { points[p]?.rings = r }
+                    }
+                    k += 1
+                }
+                continue
+            }
+            formLines.append(l)
+        }
+        scanLines(formLines[...], SATReader.coverageLabels, into: &f)
+        if f.values["number"] == nil, let q = s.command.qualifier.split(separator: " ").last { f.set("number", String(q)) }
+        let ordered = points.keys.sorted().compactMap { points[$0] }
+        finish(RecordBuild.coveragePath(&f, points: ordered), f, s)
+    }
+
+    // MARK: COR / COS
+
+    static let corLabels: [String: String] = ["cor number": "number", "cor description": "description", "frl": "frl"]
+
+    private func parseCOR(_ s: SATScreen) {
+        var f = Fields()
+        scanLines(s.lines[...], SATReader.corLabels, into: &f)
+        if f.values["number"] == nil, !s.command.qualifier.isEmpty { f.set("number", s.command.qualifier) }
+        finish(RecordBuild.cor(&f), f, s)
+    }
+
+    /// The COS screen is a matrix: a header row of class numbers, then one row per feature.
+    private func parseCOS(_ s: SATScreen) {
+        var columns: [Int] = []
+        var perms: [Int: [String: Bool]] = [:]
+        var firstLine: [Int: Int] = [:]
+        for l in s.lines {
+            let b = l.bytes
+            let toks = Bytes.tokens(b)
+            let words = toks.map { Bytes.string(b, $0) }
+            if !words.isEmpty, words.allSatisfy({ Int($0) != nil }) { columns = words.compactMap { Int($0) }; continue }
+            guard !columns.isEmpty, words.count > columns.count else { continue }
+            let vals = words.suffix(columns.count)
+            guard vals.allSatisfy({ $0 == "y" || $0 == "n" }) else { continue }
+            let label = words.dropLast(columns.count).joined(separator: " ")
+            for (c, v) in zip(columns, vals) {
+                perms[c, default: [:]][label] = v == "y"
+                if firstLine[c] == nil { firstLine[c] = l.num }
+            }
+        }
+        if perms.isEmpty {
+            builder.reject(.cos, key: nil, at: loc(s.commandLine),
+                reason: "display cos: no class-of-service matrix found", code: "sat.no-key",
+                hint: "the capture is truncated or not a COS screen; re-capture it")
+            return
+        }
+        for c in perms.keys.sorted() {
+            builder.add(ClassOfService(number: c, permissions: perms[c] ?? [:]), at: loc(firstLine[c] ?? s.commandLine), format: .sat)
+        }
+    }
+
+    // MARK: reason codes
+
+    private func parseReasonCodes(_ s: SATScreen) {
+        var any = false
+        for l in s.lines {
+            let t = Bytes.collapsed(l.bytes)
+            let lower = t.lowercased()
+            let at = loc(l.num)
+            if lower.hasPrefix("default reason code:") {
+                let rest = String(t.dropFirst("default reason code:".count))
+                let parts = Bytes.segments(Array(rest.utf8)).map { Bytes.string(Array(rest.utf8), $0) }
+                let raw = l.bytes
+                // Prefer the spaced layout's gap; fall back to the last word for collapsed captures.
+                let segs = Bytes.segments(raw).map { Bytes.string(raw, $0) }
+                var aux: String? = nil, logout: String? = nil
+                if segs.count >= 2, let d = segs.firstIndex(where: { $0.lowercased().hasPrefix("default reason code:") }) {
+                    aux = Fields.clean(String(segs[d].dropFirst("Default Reason Code:".count)))
+                    if aux?.isEmpty == true, d + 1 < segs.count { aux = segs[d + 1]; if d + 2 < segs.count { logout = segs[d + 2] } }
+                    else if d + 1 < segs.count { logout = segs[d + 1] }
+                } else if let p = parts.first {
+                    let w = p.split(separator: " ")
+                    aux = w.first.map(String.init); logout = w.count > 1 ? w.dropFirst().joined(separator: " ") : nil
+                }
+                if let a = aux, !a.isEmpty { builder.add(ReasonCode(kind: .aux, code: 0, name: a), at: at, format: .sat); any = true }
+                if let o = logout, !o.isEmpty { builder.add(ReasonCode(kind: .logout, code: 0, name: o), at: at, format: .sat); any = true }
+                continue
+            }
+            guard lower.hasPrefix("reason code") else { continue }
+            // "Reason Code  1: Lunch          /n      End of Shift"
+            let raw = l.bytes
+            guard let colon = raw.firstIndex(of: UInt8(ascii: ":")) else { continue }
+            let numText = Bytes.collapsed(raw[..<colon]).split(separator: " ").last.map(String.init) ?? ""
+            guard let code = Int(numText) else { continue }
+            let body = Array(raw[(colon + 1)...])
+            var auxName = "", flag: Bool? = nil, logout = ""
+            if let slash = body.firstIndex(of: UInt8(ascii: "/")), slash + 1 < body.count,
+               body[slash + 1] == UInt8(ascii: "y") || body[slash + 1] == UInt8(ascii: "n") {
+                auxName = Bytes.collapsed(body[..<slash])
+                flag = body[slash + 1] == UInt8(ascii: "y")
+                logout = Bytes.collapsed(body[(slash + 2)...])
+            } else {
+                let segs = Bytes.segments(body).map { Bytes.string(body, $0) }
+                auxName = segs.first ?? ""; logout = segs.dropFirst().joined(separator: " ")
+            }
+            if !auxName.isEmpty { builder.add(ReasonCode(kind: .aux, code: code, name: auxName, interruptible: flag), at: at, format: .sat); any = true }
+            if !logout.isEmpty { builder.add(ReasonCode(kind: .logout, code: code, name: logout), at: at, format: .sat); any = true }
+        }
+        if !any {
+            builder.diagnostics.emit(.warning("sat.empty-screen", "display reason-code-names: no reason codes found",
+                at: loc(s.commandLine), hint: "check that the capture is complete"))
+        }
+    }
+
+    // MARK: holiday table
+
+    private func parseHoliday(_ s: SATScreen) {
+        var f = Fields()
+        var entries: [HolidayEntry] = []
+        var formLines: [(num: Int, bytes: [UInt8])] = []
+        for l in s.lines {
+            let b = l.bytes
+            let toks = Bytes.tokens(b)
+            if toks.count >= 8 {
+                let nums = toks.prefix(8).compactMap { Int(Bytes.string(b, $0)) }
+                if nums.count == 8 {
+                    let desc = toks.count > 8 ? Bytes.collapsed(b[toks[8].lowerBound...]) : nil
+                    entries.append(HolidayEntry(startMonth: nums[0], startDay: nums[1], startHour: nums[2], startMinute: nums[3],
+                                                endMonth: nums[4], endDay: nums[5], endHour: nums[6], endMinute: nums[7],
+                                                description: desc))
+                    continue
+                }
+            }
+            formLines.append(l)
+        }
+        scanLines(formLines[...], ["number": "number", "name": "name"], into: &f)
+        if f.values["number"] == nil, !s.command.qualifier.isEmpty { f.set("number", s.command.qualifier) }
+        guard let n = f.int("number") else {
+            builder.reject(.holidayTable, key: nil, at: loc(s.commandLine), reason: "display holiday-table: no table number",
+                           code: "sat.no-key", hint: "re-capture the screen")
+            return
+        }
+        var h = HolidayTable(number: n, name: f.str("name"), entries: entries)
+        h.extra = f.extra
+        builder.add(h, at: loc(s.commandLine), format: .sat)
+    }
+
+    // MARK: announcements
+
+    static let announcementLabels: [String: String] = [
+        "extension": "extension", "annc name": "name", "name": "name", "annc type": "type", "type": "type",
+        "source": "source", "group/board": "source", "port": "source",
+    ]
+
+    private func parseAnnouncement(_ s: SATScreen) {
+        var f = Fields()
+        scanLines(s.lines[...], SATReader.announcementLabels, into: &f)
+        if f.values["extension"] == nil, !s.command.qualifier.isEmpty { f.set("extension", s.command.qualifier) }
+        finish(RecordBuild.announcement(&f), f, s)
+    }
+
+    private func parseListAnnouncement(_ s: SATScreen) {
+        for l in s.lines {
+            let segs = Bytes.segments(l.bytes).map { Bytes.string(l.bytes, $0) }
+            guard segs.count >= 3, segs[0].normalizedExtension.utf8.allSatisfy(Bytes.isDigit) else { continue }
+            var f = Fields()
+            f.set("extension", segs[0]); f.set("type", segs[1]); f.set("name", segs[2])
+            if segs.count > 3 { f.set("source", segs[3]) }
+            var at = s; at.commandLine = l.num
+            finish(RecordBuild.announcement(&f), f, at, summary: true)
+        }
+    }
+
+    // MARK: public-unknown-numbering
+
+    private func parsePublicNumbering(_ s: SATScreen) {
+        var any = false
+        for l in s.lines {
+            let b = l.bytes
+            let toks = Bytes.tokens(b).map { Bytes.string(b, $0) }
+            // Data rows start with the extension length; labels ("Maximum Entries: 9999") end the row.
+            guard let first = toks.first, let len = Int(first), toks.count >= 3 else { continue }
+            let row = Array(toks.prefix { $0.utf8.allSatisfy { Bytes.isDigit($0) || $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "-") } })
+            guard row.count >= 3 else { continue }
+            var p = PublicNumbering(extensionLength: len, extensionCode: row[1])
+            switch row.count {
+            case 3: p.cpnLength = Int(row[2])
+            case 4: p.cpnPrefix = row[2]; p.cpnLength = Int(row[3])
+            default: p.trunkGroups = row[2]; p.cpnPrefix = row[3]; p.cpnLength = Int(row[4])
+            }
+            builder.add(p, at: loc(l.num), format: .sat); any = true
+        }
+        if !any {
+            builder.diagnostics.emit(.warning("sat.empty-screen", "public-unknown-numbering: no rows found",
+                at: loc(s.commandLine), hint: "check that the capture is complete"))
+        }
+    }
+
+    // MARK: dialplan analysis
+
+    static let callTypes: Set<String> = ["ext", "attd", "fac", "dac", "aar", "ars", "udp", "pbx-data", "svc", "emer", "enp", "fnpa", "hnpa", "lcl", "natl", "intl", "op", "oper"]
+
+    private func parseDialPlan(_ s: SATScreen) {
+        for l in s.lines {
+            let b = l.bytes
+            if b.contains(UInt8(ascii: ":")) { continue }
+            let toks = Bytes.tokens(b).map { Bytes.string(b, $0) }
+            var k = 0
+            while k + 2 < toks.count {
+                if let len = Int(toks[k + 1]), SATReader.callTypes.contains(toks[k + 2].lowercased()) {
+                    builder.add(DialPlanEntry(dialedString: toks[k], totalLength: len, callType: toks[k + 2].lowercased()),
+                                at: loc(l.num), format: .sat)
+                    k += 3
+                } else { k += 1 }
+            }
+        }
+    }
+
+    // MARK: pickup group, tenant
+
+    private func parsePickupGroup(_ s: SATScreen) {
+        var f = Fields()
+        var members: [(Int, String)] = []
+        var inMembers = false
+        var formLines: [(num: Int, bytes: [UInt8])] = []
+        for l in s.lines {
+            let key = Bytes.key(l.bytes[...])
+            if key.contains("group member assignments") { inMembers = true; continue }
+            if inMembers {
+                for e in SATReader.entries(l.bytes) {
+                    let t = Array(e.text)
+                    if let tok = Bytes.tokens(t).first {
+                        let ext = Bytes.string(t, tok)
+                        if ext.normalizedExtension.utf8.allSatisfy(Bytes.isDigit) { members.append((e.number, ext.normalizedExtension)) }
+                    }
+                }
+                continue
+            }
+            formLines.append(l)
+        }
+        scanLines(formLines[...], ["group number": "number", "group name": "name"], into: &f)
+        if f.values["number"] == nil, !s.command.qualifier.isEmpty { f.set("number", s.command.qualifier) }
+        finish(RecordBuild.pickupGroup(&f, members: members.sorted { $0.0 < $1.0 }.map(\.1)), f, s)
+    }
+
+    static let tenantLabels: [String: String] = [
+        "tenant": "number", "tenant number": "number", "tenant description": "description",
+        "attendant group": "attendantGroup", "music source": "musicSource", "night destination": "nightDestination",
+        "cos group": "cosGroup",
+    ]
+
+    private func parseTenant(_ s: SATScreen) {
+        var f = Fields()
+        scanLines(s.lines[...], SATReader.tenantLabels, into: &f)
+        if f.values["number"] == nil, !s.command.qualifier.isEmpty { f.set("number", s.command.qualifier) }
+        finish(RecordBuild.tenant(&f), f, s)
+    }
+}

@@ -1,0 +1,274 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+#if canImport(Glibc)
+private func closeFD(_ fd: Int32) { _ = Glibc.close(fd) }
+#else
+private func closeFD(_ fd: Int32) { _ = Darwin.close(fd) }
+#endif
+
+/// Errors for files we cannot open at all (anything inside a file becomes a diagnostic instead).
+public enum AvayaReadError: LocalizedError, Sendable, Equatable {
+    case cannotOpen(String, String)
+    case notAFile(String)
+    case archive(String, String)
+    case xml(String, String)
+
+    public var errorDescription: String? {
+        switch self {
+        case .cannotOpen(let p, let why): "cannot open \(p): \(why)"
+        case .notAFile(let p): "\(p) is not a regular file or directory"
+        case .archive(let p, let why): "cannot read archive \(p): \(why)"
+        case .xml(let p, let why): "cannot read XML \(p): \(why)"
+        }
+    }
+}
+
+/// Streams a file (or an in-memory buffer) as lines of bytes without loading it whole.
+/// `\r` is dropped, so CRLF and LF files read the same; line numbers are 1-based.
+struct LineStream {
+    private var fd: Int32 = -1
+    private var buf: [UInt8]
+    private var start = 0
+    private var end = 0
+    private var eof = false
+    private(set) var lineNumber = 0
+    private static let chunk = 1 << 20
+
+    init(path: String) throws {
+        fd = open(path, O_RDONLY)
+        if fd < 0 { throw AvayaReadError.cannotOpen(path, String(cString: strerror(errno))) }
+        buf = [UInt8](repeating: 0, count: Self.chunk)
+    }
+
+    init(bytes: [UInt8]) {
+        buf = bytes
+        end = bytes.count
+        eof = true
+    }
+
+    mutating func close() {
+        if fd >= 0 { closeFD(fd); fd = -1 }
+    }
+
+    private mutating func fill() {
+        guard !eof, fd >= 0 else { eof = true; return }
+        if start > 0 {
+            // Compact: move the unread tail to the front.
+            let n = end - start
+            if n > 0 { buf.withUnsafeMutableBufferPointer { p in
+                guard let base = p.baseAddress else { return }
+                memmove(base, base + start, n)
+            } }
+            start = 0; end = n
+        }
+        if end == buf.count { buf.append(contentsOf: [UInt8](repeating: 0, count: buf.count)) }
+        let got = buf.withUnsafeMutableBufferPointer { p -> Int in
+            guard let base = p.baseAddress else { return 0 }
+            return read(fd, base + end, p.count - end)
+        }
+        if got <= 0 { eof = true; close() } else { end += got }
+    }
+
+    /// The next line without its terminator, or nil at end of input.
+    mutating func next() -> [UInt8]? {
+        while true {
+            if let nl = buf[start..<end].firstIndex(of: 0x0A) {
+                var line = Array(buf[start..<nl])
+                start = nl + 1
+                lineNumber += 1
+                if line.contains(0x0D) { line.removeAll { $0 == 0x0D } }
+                return line
+            }
+            if eof {
+                guard start < end else { return nil }
+                var line = Array(buf[start..<end])
+                start = end
+                lineNumber += 1
+                if line.contains(0x0D) { line.removeAll { $0 == 0x0D } }
+                return line
+            }
+            fill()
+        }
+    }
+}
+
+/// Terminal noise removal: VT100/VT220 escape sequences, form feeds, backspaces, tabs. A cursor
+/// move to another row (`ESC[r;cH`) starts a new line, and a move along the same row pads with
+/// blanks, so pbxd-style screen streams come out as a readable 80-column grid.
+enum TerminalText {
+    /// Returns one or more logical lines for one physical line.
+    static func clean(_ line: [UInt8]) -> [[UInt8]] {
+        var needs = false
+        for b in line where b < 0x20 || b == 0x7F { needs = true; break }
+        if !needs { return [line] }
+        var out: [[UInt8]] = []
+        var cur: [UInt8] = []
+        cur.reserveCapacity(line.count)
+        var row: Int? = nil
+        var i = 0
+        let n = line.count
+        while i < n {
+            let b = line[i]
+            if b == 0x1B {  // ESC
+                guard i + 1 < n else { i += 1; continue }
+                let c = line[i + 1]
+                if c == UInt8(ascii: "[") {
+                    var j = i + 2
+                    var params: [Int] = []
+                    var num = -1
+                    while j < n, line[j] >= 0x30, line[j] <= 0x3F {
+                        if line[j] >= 0x30 && line[j] <= 0x39 {
+                            num = (num < 0 ? 0 : num) &* 10 &+ Int(line[j] - 0x30)
+                            if num > 10_000 { num = 10_000 }
+                        } else if line[j] == UInt8(ascii: ";") { params.append(max(num, 1)); num = -1 }
+                        j += 1
+                    }
+                    params.append(max(num, 1))
+                    while j < n, line[j] >= 0x20, line[j] <= 0x2F { j += 1 }
+                    let final: UInt8 = j < n ? line[j] : 0
+                    if final == UInt8(ascii: "H") || final == UInt8(ascii: "f") {
+                        let r = params[0], col = params.count > 1 ? params[1] : 1
+                        if let row, r != row, !cur.isEmpty { out.append(cur); cur = [] }
+                        row = r
+                        let target = min(col - 1, 400)
+                        if cur.count < target {
+                            cur.append(contentsOf: repeatElement(0x20, count: target - cur.count))
+                        } else if !cur.isEmpty {
+                            cur.append(contentsOf: [0x20, 0x20])
+                        }
+                    } else if final == UInt8(ascii: "J") {
+                        if !cur.isEmpty { out.append(cur); cur = [] }
+                    }
+                    i = min(j + 1, n)
+                } else if c == UInt8(ascii: "O") {
+                    i += 3  // SS3 function key
+                } else if c == UInt8(ascii: "(") || c == UInt8(ascii: ")") {
+                    i += 3  // charset designation
+                } else {
+                    i += 2
+                }
+                continue
+            }
+            switch b {
+            case 0x09:
+                let pad = 8 - (cur.count % 8)
+                cur.append(contentsOf: repeatElement(0x20, count: pad))
+            case 0x08:
+                if !cur.isEmpty { cur.removeLast() }
+            case 0x0C:
+                if !cur.isEmpty { out.append(cur); cur = [] }
+            case 0x00..<0x20, 0x7F:
+                break
+            default:
+                cur.append(b)
+            }
+            i += 1
+        }
+        if !cur.isEmpty || out.isEmpty { out.append(cur) }
+        return out
+    }
+
+    /// True when a sample of bytes does not look like text (NULs or many control bytes or
+    /// invalid UTF-8).
+    static func looksBinary(_ sample: ArraySlice<UInt8>) -> Bool {
+        if sample.isEmpty { return false }
+        var ctrl = 0
+        for b in sample {
+            if b == 0 { return true }
+            if b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D && b != 0x0C && b != 0x1B && b != 0x08 { ctrl += 1 }
+        }
+        if ctrl * 20 > sample.count { return true }
+        // Allow a multi-byte sequence cut at the sample end.
+        var s = Array(sample)
+        for _ in 0..<3 where String(validating: s, as: UTF8.self) == nil && !s.isEmpty { s.removeLast() }
+        return String(validating: s, as: UTF8.self) == nil
+    }
+}
+
+/// Small byte-level helpers used by the readers' hot loops.
+enum Bytes {
+    @inline(__always) static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+    @inline(__always) static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+    @inline(__always) static func isLetter(_ b: UInt8) -> Bool {
+        (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b >= 0x80
+    }
+    @inline(__always) static func lower(_ b: UInt8) -> UInt8 { (b >= 0x41 && b <= 0x5A) ? b + 32 : b }
+
+    /// Text of a byte range with runs of blanks collapsed to one space and ends trimmed.
+    static func collapsed(_ s: ArraySlice<UInt8>) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(s.count)
+        var pendingSpace = false
+        for b in s {
+            if isSpace(b) { pendingSpace = !out.isEmpty; continue }
+            if pendingSpace { out.append(0x20); pendingSpace = false }
+            out.append(b)
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func collapsed(_ s: [UInt8]) -> String { collapsed(s[...]) }
+
+    /// Lower-cased, blank-collapsed key for dictionary lookups.
+    static func key(_ s: ArraySlice<UInt8>) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(s.count)
+        var pendingSpace = false
+        for b in s {
+            if isSpace(b) { pendingSpace = !out.isEmpty; continue }
+            if pendingSpace { out.append(0x20); pendingSpace = false }
+            out.append(lower(b))
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Splits on blanks; returns (start, end) byte ranges of each token.
+    static func tokens(_ s: [UInt8]) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        var i = 0
+        let n = s.count
+        while i < n {
+            while i < n, isSpace(s[i]) { i += 1 }
+            let st = i
+            while i < n, !isSpace(s[i]) { i += 1 }
+            if i > st { out.append(st..<i) }
+        }
+        return out
+    }
+
+    /// Splits on runs of two or more blanks (the SAT column separator).
+    static func segments(_ s: [UInt8]) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        var i = 0
+        let n = s.count
+        while i < n, isSpace(s[i]) { i += 1 }
+        var st = i
+        while i < n {
+            if isSpace(s[i]) {
+                var j = i
+                while j < n, isSpace(s[j]) { j += 1 }
+                if j - i >= 2 || j == n { if i > st { out.append(st..<i) }; st = j }
+                i = j
+            } else { i += 1 }
+        }
+        if st < n { out.append(st..<n) }
+        return out
+    }
+
+    static func string(_ s: [UInt8], _ r: Range<Int>) -> String { String(decoding: s[r], as: UTF8.self) }
+}
+
+extension String {
+    /// Removes the punctuation CM allows inside extensions (`.` and `-`), per the SMGR pattern.
+    var normalizedExtension: String {
+        guard contains("-") || contains(".") else { return self }
+        return String(filter { $0 != "-" && $0 != "." })
+    }
+
+    var trimmedBlanks: String { trimmingCharacters(in: .whitespaces) }
+}
