@@ -101,9 +101,12 @@ public struct PlanStep: Sendable, Hashable, Codable {
     /// Payload member path, e.g. `payloads/queue/sales.json`; required unless `action == .delete`.
     public var payload: String?
     public var note: String?
+    /// Top-level payload fields to leave out of this create; a later `patch` step of the same
+    /// resource sends them once their references exist (reference cycles).
+    public var deferredFields: [String]?
 
     public init(id: String, type: String, key: String, action: PlanAction, dependsOn: [String] = [],
-                phase: Int, payload: String? = nil, note: String? = nil) {
+                phase: Int, payload: String? = nil, note: String? = nil, deferredFields: [String]? = nil) {
         self.id = id
         self.type = type
         self.key = key
@@ -112,11 +115,13 @@ public struct PlanStep: Sendable, Hashable, Codable {
         self.phase = phase
         self.payload = payload
         self.note = note
+        self.deferredFields = deferredFields
     }
 
     enum CodingKeys: String, CodingKey {
         case id, type, key, action, phase, payload, note
         case dependsOn = "depends_on"
+        case deferredFields = "deferred_fields"
     }
 }
 
@@ -200,14 +205,39 @@ public struct FieldChange: Sendable, Hashable, Codable {
 public struct DiffRecord: Sendable, Hashable, Codable {
     public enum Action: String, Sendable, Hashable, Codable {
         case create, update, patch, delete, unchanged
+        /// The source record is deliberately not migrated (rule or configuration says so).
+        case exclude
+        /// A person must act; the record is also in exceptions.jsonl.
+        case manual
     }
 
+    /// Target type and logical key; empty for `exclude`/`manual` decisions with no target.
     public var type: String
     public var key: String
     public var action: Action
+    /// Where the source record was read (`file:line`).
     public var source: String?
     public var changes: [FieldChange]?
     public var note: String?
+    /// 1-based position in the log.
+    public var seq: Int?
+    public var bundleID: String?
+    /// Mapping rule id (docs/mapping.md).
+    public var rule: String?
+    /// `avaya-cm`.
+    public var sourceSystem: String?
+    /// Source object kind (`station`, `hunt-group`, …) and its key.
+    public var sourceType: String?
+    public var sourceID: String?
+    /// SHA-256 of the source record's canonical JSON.
+    public var sourceDigest: String?
+    public var reason: String?
+    /// Payload member path and its SHA-256 (as in manifest-sha256.txt).
+    public var payload: String?
+    public var payloadDigest: String?
+    /// Plan step ids this payload's step depends on.
+    public var dependsOn: [String]?
+    public var warnings: [String]?
 
     public init(type: String, key: String, action: Action, source: String? = nil,
                 changes: [FieldChange]? = nil, note: String? = nil) {
@@ -217,6 +247,17 @@ public struct DiffRecord: Sendable, Hashable, Codable {
         self.source = source
         self.changes = changes
         self.note = note
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case type, key, action, source, changes, note, seq, rule, reason, payload, warnings
+        case bundleID = "bundle_id"
+        case sourceSystem = "source_system"
+        case sourceType = "source_type"
+        case sourceID = "source_id"
+        case sourceDigest = "source_digest"
+        case payloadDigest = "payload_digest"
+        case dependsOn = "depends_on"
     }
 }
 

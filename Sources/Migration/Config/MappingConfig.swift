@@ -93,7 +93,7 @@ public struct MappingConfig: Sendable, Codable, Hashable {
 
     public struct HuntRule: Sendable, Codable, Hashable {
         public var target: HuntTarget
-        /// For groups: `ROUND_ROBIN`, `SEQUENTIAL`, `RING_ALL` (group ring policy).
+        /// For groups: `ROUND_ROBIN`, `SEQUENTIAL`, `RANDOM` (group ring alert type).
         public var ringPolicy: String?
         /// For queues: `BEST`, `ALL`, `NONE`.
         public var skillEvaluation: String?
@@ -158,6 +158,9 @@ public struct MappingConfig: Sendable, Codable, Hashable {
     public var voicemailGroups: [Int] = []
     /// Extension → E.164 DID, overriding the public numbering table [station.did].
     public var didOverrides: [String: String] = [:]
+    /// Year for CM holiday rows, which carry no year [schedule.holiday]; nil: the year of the
+    /// bundle's creation time (SOURCE_DATE_EPOCH or the newest input), never the wall clock.
+    public var holidayYear: Int? = nil
 
     public init() {}
 

@@ -7,6 +7,7 @@ extension MappingConfig {
     public static let topLevelKeys: Set<String> = [
         "version", "sites", "defaultSite", "locations", "email", "divisions", "phones", "skillLevels", "huntGroups",
         "presence", "secondsPerRing", "defaultOverflow", "exclude", "pools", "queues", "voicemailGroups", "didOverrides",
+        "holidayYear",
     ]
 
     /// Reads a mapping YAML file strictly: unknown keys, wrong types and bad values are errors that
@@ -93,8 +94,8 @@ extension MappingConfig {
                         case "target": rule.target = v.oneOf(HuntTarget.self) ?? rule.target
                         case "ringPolicy":
                             if let s = v.string() {
-                                if ["ROUND_ROBIN", "SEQUENTIAL", "RING_ALL"].contains(s) { rule.ringPolicy = s } else {
-                                    v.error("ringPolicy \(s) must be ROUND_ROBIN, SEQUENTIAL or RING_ALL")
+                                if ["ROUND_ROBIN", "SEQUENTIAL", "RANDOM"].contains(s) { rule.ringPolicy = s } else {
+                                    v.error("ringPolicy \(s) must be ROUND_ROBIN, SEQUENTIAL or RANDOM")
                                 }
                             }
                         case "skillEvaluation":
@@ -163,6 +164,7 @@ extension MappingConfig {
                         }
                     }
                 }
+            case "holidayYear": holidayYear = n.int(in: 1970...2200)
             case "voicemailGroups": voicemailGroups = n.sequence().compactMap { $0.int(in: 1...99_999) }
             case "didOverrides":
                 for (ext, num) in n.mapping() {

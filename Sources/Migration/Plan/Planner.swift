@@ -17,7 +17,7 @@ public struct PlannedResource: Sendable, Hashable {
 }
 
 /// One step of the ordered plan.
-public struct PlanStep: Sendable, Hashable, Codable {
+public struct OrderedStep: Sendable, Hashable, Codable {
     public enum Action: String, Sendable, Codable { case create, patch }
     /// `create:<type>/<key>` or `patch:<type>/<key>`.
     public var id: String
@@ -33,7 +33,7 @@ public struct PlanStep: Sendable, Hashable, Codable {
 }
 
 public struct Plan: Sendable {
-    public var steps: [PlanStep]
+    public var steps: [OrderedStep]
     public var phases: Int { (steps.map(\.phase).max() ?? -1) + 1 }
     /// Reference cycles between resources that were broken with create-then-patch.
     public var brokenCycles: [[String]]
@@ -87,8 +87,8 @@ public enum Planner {
             broken.append(cycle)
         }
         let layers = graph.longestPathLayers() ?? [:]
-        var steps: [PlanStep] = []
-        var patches: [PlanStep] = []
+        var steps: [OrderedStep] = []
+        var patches: [OrderedStep] = []
         for r in resources.sorted(by: { $0.id < $1.id }) {
             let refs = references(in: r.payload).filter { byId[$0] != nil && $0 != r.id }
             let late = deferred[r.id] ?? []
@@ -102,11 +102,11 @@ public enum Planner {
                 createPayload = .object(o)
             }
             let phase = layers[r.id] ?? 0
-            steps.append(PlanStep(id: "create:\(r.id)", action: .create, resource: r.id, phase: phase,
+            steps.append(OrderedStep(id: "create:\(r.id)", action: .create, resource: r.id, phase: phase,
                                   dependsOn: refs.filter { !late.contains($0) }.map { "create:\($0)" },
                                   payload: createPayload, deferredFields: fields.sorted()))
             if !late.isEmpty {
-                patches.append(PlanStep(id: "patch:\(r.id)", action: .patch, resource: r.id, phase: 0,
+                patches.append(OrderedStep(id: "patch:\(r.id)", action: .patch, resource: r.id, phase: 0,
                                         dependsOn: (["create:\(r.id)"] + late.sorted().map { "create:\($0)" }),
                                         payload: r.payload, deferredFields: fields.sorted()))
             }

@@ -1,0 +1,227 @@
+import AvayaCM
+import BundleKit
+import Common
+import Foundation
+import GenesysCloud
+
+/// `cm2gc build`: read → transform → validate → plan → bundle. Stage one end to end; never
+/// touches the network.
+public enum StageOne {
+    public struct Options: Sendable {
+        public var sources: [String]
+        public var configPath: String?
+        public var output: URL
+        public var previous: URL?
+        /// Creation time; nil: SOURCE_DATE_EPOCH, else the newest input file's mtime.
+        public var created: Int64?
+        public var targetAPIModel = "platform-api-v2 (sdk 257.1.0)"
+
+        public init(sources: [String], configPath: String?, output: URL, previous: URL? = nil, created: Int64? = nil) {
+            self.sources = sources
+            self.configPath = configPath
+            self.output = output
+            self.previous = previous
+            self.created = created
+        }
+    }
+
+    public struct Result: Sendable {
+        public var bundle: BuiltBundle
+        public var transform: TransformOutput
+        public var read: ReadReport
+        public var readDiagnostics: [Diagnostic]
+        public var steps: [BundleKit.PlanStep]
+        public var delta: [String: Int]
+        public var summaryText: String
+        /// Non-zero when any source record is unaccounted for.
+        public var exitCode: Int32 { transform.unaccounted.isEmpty && read.reconciles ? 0 : 1 }
+    }
+
+    public enum Stage: String, Sendable { case reading, transforming, planning, writing }
+
+    public static func build(_ o: Options, progress: @Sendable (Stage) -> Void = { _ in }) throws -> Result {
+        let config = try o.configPath.map(MappingConfig.load(path:)) ?? MappingConfig()
+        progress(.reading)
+        let read = try AvayaReader.read(paths: o.sources)
+        let created = try o.created ?? BundleTime.sourceDateEpoch() ?? newestModification(o.sources)
+        progress(.transforming)
+        let out = Transformer(config: config, createdEpoch: created).run(read.model)
+        progress(.planning)
+        let plan = Planner.plan(out.resources)
+        if !plan.unresolved.isEmpty {
+            throw MigrationError.unresolvedReferences(plan.unresolved.map { "\($0.0) → \($0.1)" })
+        }
+        let fingerprint = SHA256Digest.hex(read.model.content.canonicalJSON)
+        var b = BundleBuilder(BundleInputs(sourceFingerprint: fingerprint, mappingConfigDigest: config.digest,
+                                           targetAPIModel: o.targetAPIModel.replacingOccurrences(of: " ", with: "_")
+                                               .replacingOccurrences(of: "(", with: "").replacingOccurrences(of: ")", with: ""),
+                                           created: created, toolVersion: ToolVersion.current))
+        var digests: [String: String] = [:]
+        for r in out.resources {
+            try b.addPayload(type: r.type, key: r.key, json: r.payload)
+            digests[r.id] = SHA256Digest.hex(r.payload.canonicalData())
+        }
+        // Delta against an earlier bundle: the same logical keys compared payload by payload.
+        var previous: [String: JSONValue] = [:]
+        if let p = o.previous {
+            let files = try BundleFiles.read(contentsOf: p)
+            for path in files.paths where path.hasPrefix("payloads/") && path.hasSuffix(".json") {
+                let id = String(path.dropFirst("payloads/".count).dropLast(".json".count))
+                if let d = files[path] { previous[id] = try JSONValue.parse(d) }
+            }
+        }
+        var actions: [String: DiffRecord.Action] = [:]
+        var changes: [String: [FieldChange]] = [:]
+        for r in out.resources {
+            guard o.previous != nil else { actions[r.id] = .create; continue }
+            if let old = previous[r.id] {
+                let c = JSONDiff.changes(old, r.payload)
+                actions[r.id] = c.isEmpty ? .unchanged : .update
+                if !c.isEmpty { changes[r.id] = c }
+            } else {
+                actions[r.id] = .create
+            }
+        }
+        let current = Set(out.resources.map(\.id))
+        let deleted = previous.keys.filter { !current.contains($0) }.sorted()
+
+        progress(.writing)
+        var steps: [BundleKit.PlanStep] = plan.steps.map { s in
+            let (type, key) = split(s.resource)
+            var action: PlanAction = s.action == .create ? .create : .patch
+            if s.action == .create, actions[s.resource] == .update { action = .update }
+            return BundleKit.PlanStep(id: s.id, type: type, key: key, action: action, dependsOn: s.dependsOn, phase: s.phase,
+                                      payload: BundleFormat.payloadPath(type: type, key: key),
+                                      note: actions[s.resource] == .unchanged ? "unchanged since the previous bundle: adopt, no change" : nil,
+                                      deferredFields: s.deferredFields.isEmpty ? nil : s.deferredFields)
+        }
+        // Deletes run last, children before parents (reverse creation order of types).
+        let lastPhase = (steps.map(\.phase).max() ?? -1) + 1
+        for id in deleted.sorted(by: { deleteOrder($0) < deleteOrder($1) }) {
+            let (type, key) = split(id)
+            steps.append(BundleKit.PlanStep(id: "delete:\(id)", type: type, key: key, action: .delete, phase: lastPhase,
+                                            note: "in the previous bundle, not in this one" + (previous[id]?["name"]?.stringValue.map { "; name \($0)" } ?? "")))
+        }
+        let planText = PlanText.render(steps: steps, actions: actions, changes: changes, deleted: deleted)
+        b.setPlan(steps, text: planText)
+
+        let stepDeps = Dictionary(steps.map { ("\($0.type)/\($0.key)", $0.dependsOn) }, uniquingKeysWith: { a, _ in a })
+        var seq = 0
+        for d in out.decisions {
+            seq += 1
+            let target = d.targetType.flatMap { t in d.targetKey.map { "\(t)/\($0)" } }
+            var rec = DiffRecord(type: d.targetType ?? "", key: d.targetKey ?? "",
+                                 action: d.action == .create ? (target.flatMap { actions[$0] } ?? .create) : (d.action == .exclude ? .exclude : .manual),
+                                 source: read.model.sources["\(d.sourceKind):\(d.sourceID)"]?.first?.description,
+                                 changes: target.flatMap { changes[$0] })
+            rec.seq = seq
+            rec.rule = d.rule
+            rec.sourceSystem = "avaya-cm"
+            rec.sourceType = d.sourceKind
+            rec.sourceID = d.sourceID
+            rec.sourceDigest = d.sourceDigest
+            rec.reason = d.reason
+            if let t = target {
+                let (type, key) = split(t)
+                rec.payload = BundleFormat.payloadPath(type: type, key: key)
+                rec.payloadDigest = digests[t]
+                rec.dependsOn = stepDeps[t]
+            }
+            rec.warnings = d.warnings.isEmpty ? nil : d.warnings
+            try b.addDiffRecord(rec)
+        }
+        for id in deleted {
+            seq += 1
+            let (type, key) = split(id)
+            var rec = DiffRecord(type: type, key: key, action: .delete)
+            rec.seq = seq
+            rec.rule = "delta"
+            rec.reason = "present in the previous bundle, absent from the sources now"
+            try b.addDiffRecord(rec)
+        }
+        for r in read.report.rejects {
+            try b.addException(ExceptionRecord(severity: .error, code: "read.reject", message: r.reason, source: r.location.description,
+                                               type: r.kind?.rawValue, key: r.key, hint: "fix the input record and rebuild"))
+        }
+        for e in out.exceptions {
+            try b.addException(ExceptionRecord(severity: e.disposition == .rejected ? .error : .warning,
+                                               code: "\(e.rule).\(e.disposition.rawValue)", message: e.message,
+                                               source: e.location, type: e.sourceKind, key: e.sourceID, hint: e.hint))
+        }
+        try b.addFile(path: BundleFormat.mappingPath, data: Data(MappingCSV.render(out.decisions).utf8))
+        let summary = Summary.render(out: out, read: read.report, steps: steps, actions: actions, deleted: deleted,
+                                     fingerprint: fingerprint, config: config)
+        b.setSummary(summary)
+        let built = try b.write(to: o.output, gzip: o.output.path.hasSuffix(".gz"))
+        var delta: [String: Int] = [:]
+        for a in actions.values { delta[a.rawValue, default: 0] += 1 }
+        if !deleted.isEmpty { delta["delete"] = deleted.count }
+        return Result(bundle: built, transform: out, read: read.report, readDiagnostics: read.diagnostics, steps: steps,
+                      delta: delta, summaryText: summary)
+    }
+
+    static func split(_ id: String) -> (String, String) {
+        guard let slash = id.firstIndex(of: "/") else { return (id, "") }
+        return (String(id[..<slash]), String(id[id.index(after: slash)...]))
+    }
+
+    static func deleteOrder(_ id: String) -> (Int, String) {
+        let (type, _) = split(id)
+        return (-(ResourceType(rawValue: type)?.order ?? 0), id)
+    }
+
+    /// The newest modification time among the inputs (the reproducible default when
+    /// SOURCE_DATE_EPOCH is unset: the same files give the same time).
+    static func newestModification(_ paths: [String]) throws -> Int64 {
+        var newest: Int64 = 0
+        let fm = FileManager.default
+        for p in paths {
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: p, isDirectory: &isDir) else { throw MigrationError.missingInput(p) }
+            let files = isDir.boolValue ? (fm.enumerator(atPath: p)?.compactMap { $0 as? String }.map { "\(p)/\($0)" } ?? []) : [p]
+            for f in files {
+                if let d = (try? fm.attributesOfItem(atPath: f))?[.modificationDate] as? Date { newest = max(newest, Int64(d.timeIntervalSince1970)) }
+            }
+        }
+        return newest
+    }
+}
+
+public enum MigrationError: LocalizedError, Sendable {
+    case unresolvedReferences([String])
+    case missingInput(String)
+
+    public var errorDescription: String? {
+        switch self {
+        case .unresolvedReferences(let r):
+            return "payloads reference resources that are not in the bundle (a transform defect; please report): " + r.prefix(10).joined(separator: ", ")
+        case .missingInput(let p): return "input \(p) does not exist; check the path"
+        }
+    }
+}
+
+extension SiteModel {
+    /// Canonical JSON of the model, for the source fingerprint.
+    var canonicalJSON: String {
+        (try? JSONValue.from(self).canonicalText()) ?? ""
+    }
+}
+
+/// Field-level differences between two payloads, as JSON pointers.
+enum JSONDiff {
+    static func changes(_ a: JSONValue, _ b: JSONValue, path: String = "") -> [FieldChange] {
+        if a == b { return [] }
+        if case .object(let x) = a, case .object(let y) = b {
+            return Set(x.keys).union(y.keys).sorted().flatMap { k -> [FieldChange] in
+                let p = path + "/" + k.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+                switch (x[k], y[k]) {
+                case (let u?, let v?): return changes(u, v, path: p)
+                case (let u?, nil): return [FieldChange(path: p, before: u, after: nil)]
+                case (nil, let v?): return [FieldChange(path: p, before: nil, after: v)]
+                default: return []
+                }
+            }
+        }
+        return [FieldChange(path: path.isEmpty ? "/" : path, before: a, after: b)]
+    }
+}

@@ -1,0 +1,100 @@
+import AvayaCM
+import BundleKit
+import Common
+import Foundation
+
+/// `plan/plan.txt`, read like a Terraform plan.
+enum PlanText {
+    static func render(steps: [BundleKit.PlanStep], actions: [String: DiffRecord.Action], changes: [String: [FieldChange]],
+                       deleted: [String]) -> String {
+        var out = ""
+        var counts: [String: Int] = [:]
+        for phase in Set(steps.map(\.phase)).sorted() {
+            out += "# phase \(phase)\n"
+            for s in steps where s.phase == phase {
+                let id = "\(s.type)/\(s.key)"
+                let sym: String
+                switch s.action {
+                case .create: sym = actions[id] == .unchanged ? "=" : "+"
+                case .update, .patch: sym = "~"
+                case .delete: sym = "-"
+                }
+                let word = sym == "=" ? "unchanged" : s.action.rawValue
+                counts[word, default: 0] += 1
+                out += "  \(sym) \(s.action.rawValue) \(id)"
+                if let f = s.deferredFields { out += "  (without \(f.joined(separator: ", ")) until the patch step)" }
+                if !s.dependsOn.isEmpty { out += "  after \(s.dependsOn.joined(separator: ", "))" }
+                out += "\n"
+                if s.action == .update, let c = changes[id] {
+                    for ch in c {
+                        out += "      ~ \(ch.path): \(ch.before.map { $0.canonicalText() } ?? "(absent)") → \(ch.after.map { $0.canonicalText() } ?? "(absent)")\n"
+                    }
+                }
+            }
+        }
+        let order = ["create", "update", "patch", "unchanged", "delete"]
+        let parts = order.compactMap { k in counts[k].map { "\($0) to \(k)" } }
+        out += "\nPlan: " + (parts.isEmpty ? "nothing to do" : parts.joined(separator: ", ")) + ".\n"
+        return out
+    }
+}
+
+/// `mapping.csv`: one row per decision, for spreadsheet reviewers.
+enum MappingCSV {
+    static func render(_ decisions: [Decision]) -> String {
+        func q(_ s: String) -> String {
+            // Leading =, +, -, @ would run as a formula in a spreadsheet: neutralise them.
+            var v = s
+            if let f = v.first, "=+-@".contains(f) { v = "'" + v }
+            return v.contains(where: { ",\"\n\r".contains($0) }) || v != s ? "\"" + v.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : v
+        }
+        var out = "source_type,source_id,rule,action,target_type,target_key,reason\n"
+        for d in decisions {
+            out += [d.sourceKind, d.sourceID, d.rule, d.action.rawValue, d.targetType ?? "", d.targetKey ?? "", d.reason].map(q).joined(separator: ",") + "\n"
+        }
+        return out
+    }
+}
+
+/// `summary.md`: what a reviewer reads first.
+enum Summary {
+    static func render(out: TransformOutput, read: ReadReport, steps: [BundleKit.PlanStep], actions: [String: DiffRecord.Action],
+                       deleted: [String], fingerprint: String, config: MappingConfig) -> String {
+        var s = "# cm2gc bundle summary\n\n"
+        s += "Tool \(ToolVersion.current); source fingerprint `\(fingerprint)`; mapping config digest `\(config.digest)`.\n\n"
+        s += "## Reconciliation\n\nEvery source record ends in a payload, a deliberate exclusion or an exception.\n\n"
+        s += "| source type | read | producing payloads | excluded | exceptions only | rejected by readers | holds |\n|---|---:|---:|---:|---:|---:|---|\n"
+        let rejectsByKind = Dictionary(grouping: read.rejects, by: { $0.kind?.rawValue ?? "unknown" }).mapValues(\.count)
+        for kind in Set(out.reconciliation.keys).union(rejectsByKind.keys).sorted() {
+            let r = out.reconciliation[kind] ?? Reconciliation()
+            s += "| \(kind) | \(r.read) | \(r.producing) | \(r.excluded) | \(r.exceptions) | \(rejectsByKind[kind] ?? 0) | \(r.holds ? "yes" : "**NO**") |\n"
+        }
+        if !out.unaccounted.isEmpty {
+            s += "\n**Unaccounted records (a defect):** \(out.unaccounted.joined(separator: ", "))\n"
+        }
+        s += "\n## Payloads\n\n| type | count |\n|---|---:|\n"
+        for (t, n) in Dictionary(grouping: out.resources, by: \.type).mapValues(\.count).sorted(by: { $0.key < $1.key }) {
+            s += "| \(t) | \(n) |\n"
+        }
+        s += "\n## Plan\n\n\(steps.count) steps in \(Set(steps.map(\.phase)).count) phases; see plan/plan.txt.\n"
+        if !actions.isEmpty, actions.values.contains(where: { $0 != .create }) || !deleted.isEmpty {
+            let c = Dictionary(grouping: actions.values, by: \.rawValue).mapValues(\.count)
+            s += "Delta against the previous bundle: " + c.sorted(by: { $0.key < $1.key }).map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            s += deleted.isEmpty ? ".\n" : ", \(deleted.count) delete.\n"
+        }
+        s += "\n## Exceptions by rule\n\n"
+        if out.exceptions.isEmpty && read.rejects.isEmpty { s += "None.\n" } else {
+            s += "| rule | disposition | count |\n|---|---|---:|\n"
+            let groups = Dictionary(grouping: out.exceptions, by: { "\($0.rule)|\($0.disposition.rawValue)" })
+            for k in groups.keys.sorted() {
+                let parts = k.split(separator: "|")
+                s += "| \(parts[0]) | \(parts[1]) | \(groups[k]?.count ?? 0) |\n"
+            }
+            if !read.rejects.isEmpty { s += "| read | rejected | \(read.rejects.count) |\n" }
+        }
+        s += "\n## Cycles broken\n\n"
+        if out.brokenCycles.isEmpty { s += "None.\n" }
+        for c in out.brokenCycles { s += "- \((c + [c.first ?? ""]).joined(separator: " → "))\n" }
+        return s
+    }
+}

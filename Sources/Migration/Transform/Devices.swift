@@ -1,0 +1,205 @@
+import AvayaCM
+import Common
+import Foundation
+import GenesysCloud
+
+extension Context {
+    func phonePolicy(setType: String?) -> MappingConfig.PhonePolicy {
+        guard let t = setType?.uppercased() else { return config.phones.default }
+        if let exact = config.phones.setTypes.first(where: { $0.key.uppercased() == t }) { return exact.value }
+        // Longest pattern wins, so `*SIPCC` beats `*SIP`; ties by name for determinism.
+        let matches = config.phones.setTypes.filter { pattern, _ in
+            let p = pattern.uppercased()
+            if p.hasPrefix("*") { return t.hasSuffix(p.dropFirst()) }
+            if p.hasSuffix("*") { return t.hasPrefix(p.dropLast()) }
+            return false
+        }
+        return matches.max { ($0.key.count, $1.key) < ($1.key.count, $0.key) }?.value ?? config.phones.default
+    }
+
+    /// [station.phone] and [station.lines].
+    mutating func phones() {
+        var baseSettingsUsed: Set<String> = []
+        for (ext, st) in Self.sorted(model.stations) {
+            guard let user = userForStation[ext] else { continue }
+            let policy = phonePolicy(setType: st.setType)
+            guard policy.kind != .none, let base = policy.baseSettings else {
+                sink.exception(rule: "station.phone", kind: .station, id: ext, .review,
+                               "station \(ext) (\(st.setType ?? "?")) gets no phone by policy (virtual or mobile set)")
+                continue
+            }
+            let baseKey = LogicalRef.makeKey(base)
+            baseSettingsUsed.insert(base)
+            let appearances = max(st.callAppearanceCount, 1)
+            let perPhone = config.phones.linesPerPhone
+            let phoneCount = (appearances + perPhone - 1) / perPhone
+            let display = model.stations[ext]?.name.map(PersonName.display) ?? ext
+            for i in 0..<phoneCount {
+                let lines = min(perPhone, appearances - i * perPhone)
+                let name = phoneCount == 1 ? "\(display) (\(ext))" : "\(display) (\(ext)) \(i + 1)"
+                var payload: [String: JSONValue] = [
+                    "name": .string(name),
+                    "site": ["id": .string(external(.sites, config.phones.site))],
+                    "phoneBaseSettings": ["id": .string(ref(.phoneBaseSettings, baseKey))],
+                    "lines": .array((1...lines).map { n in ["name": .string("\(ext)-\(i * perPhone + n)")] }),
+                ]
+                if policy.kind == .webrtc { payload["webRtcUser"] = ["id": .string(ref(.users, user))] }
+                let reason = phoneCount == 1
+                    ? "\(st.setType ?? "unknown") set → \(policy.kind.rawValue) phone with \(lines) line(s)"
+                    : "\(appearances) call appearances split over \(phoneCount) phones of at most \(perPhone) lines: phone \(i + 1) has \(lines)"
+                sink.add(type: .phones, key: "\(user)-\(i + 1)", payload: .object(payload), rule: phoneCount == 1 ? "station.phone" : "station.lines",
+                         kind: .station, id: ext, digest: recordDigest(st), reason: reason)
+            }
+            if policy.kind == .webrtc {
+                sink.exception(rule: "station.phone", kind: .station, id: ext, .review,
+                               "station \(ext) is a \(st.setType ?? "non-SIP") set; the hardware cannot move, the user gets a WebRTC phone")
+            }
+        }
+        for base in baseSettingsUsed.sorted() {
+            let meta = config.phones.metaBases[base] ?? base
+            let payload: JSONValue = ["name": .string(base), "phoneMetaBase": ["id": .string(external(.phoneBaseSettings, meta))],
+                                      "lines": [["name": .string("\(base) line")]]]
+            let firstStation = model.stations.keys.sorted().first { phonePolicy(setType: model.stations[$0]?.setType).baseSettings == base } ?? ""
+            sink.add(type: .phoneBaseSettings, key: LogicalRef.makeKey(base), payload: payload, rule: "station.phone", kind: .station,
+                     id: firstStation, digest: nil, reason: "phone base settings \(base) (model \(meta)) for the phones that use it")
+        }
+    }
+
+    /// [schedule.holiday]: one holiday schedule per row, one schedule group per table.
+    mutating func holidays() {
+        let site = config.site(forLocation: nil)
+        for (k, t) in Self.sorted(model.holidayTables) {
+            var refs: [JSONValue] = []
+            for (i, e) in t.entries.enumerated() {
+                let w = HolidayTime.window(year: holidayYear,
+                                           start: .init(month: e.startMonth, day: e.startDay, hour: e.startHour, minute: e.startMinute),
+                                           end: .init(month: e.endMonth, day: e.endDay, hour: e.endHour, minute: e.endMinute),
+                                           zone: site.timeZone)
+                switch w {
+                case .success(let w):
+                    let key = "holiday-\(t.number)-\(i + 1)"
+                    let name = "\(t.name ?? "Holidays \(t.number)") \(i + 1): \(e.description ?? "holiday")"
+                    if sink.add(type: .schedules, key: key,
+                                payload: ["name": .string(name), "start": .string(w.startLocal), "end": .string(w.endLocal),
+                                          "description": .string("Avaya holiday table \(t.number) row \(i + 1); UTC \(w.startUTC) – \(w.endUTC)")],
+                                rule: "schedule.holiday", kind: .holidayTable, id: k, digest: recordDigest(t),
+                                reason: "\(e.description ?? "holiday") \(w.startLocal) – \(w.endLocal) local (\(site.timeZone))") {
+                        refs.append(["id": .string(ref(.schedules, key))])
+                    }
+                case .failure(let f):
+                    sink.exception(rule: "schedule.holiday", kind: .holidayTable, id: k, .rejected,
+                                   "holiday table \(t.number) row \(i + 1): \(f)", hint: "fix the row in CM or set holidayYear")
+                }
+            }
+            if refs.isEmpty {
+                sink.exception(rule: "schedule.holiday", kind: .holidayTable, id: k, .manual, "holiday table \(t.number) has no usable rows")
+                continue
+            }
+            sink.add(type: .scheduleGroups, key: "holidays-\(t.number)",
+                     payload: ["name": .string(t.name ?? "Holidays \(t.number)"), "timeZone": .string(site.timeZone), "holidaySchedules": .array(refs)],
+                     rule: "schedule.holiday", kind: .holidayTable, id: k, digest: recordDigest(t),
+                     reason: "holiday table \(t.number) becomes a schedule group in \(site.timeZone) with \(refs.count) holiday schedules")
+        }
+    }
+
+    /// [announcement.prompt]: the prompt exists, the audio does not travel in an export.
+    mutating func announcements() {
+        var names = UniqueNamer()
+        for (k, a) in Self.sorted(model.announcements) {
+            // Prompt names: letters, digits and underscores only (Architect's rule).
+            let base = LogicalRef.makeKey(a.name ?? "announcement_\(k)").replacingOccurrences(of: "-", with: "_").replacingOccurrences(of: ".", with: "_")
+            let (name, _) = names.claim(base.first?.isLetter == true ? base : "a_\(base)")
+            if sink.add(type: .prompts, key: "ann-\(LogicalRef.makeKey(k))",
+                        payload: ["name": .string(name), "description": .string("Avaya announcement \(k) (\(a.type ?? "?") \(a.source ?? ""))")],
+                        rule: "announcement.prompt", kind: .announcement, id: k, digest: recordDigest(a),
+                        reason: "announcement \(k) becomes prompt \(name) without audio") {
+                sink.exception(rule: "announcement.prompt", kind: .announcement, id: k, .approximated,
+                               "prompt \(name) has no audio: recordings are not in a CM export",
+                               hint: "upload the audio for \(a.source ?? "the announcement board") before the flows go live")
+            }
+        }
+    }
+
+    /// [cor.policy] [cos.policy] [pickup.group]: no target; listed for a person.
+    mutating func policies() {
+        for (k, c) in Self.sorted(model.cors) {
+            let users = model.stations.values.filter { $0.cor == c.number }.count
+            sink.exception(rule: "cor.policy", kind: .cor, id: k, .manual,
+                           "COR \(c.number) \(c.description ?? "") (FRL \(c.frl.map(String.init) ?? "?")) restricts \(users) stations; Genesys uses outbound routes and roles",
+                           hint: "map calling permissions to roles/outbound routes by hand")
+        }
+        for (k, c) in Self.sorted(model.coses) {
+            let features = c.permissions.filter(\.value).keys.sorted()
+            sink.exception(rule: "cos.policy", kind: .cos, id: k, .manual,
+                           "COS \(c.number) grants \(features.isEmpty ? "no features" : features.joined(separator: ", ")); features have no per-class Genesys equivalent")
+        }
+        for (k, p) in Self.sorted(model.pickupGroups) {
+            sink.exception(rule: "pickup.group", kind: .pickupGroup, id: k, .manual,
+                           "pickup group \(p.number) \(p.name ?? "") with members \(p.members.joined(separator: ", ")) has no Genesys equivalent",
+                           hint: "use a group with group ring, or Genesys call pickup where licensed")
+        }
+    }
+
+    /// Numbering tables are consumed by the DID rule; the dial plan is reference data.
+    mutating func numberingAndDialPlan() {
+        for (k, p) in Self.sorted(model.publicNumbering) {
+            sink.exclude(rule: "station.did", kind: .publicNumbering, id: k, digest: recordDigest(p),
+                         reason: "numbering row \(p.extensionCode)/\(p.extensionLength) → \(p.cpnPrefix ?? "-") is used to build user DIDs")
+        }
+        for (k, d) in Self.sorted(model.dialPlan) {
+            sink.exclude(rule: "extension.pool", kind: .dialPlan, id: k, digest: recordDigest(d),
+                         reason: "dial plan entry \(d.dialedString) (\(d.callType), \(d.totalLength) digits) is reference data; pools come from migrated extensions")
+        }
+    }
+
+    /// [extension.pool] [did.pool]: covering ranges, split at gaps larger than the limit.
+    mutating func pools() {
+        let exts = Set(migratedExtensions)
+        var byLength: [Int: [Int]] = [:]
+        for e in exts { if let n = Int(e) { byLength[e.count, default: []].append(n) } }
+        for (len, nums) in byLength.sorted(by: { $0.key < $1.key }) {
+            guard (3...9).contains(len) else {
+                sink.exception(rule: "extension.pool", kind: .dialPlan, id: "length-\(len)", .review,
+                               "\(nums.count) extensions of \(len) digits cannot be in a Genesys extension pool (3 to 9 digits)")
+                continue
+            }
+            for r in Self.ranges(nums.sorted(), maxGap: config.pools.maxExtensionGap) {
+                let s = String(format: "%0\(len)d", r.lowerBound), e = String(format: "%0\(len)d", r.upperBound)
+                let (kind, id) = poolSource(extension: s)
+                sink.add(type: .extensionPools, key: "ext-\(s)-\(e)",
+                         payload: ["name": .string("Extensions \(s)-\(e)"), "startNumber": .string(s), "endNumber": .string(e)],
+                         rule: "extension.pool", kind: kind, id: id, digest: nil, reason: "extensions \(s)–\(e) cover the migrated users and groups")
+            }
+        }
+        // DIDs: +<cc><national>; ranges over the numeric value of numbers of equal length.
+        var didsByPrefix: [Int: [Int]] = [:]
+        for d in Set(dids) { if let n = Int(d.dropFirst()) { didsByPrefix[d.count, default: []].append(n) } }
+        for (_, nums) in didsByPrefix.sorted(by: { $0.key < $1.key }) {
+            for r in Self.ranges(nums.sorted(), maxGap: config.pools.maxDidGap) {
+                let s = "+\(r.lowerBound)", e = "+\(r.upperBound)"
+                let station = model.stations.keys.sorted().first { stationNumber($0) == s } ?? ""
+                sink.add(type: .didPools, key: "did-\(r.lowerBound)-\(r.upperBound)",
+                         payload: ["name": .string("DIDs \(s)-\(e)"), "startPhoneNumber": .string(s), "endPhoneNumber": .string(e), "provider": "PURE_CLOUD"],
+                         rule: "did.pool", kind: .station, id: station, digest: nil, reason: "DIDs \(s)–\(e) cover the migrated users' numbers")
+            }
+        }
+    }
+
+    func poolSource(extension e: String) -> (ObjectKind, String) {
+        if model.stations[e] != nil { return (.station, e) }
+        if let h = model.huntGroups.values.first(where: { $0.extension == e }) { return (.huntGroup, String(h.number)) }
+        return (.station, e)
+    }
+
+    static func ranges(_ sorted: [Int], maxGap: Int) -> [ClosedRange<Int>] {
+        var out: [ClosedRange<Int>] = []
+        guard var lo = sorted.first else { return out }
+        var hi = lo
+        for n in sorted.dropFirst() {
+            if n - hi - 1 > maxGap { out.append(lo...hi); lo = n }
+            hi = n
+        }
+        out.append(lo...hi)
+        return out
+    }
+}

@@ -1,0 +1,164 @@
+import AvayaCM
+import Common
+import Foundation
+import GenesysCloud
+
+/// One decision of the transform: the diff log's line before sequence numbers and payload
+/// digests are known (bundle-spec.md, difflog.jsonl).
+public struct Decision: Sendable, Hashable, Codable {
+    public enum Action: String, Sendable, Hashable, Codable {
+        case create, exclude, manual
+    }
+
+    public var rule: String
+    public var sourceKind: String
+    public var sourceID: String
+    public var sourceDigest: String?
+    public var action: Action
+    public var targetType: String?
+    public var targetKey: String?
+    public var reason: String
+    public var warnings: [String]
+}
+
+/// Why a source record has no payload, or what a person must still do.
+public struct TransformException: Sendable, Hashable, Codable {
+    public enum Disposition: String, Sendable, Hashable, Codable {
+        /// Nothing was created; a person must build it by hand.
+        case manual
+        /// A payload was created, but it only approximates the source.
+        case approximated
+        /// The source record cannot be migrated as it is (bad data): fix the source and rebuild.
+        case rejected
+        /// Information a reviewer must know; nothing is missing.
+        case review
+    }
+
+    public var rule: String
+    public var sourceKind: String
+    public var sourceID: String
+    public var disposition: Disposition
+    public var message: String
+    public var location: String?
+    public var hint: String?
+}
+
+/// Per source kind: `read == producing + excluded + exceptions` (each record counted once, by
+/// its strongest outcome: payload, else exclusion, else exception).
+public struct Reconciliation: Sendable, Hashable, Codable {
+    public var read = 0
+    public var producing = 0
+    public var excluded = 0
+    public var exceptions = 0
+    public var holds: Bool { read == producing + excluded + exceptions }
+}
+
+/// The transform's result: resources to plan, and the audit trail.
+public struct TransformOutput: Sendable {
+    public var resources: [PlannedResource] = []
+    public var decisions: [Decision] = []
+    public var exceptions: [TransformException] = []
+    public var reconciliation: [String: Reconciliation] = [:]
+    /// Cycles in the coverage / hunt / night-service graph, each broken once.
+    public var brokenCycles: [[String]] = []
+    /// Records that ended nowhere: a defect; `build` refuses to write a bundle.
+    public var unaccounted: [String] = []
+}
+
+/// Accumulates payloads and decisions, and tracks every source record's outcome.
+final class TransformSink {
+    private(set) var out = TransformOutput()
+    private var keys: Set<String> = []
+    private var outcome: [String: Int] = [:]  // "kind:id" → 2 payload, 1 excluded, 0 exception
+    private var seen: [String: [String]] = [:] // kind → ids
+    let validator = ContractValidator()
+    let locations: [String: [SourceLocation]]
+
+    init(locations: [String: [SourceLocation]]) { self.locations = locations }
+
+    func register(kind: ObjectKind, id: String) {
+        seen[kind.rawValue, default: []].append(id)
+    }
+
+    func location(kind: ObjectKind, id: String) -> String? {
+        locations["\(kind.rawValue):\(id)"]?.first?.description
+    }
+
+    private func mark(_ kind: ObjectKind, _ id: String, _ level: Int) {
+        let k = "\(kind.rawValue):\(id)"
+        outcome[k] = max(outcome[k] ?? -1, level)
+    }
+
+    /// Adds a payload after checking it against the contract; a violation turns into a rejected
+    /// exception and no payload (never a broken payload in a bundle).
+    @discardableResult
+    func add(type: ResourceType, key: String, payload: JSONValue, rule: String, kind: ObjectKind, id: String,
+             digest: String?, reason: String, warnings: [String] = []) -> Bool {
+        let resourceID = "\(type.rawValue)/\(key)"
+        guard !keys.contains(resourceID) else {
+            // Same logical resource twice: the first producer keeps it (deterministic order).
+            return true
+        }
+        let violations = type.spec.validate(payload, validator: validator)
+        if !violations.isEmpty {
+            exception(rule: rule, kind: kind, id: id, .rejected,
+                      "the \(type.rawValue) payload breaks the API contract: " + violations.map(\.description).joined(separator: "; "),
+                      hint: "fix the source record or the mapping configuration and rebuild")
+            return false
+        }
+        keys.insert(resourceID)
+        out.resources.append(PlannedResource(type: type.rawValue, key: key, payload: payload))
+        out.decisions.append(Decision(rule: rule, sourceKind: kind.rawValue, sourceID: id, sourceDigest: digest,
+                                      action: .create, targetType: type.rawValue, targetKey: key, reason: reason,
+                                      warnings: warnings))
+        mark(kind, id, 2)
+        return true
+    }
+
+    func appendCycle(_ c: [String]) { out.brokenCycles.append(c) }
+
+    func has(_ type: ResourceType, _ key: String) -> Bool { keys.contains("\(type.rawValue)/\(key)") }
+
+    func exclude(rule: String, kind: ObjectKind, id: String, digest: String?, reason: String) {
+        out.decisions.append(Decision(rule: rule, sourceKind: kind.rawValue, sourceID: id, sourceDigest: digest,
+                                      action: .exclude, targetType: nil, targetKey: nil, reason: reason, warnings: []))
+        mark(kind, id, 1)
+    }
+
+    func exception(rule: String, kind: ObjectKind, id: String, _ disposition: TransformException.Disposition,
+                   _ message: String, hint: String? = nil) {
+        out.exceptions.append(TransformException(rule: rule, sourceKind: kind.rawValue, sourceID: id,
+                                                 disposition: disposition, message: message,
+                                                 location: location(kind: kind, id: id), hint: hint))
+        if disposition == .manual || disposition == .rejected {
+            out.decisions.append(Decision(rule: rule, sourceKind: kind.rawValue, sourceID: id, sourceDigest: nil,
+                                          action: .manual, targetType: nil, targetKey: nil, reason: message, warnings: []))
+        }
+        mark(kind, id, 0)
+    }
+
+    func finish() -> TransformOutput {
+        var o = out
+        for (kind, ids) in seen {
+            var r = Reconciliation()
+            for id in Set(ids) {
+                r.read += 1
+                switch outcome["\(kind):\(id)"] {
+                case 2: r.producing += 1
+                case 1: r.excluded += 1
+                case 0: r.exceptions += 1
+                default: o.unaccounted.append("\(kind):\(id)")
+                }
+            }
+            o.reconciliation[kind] = r
+        }
+        o.unaccounted.sort()
+        o.resources.sort { $0.id < $1.id }
+        return o
+    }
+}
+
+/// Canonical digest of a source record (what the diff log calls the source digest).
+func recordDigest<T: Encodable>(_ v: T) -> String? {
+    (try? CanonicalJSON.data(v)).map(SHA256Digest.hex)
+}

@@ -1,0 +1,159 @@
+import AvayaCM
+import Common
+import Foundation
+import GenesysCloud
+
+extension Context {
+    func huntKey(_ n: Int) -> String { "hunt-\(n)" }
+
+    /// Members of a hunt group as user keys, in administered order; for skill groups, the agents
+    /// holding the skill ordered by level then login.
+    func members(of h: HuntGroup) -> (users: [(String, Int?)], missing: [String]) {
+        var out: [(String, Int?)] = []
+        var missing: [String] = []
+        var seen: Set<String> = []
+        if h.skill == true {
+            var holders: [(Int, Int?, String, String)] = []  // level, reserve, login, user
+            for (login, a) in Self.sorted(model.agents) {
+                for s in a.skills where s.skill == h.number {
+                    if let u = userForAgent[login] { holders.append((s.level ?? 99, s.reserveLevel, login, u)) } else { missing.append(login) }
+                }
+            }
+            for (_, reserve, _, u) in holders.sorted(by: { ($0.0, $0.2) < ($1.0, $1.2) }) where seen.insert(u).inserted {
+                out.append((u, reserve))
+            }
+        }
+        for m in h.members {
+            guard let u = userForStation[m] ?? userForAgent[m] else { missing.append(m); continue }
+            if seen.insert(u).inserted { out.append((u, nil)) }
+        }
+        return (out, missing)
+    }
+
+    mutating func huntGroups() {
+        for (k, h) in Self.sorted(model.huntGroups) {
+            let digest = recordDigest(h)
+            let type = h.groupType ?? (h.acd == true ? "ucd-mia" : "circ")
+            if let e = h.extension, excluded.contains(e) {
+                sink.exclude(rule: "exclude", kind: .huntGroup, id: k, digest: digest, reason: "hunt group extension \(e) is excluded")
+                continue
+            }
+            if config.voicemailGroups.contains(h.number) {
+                sink.exclude(rule: "coverage.forwarding", kind: .huntGroup, id: k, digest: digest,
+                             reason: "hunt group \(h.number) is the voicemail (messaging) group; Genesys voicemail replaces it")
+                continue
+            }
+            var rule = config.huntGroups[type] ?? MappingConfig.HuntRule(target: .exception, note: "hunt group type \(type) has no mapping rule")
+            var approximation: String? = rule.approximate ? rule.note : nil
+            if h.acd != true, rule.target == .queue {
+                // A non-ACD group cannot be a queue: ring its members as a group.
+                rule = MappingConfig.HuntRule(target: .group, ringPolicy: "ROUND_ROBIN")
+                approximation = "non-ACD \(type) group rings its members round robin"
+            }
+            if let e = h.extension { migratedExtensions.append(e) }
+            switch rule.target {
+            case .exception:
+                sink.exception(rule: "hunt.queue", kind: .huntGroup, id: k, .manual,
+                               "hunt group \(h.number) \(h.name ?? "") (\(type)): \(rule.note ?? "no mapping")",
+                               hint: "design the Genesys queue by hand, or map the type under huntGroups in the configuration")
+            case .queue: queue(h, key: k, type: type, rule: rule, approximation: approximation, digest: digest)
+            case .group: group(h, key: k, type: type, rule: rule, approximation: approximation, digest: digest)
+            }
+        }
+    }
+
+    mutating func queue(_ h: HuntGroup, key k: String, type: String, rule: MappingConfig.HuntRule, approximation: String?, digest: String?) {
+        let (name, renamed) = queueNames.claim(h.name.flatMap { $0.isEmpty ? nil : $0 } ?? "Hunt Group \(h.number)")
+        let (mem, missing) = members(of: h)
+        // [agent.reserve]: reserve agents go to outer bullseye rings.
+        let reserveRings = Set(mem.compactMap { $0.1 }.compactMap { config.skillLevels.reserveRings[String($0)] })
+        var payload: [String: JSONValue] = [
+            "name": .string(name),
+            "description": .string("Avaya hunt group \(h.number) (\(type))"),
+            "division": ["id": .string(divisionRef(tenant: h.tenant))],
+            "mediaSettings": ["call": ["alertingTimeoutSeconds": .int(Int64(config.queues.alertingTimeoutSeconds))]],
+            "acwSettings": ["wrapupPrompt": .string(config.queues.wrapupPrompt), "timeoutMs": .int(Int64(config.queues.acwTimeoutMs))],
+        ]
+        if let se = rule.skillEvaluation { payload["skillEvaluationMethod"] = .string(se) }
+        if let top = reserveRings.max(), top > 1 {
+            // Rings 1…top; each expands after the configured timeout; the last is the default ring.
+            payload["bullseye"] = ["rings": .array((1...top).map { _ in
+                ["expansionCriteria": [["type": "TIMEOUT_SECONDS", "threshold": .double(config.queues.ringTimeoutSeconds)]]]
+            })]
+        }
+        var warnings: [String] = renamed ? ["name made unique: \(name)"] : []
+        if !missing.isEmpty { warnings.append("members without a migrated user: \(missing.joined(separator: ", "))") }
+        let key = huntKey(h.number)
+        guard sink.add(type: .queues, key: key, payload: .object(payload), rule: "hunt.queue", kind: .huntGroup, id: k, digest: digest,
+                       reason: "\(type) hunt group \(h.number) becomes queue \(name) (skill evaluation \(rule.skillEvaluation ?? "default"))",
+                       warnings: warnings) else { return }
+        if let approximation {
+            sink.exception(rule: "hunt.queue", kind: .huntGroup, id: k, .approximated, "queue \(name): \(approximation)")
+        }
+        if !mem.isEmpty {
+            let body: [JSONValue] = mem.map { u, reserve in
+                var o: [String: JSONValue] = ["id": .string(ref(.users, u))]
+                if let r = reserve, let ring = config.skillLevels.reserveRings[String(r)] { o["ringNumber"] = .int(Int64(ring)) }
+                return .object(o)
+            }
+            sink.add(type: .queueMembers, key: key, payload: ["parent": .string(ref(.queues, key)), "body": .array(body)],
+                     rule: "hunt.members", kind: .huntGroup, id: k, digest: digest,
+                     reason: "\(body.count) members, in administered order (skill holders by level)")
+        }
+        if let night = h.nightServiceDestination ?? h.coveragePath {
+            sink.exception(rule: "hunt.overflow", kind: .huntGroup, id: k, .review,
+                           "queue \(name) had night service / coverage to \(night); set its overflow or in-queue flow after upload",
+                           hint: "night service and overflow move into the Architect flow that serves this queue")
+        }
+    }
+
+    mutating func group(_ h: HuntGroup, key k: String, type: String, rule: MappingConfig.HuntRule, approximation: String?, digest: String?) {
+        let (name, renamed) = groupNames.claim(h.name.flatMap { $0.isEmpty ? nil : $0 } ?? "Hunt Group \(h.number)")
+        let (mem, missing) = members(of: h)
+        let key = huntKey(h.number)
+        var payload: [String: JSONValue] = ["name": .string(name), "type": "official", "rulesVisible": true, "visibility": "public",
+                                            "description": .string("Avaya hunt group \(h.number) (\(type))")]
+        if let e = h.extension, case .success(let e164)? = did(for: e, location: nil) {
+            payload["addresses"] = [["address": .string(e164), "extension": .string(e), "type": "GROUPRING", "mediaType": "PHONE"]]
+        }
+        var warnings: [String] = renamed ? ["name made unique: \(name)"] : []
+        if !missing.isEmpty { warnings.append("members without a migrated user: \(missing.joined(separator: ", "))") }
+        guard sink.add(type: .groups, key: key, payload: .object(payload), rule: "hunt.group-ring", kind: .huntGroup, id: k, digest: digest,
+                       reason: "\(type) hunt group \(h.number) becomes group \(name) ringing \(rule.ringPolicy ?? "ROUND_ROBIN")",
+                       warnings: warnings) else { return }
+        if let approximation {
+            sink.exception(rule: "hunt.group-ring", kind: .huntGroup, id: k, .approximated, "group \(name): \(approximation)")
+        }
+        if !mem.isEmpty {
+            // Member order is the ring order for SEQUENTIAL and ROUND_ROBIN: never re-sorted.
+            sink.add(type: .groupMembers, key: key,
+                     payload: ["parent": .string(ref(.groups, key)), "body": ["memberIds": .array(mem.map { .string(ref(.users, $0.0)) })]],
+                     rule: "hunt.members", kind: .huntGroup, id: k, digest: digest,
+                     reason: "\(mem.count) members in administered order: \(mem.map(\.0).joined(separator: ", "))")
+        }
+        sink.add(type: .groupRingPolicies, key: key,
+                 payload: ["parent": .string(ref(.groups, key)),
+                           "body": ["enabled": true, "groupAlertType": .string(rule.ringPolicy ?? "ROUND_ROBIN"), "rotateCallsSecs": .int(Int64(config.secondsPerRing * 3))]],
+                 rule: "hunt.group-ring", kind: .huntGroup, id: k, digest: digest,
+                 reason: "\(type) → group ring \(rule.ringPolicy ?? "ROUND_ROBIN")")
+    }
+
+    // MARK: vdn.flow (issue 8): until vectors translate, every vector and VDN is a manual exception.
+
+    mutating func routing() {
+        for (k, v) in Self.sorted(model.vectors) {
+            sink.exception(rule: "vdn.flow", kind: .vector, id: k, .manual,
+                           "vector \(v.number) \(v.name ?? "") (\(v.steps.count) steps) needs an Architect inbound call flow; vector translation is not in this release",
+                           hint: "build the flow in Architect; the steps are in the source model (cm2gc read --json)")
+        }
+        for (k, v) in Self.sorted(model.vdns) {
+            if excluded.contains(k) {
+                sink.exclude(rule: "exclude", kind: .vdn, id: k, digest: recordDigest(v), reason: "VDN \(k) is excluded")
+                continue
+            }
+            sink.exception(rule: "vdn.flow", kind: .vdn, id: k, .manual,
+                           "VDN \(k) \(v.name ?? "") → vector \(v.vectorNumber.map(String.init) ?? "?") needs an IVR call route to its flow",
+                           hint: "create the call route once the flow exists")
+        }
+    }
+}

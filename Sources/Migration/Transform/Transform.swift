@@ -1,0 +1,191 @@
+import AvayaCM
+import Common
+import Foundation
+import GenesysCloud
+
+/// Avaya source model → Genesys payloads, one rule of docs/mapping.md at a time. Deterministic:
+/// records are visited in sorted key order, so de-duplication and every choice repeat exactly.
+public struct Transformer {
+    public let config: MappingConfig
+    /// Year for holiday rows (the config's, else the bundle's creation year).
+    public let holidayYear: Int
+
+    public init(config: MappingConfig, createdEpoch: Int64) {
+        self.config = config
+        let year = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC") ?? .current,
+                                                                   from: Date(timeIntervalSince1970: TimeInterval(createdEpoch))).year
+        self.holidayYear = config.holidayYear ?? year ?? 2026
+    }
+
+    public func run(_ m: SiteModel) -> TransformOutput {
+        let sink = TransformSink(locations: m.sources)
+        var ctx = Context(config: config, model: m, sink: sink, holidayYear: holidayYear)
+        ctx.run()
+        return sink.finish()
+    }
+}
+
+struct Context {
+    let config: MappingConfig
+    let model: SiteModel
+    let sink: TransformSink
+    let holidayYear: Int
+    let excluded: ExtensionRangeSet
+    var names = UniqueNamer()        // user display names are not unique in Genesys, but queue/group names are
+    var queueNames = UniqueNamer()
+    var groupNames = UniqueNamer()
+    var emails = UniqueNamer()
+    /// station extension → user key; agent login → user key.
+    var userForStation: [String: String] = [:]
+    var userForAgent: [String: String] = [:]
+    /// E.164 DIDs given to users (for the DID pools).
+    var dids: [String] = []
+    var migratedExtensions: [String] = []
+
+    init(config: MappingConfig, model: SiteModel, sink: TransformSink, holidayYear: Int) {
+        self.config = config
+        self.model = model
+        self.sink = sink
+        self.holidayYear = holidayYear
+        self.excluded = ExtensionRangeSet(config.exclude)
+    }
+
+    static func sorted<V>(_ d: [String: V]) -> [(String, V)] {
+        SiteModel.sortedKeys(d).compactMap { k in d[k].map { (k, $0) } }
+    }
+
+    func ref(_ t: ResourceType, _ key: String) -> String { "@ref:\(t.rawValue)/\(key)" }
+    func external(_ t: ResourceType, _ name: String) -> String { "@ext:\(t.rawValue)/\(name)" }
+
+    mutating func run() {
+        for (k, _) in model.stations { sink.register(kind: .station, id: k) }
+        for (k, _) in model.agents { sink.register(kind: .agent, id: k) }
+        for (k, _) in model.huntGroups { sink.register(kind: .huntGroup, id: k) }
+        for (k, _) in model.vectors { sink.register(kind: .vector, id: k) }
+        for (k, _) in model.vdns { sink.register(kind: .vdn, id: k) }
+        for (k, _) in model.coveragePaths { sink.register(kind: .coveragePath, id: k) }
+        for (k, _) in model.cors { sink.register(kind: .cor, id: k) }
+        for (k, _) in model.coses { sink.register(kind: .cos, id: k) }
+        for (k, _) in model.reasonCodes { sink.register(kind: .reasonCode, id: k) }
+        for (k, _) in model.holidayTables { sink.register(kind: .holidayTable, id: k) }
+        for (k, _) in model.announcements { sink.register(kind: .announcement, id: k) }
+        for (k, _) in model.publicNumbering { sink.register(kind: .publicNumbering, id: k) }
+        for (k, _) in model.dialPlan { sink.register(kind: .dialPlan, id: k) }
+        for (k, _) in model.pickupGroups { sink.register(kind: .pickupGroup, id: k) }
+        for (k, _) in model.tenants { sink.register(kind: .tenant, id: k) }
+        for (k, _) in model.users { sink.register(kind: .user, id: k) }
+
+        divisions()
+        skills()
+        presences()
+        users()
+        agents()
+        huntGroups()
+        userSkills()
+        coverage()
+        phones()
+        holidays()
+        announcements()
+        policies()
+        routing()
+        pools()
+        smgrUsers()
+        numberingAndDialPlan()
+    }
+
+    // MARK: tenant.division
+
+    func divisionRef(tenant: Int?) -> String {
+        let t = tenant ?? 1
+        if let name = config.divisions.tenants[String(t)] {
+            return name == config.divisions.home ? external(.divisions, config.divisions.home) : ref(.divisions, "tenant-\(t)")
+        }
+        return t == 1 ? external(.divisions, config.divisions.home) : ref(.divisions, "tenant-\(t)")
+    }
+
+    func divisionName(tenant t: Int) -> String {
+        config.divisions.tenants[String(t)] ?? config.divisions.template.replacingOccurrences(of: "{n}", with: String(t))
+    }
+
+    mutating func divisions() {
+        // Every tenant used anywhere needs its division, listed or not.
+        var used: Set<Int> = Set(model.tenants.values.map(\.number))
+        for s in model.stations.values { if let t = s.tenant { used.insert(t) } }
+        for a in model.agents.values { if let t = a.tenant { used.insert(t) } }
+        for h in model.huntGroups.values { if let t = h.tenant { used.insert(t) } }
+        for v in model.vdns.values { if let t = v.tenant { used.insert(t) } }
+        for t in used.sorted() {
+            let tenant = model.tenants[String(t)]
+            let id = String(t)
+            let r = divisionRef(tenant: t)
+            if r.hasPrefix("@ext:") {
+                if tenant != nil {
+                    sink.exclude(rule: "tenant.division", kind: .tenant, id: id, digest: recordDigest(tenant),
+                                 reason: "tenant \(t) maps to the existing division \(config.divisions.home); nothing to create")
+                }
+                continue
+            }
+            let payload: JSONValue = ["name": .string(divisionName(tenant: t)),
+                                      "description": .string(tenant?.description.map { "Avaya tenant \(t): \($0)" } ?? "Avaya tenant \(t)")]
+            if tenant != nil {
+                sink.add(type: .divisions, key: "tenant-\(t)", payload: payload, rule: "tenant.division", kind: .tenant, id: id,
+                         digest: recordDigest(tenant), reason: "tenant \(t) becomes division \(divisionName(tenant: t))")
+            } else {
+                // Referenced but never administered in the export: still needed by the references.
+                sink.register(kind: .tenant, id: id)
+                sink.add(type: .divisions, key: "tenant-\(t)", payload: payload, rule: "tenant.division", kind: .tenant, id: id,
+                         digest: nil, reason: "tenant \(t) is used by records but not in the export; division created from its number",
+                         warnings: ["tenant \(t) has no tenant record in the inputs"])
+            }
+        }
+    }
+
+    // MARK: hunt.queue (skills)
+
+    func skillKey(_ n: Int) -> String { "skill-\(n)" }
+
+    func skillName(_ n: Int) -> String {
+        if let hg = model.huntGroups[String(n)], let name = hg.name, !name.isEmpty { return name }
+        return "Skill \(n)"
+    }
+
+    /// Skills are hunt groups administered as skills, plus any skill number agents carry.
+    var skillNumbers: [Int] {
+        var s: Set<Int> = []
+        for h in model.huntGroups.values where h.skill == true { s.insert(h.number) }
+        for a in model.agents.values { for sk in a.skills { s.insert(sk.skill) } }
+        return s.sorted()
+    }
+
+    mutating func skills() {
+        var used = UniqueNamer()
+        for n in skillNumbers {
+            let (name, renamed) = used.claim(skillName(n))
+            let hg = model.huntGroups[String(n)]
+            let kind: ObjectKind = hg != nil ? .huntGroup : .agent
+            let id = hg != nil ? String(n) : (model.agents.values.filter { $0.skills.contains { $0.skill == n } }.map(\.loginId).min() ?? String(n))
+            sink.add(type: .routingSkills, key: skillKey(n), payload: ["name": .string(name)], rule: "hunt.queue", kind: kind,
+                     id: id, digest: hg.flatMap(recordDigest), reason: "skill \(n) becomes routing skill \(name)",
+                     warnings: renamed ? ["name made unique: \(name)"] : [])
+        }
+    }
+
+    // MARK: aux.presence
+
+    mutating func presences() {
+        for (k, rc) in Self.sorted(model.reasonCodes) {
+            if rc.kind == .logout || rc.code == 0 {
+                sink.exclude(rule: "aux.presence", kind: .reasonCode, id: k, digest: recordDigest(rc),
+                             reason: rc.kind == .logout ? "logout reason codes have no Genesys presence; agents go Offline"
+                                : "AUX code 0 is CM's default reason; Genesys's own Away covers it")
+                continue
+            }
+            let lower = rc.name.lowercased()
+            let system = config.presence.keywords.keys.sorted().first { lower.contains($0) }.flatMap { config.presence.keywords[$0] }
+                ?? config.presence.default
+            let payload: JSONValue = ["languageLabels": ["en_US": .string(rc.name)], "systemPresence": .string(system), "type": "User"]
+            sink.add(type: .presenceDefinitions, key: "aux-\(rc.code)", payload: payload, rule: "aux.presence", kind: .reasonCode,
+                     id: k, digest: recordDigest(rc), reason: "AUX \(rc.code) \"\(rc.name)\" becomes a \(system) secondary presence")
+        }
+    }
+}

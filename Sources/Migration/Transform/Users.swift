@@ -1,0 +1,167 @@
+import AvayaCM
+import Common
+import Foundation
+import GenesysCloud
+
+extension Context {
+    /// The SMGR person behind a station or an agent, if any.
+    func smgrUser(station ext: String) -> AvayaCM.User? {
+        model.users.values.sorted { $0.loginName < $1.loginName }.first { $0.stationExtensions.contains(ext) }
+    }
+
+    func smgrUser(agent login: String) -> AvayaCM.User? {
+        model.users.values.sorted { $0.loginName < $1.loginName }.first { $0.agentLoginIds.contains(login) }
+    }
+
+    /// [station.did]: the public-unknown-numbering row with the longest matching extension code.
+    func did(for ext: String, location: String?) -> Result<String, PhoneNumberNormalizer.Failure>? {
+        if let o = config.didOverrides[ext] { return .success(o) }
+        let rows = model.publicNumbering.values.filter {
+            $0.extensionLength == ext.count && ext.hasPrefix($0.extensionCode) && $0.cpnPrefix != nil
+        }
+        guard let row = rows.max(by: { ($0.extensionCode.count, $0.extensionCode) < ($1.extensionCode.count, $1.extensionCode) }),
+              let prefix = row.cpnPrefix else { return nil }
+        // CPN length says how many digits go out: prefix + the extension's tail.
+        var number = prefix + ext
+        if let len = row.cpnLength, len > 0, len < number.count {
+            number = prefix + String(ext.suffix(max(0, len - prefix.count)))
+        }
+        return PhoneNumberNormalizer(site: config.site(forLocation: location)).normalize(number)
+    }
+
+    mutating func users() {
+        for (ext, st) in Self.sorted(model.stations) {
+            let digest = recordDigest(st)
+            if excluded.contains(ext) {
+                sink.exclude(rule: "exclude", kind: .station, id: ext, digest: digest, reason: "extension \(ext) is in the configured exclusions")
+                continue
+            }
+            let person = smgrUser(station: ext)
+            let cmName = st.name ?? ""
+            var display = person?.displayName ?? PersonName.display(cmName)
+            if let p = person, p.displayName == nil, let g = p.givenName, let s = p.surname { display = "\(g) \(s)" }
+            if display.trimmingCharacters(in: .whitespaces).isEmpty { display = "Extension \(ext)" }
+            var warnings: [String] = []
+            let email: String
+            if let e = person?.email, !e.isEmpty {
+                email = e
+            } else {
+                email = PersonName.email(template: config.email.template, name: cmName.isEmpty ? display : cmName,
+                                         extension: ext, domain: config.email.domain)
+                warnings.append("e-mail derived from the template: \(email)")
+            }
+            let (uniqueEmail, changed) = emails.claimEmail(email)
+            if changed {
+                warnings.append("e-mail \(email) already taken in this bundle; using \(uniqueEmail)")
+                sink.exception(rule: "station.user", kind: .station, id: ext, .review,
+                               "two people would share the e-mail \(email); station \(ext) gets \(uniqueEmail)",
+                               hint: "set the e-mail in System Manager or change email.template")
+            }
+            var addresses: [JSONValue] = [["mediaType": "PHONE", "type": "WORK", "extension": .string(ext)]]
+            switch did(for: ext, location: st.extra["location"]) {
+            case .success(let e164)?:
+                addresses = [["mediaType": "PHONE", "type": "WORK", "address": .string(e164), "extension": .string(ext)]]
+                dids.append(e164)
+            case .failure(let f)?:
+                sink.exception(rule: "station.did", kind: .station, id: ext, .review,
+                               "the DID for extension \(ext) cannot be made E.164: \(f); the user keeps only the extension",
+                               hint: "check public-unknown-numbering or add didOverrides.\(ext)")
+            case nil: break
+            }
+            let key = LogicalRef.makeKey(ext)
+            let payload: JSONValue = ["name": .string(display), "email": .string(uniqueEmail),
+                                      "divisionId": .string(divisionRef(tenant: st.tenant)), "addresses": .array(addresses)]
+            if sink.add(type: .users, key: key, payload: payload, rule: "station.user", kind: .station, id: ext, digest: digest,
+                        reason: "station \(ext) (\(st.setType ?? "unknown set")) becomes user \(display)", warnings: warnings) {
+                userForStation[ext] = key
+                migratedExtensions.append(ext)
+            }
+            bridged(st, ext: ext)
+        }
+    }
+
+    /// [station.bridged]: no Genesys equivalent; a person decides.
+    func bridged(_ st: Station, ext: String) {
+        let bridges = st.buttons.filter(\.isBridgedAppearance)
+        guard !bridges.isEmpty else { return }
+        let list = bridges.map { "\($0.bridgedExtension ?? "?") button \($0.bridgedButton.map(String.init) ?? "?")" }
+        sink.exception(rule: "station.bridged", kind: .station, id: ext, .review,
+                       "station \(ext) bridges appearances of \(list.joined(separator: ", ")); Genesys has no bridged appearances",
+                       hint: "consider a group ring or a shared line for these users")
+    }
+
+    /// [agent.user]: agents join the station user of the same person (SMGR profile, then exact
+    /// name); otherwise they get a user of their own.
+    mutating func agents() {
+        let stationByName = Dictionary(model.stations.values.compactMap { s in s.name.map { (PersonName.display($0).lowercased(), s.extension) } },
+                                       uniquingKeysWith: { a, b in min(a, b) })
+        for (login, a) in Self.sorted(model.agents) {
+            let digest = recordDigest(a)
+            if let p = smgrUser(agent: login), let ext = p.stationExtensions.sorted().first, let key = userForStation[ext] {
+                userForAgent[login] = key
+                sink.exclude(rule: "agent.user", kind: .agent, id: login, digest: digest,
+                             reason: "agent \(login) is the same person as station \(ext) (SMGR user \(p.loginName)); skills go to that user")
+                continue
+            }
+            if let n = a.name, let ext = stationByName[PersonName.display(n).lowercased()], let key = userForStation[ext] {
+                userForAgent[login] = key
+                sink.exclude(rule: "agent.user", kind: .agent, id: login, digest: digest,
+                             reason: "agent \(login) has the same name as station \(ext); skills go to that user")
+                continue
+            }
+            if excluded.contains(login) {
+                sink.exclude(rule: "exclude", kind: .agent, id: login, digest: digest, reason: "login \(login) is in the configured exclusions")
+                continue
+            }
+            let display = a.name.map(PersonName.display).flatMap { $0.isEmpty ? nil : $0 } ?? "Agent \(login)"
+            let (email, changed) = emails.claimEmail(PersonName.email(template: config.email.template, name: a.name ?? display,
+                                                                      extension: login, domain: config.email.domain))
+            let key = "agent-" + LogicalRef.makeKey(login)
+            let payload: JSONValue = ["name": .string(display), "email": .string(email), "divisionId": .string(divisionRef(tenant: a.tenant))]
+            if sink.add(type: .users, key: key, payload: payload, rule: "agent.user", kind: .agent, id: login, digest: digest,
+                        reason: "agent \(login) has no station user; it becomes user \(display)",
+                        warnings: changed ? ["e-mail made unique: \(email)"] : []) {
+                userForAgent[login] = key
+            }
+        }
+    }
+
+    /// [agent.skill-level]: one bulk skills payload per user, proficiency by the level table.
+    mutating func userSkills() {
+        var byUser: [String: [(Int, Double, String)]] = [:]
+        for (login, a) in Self.sorted(model.agents) {
+            guard let user = userForAgent[login] else { continue }
+            for s in a.skills {
+                guard sink.has(.routingSkills, skillKey(s.skill)) else { continue }
+                let level = s.level ?? 16  // reserve agents keep the lowest proficiency; rings carry the reserve
+                byUser[user, default: []].append((s.skill, SkillLevelMap.proficiency(level: level, config: config.skillLevels), login))
+            }
+        }
+        for (user, list) in byUser.sorted(by: { $0.key < $1.key }) {
+            // One skill once per user: the highest proficiency wins when two agents merge.
+            var best: [Int: Double] = [:]
+            for (skill, p, _) in list { best[skill] = max(best[skill] ?? -1, p) }
+            let body: [JSONValue] = best.keys.sorted().map { ["id": .string(ref(.routingSkills, skillKey($0))), "proficiency": .double(best[$0] ?? 0)] }
+            let login = list.map(\.2).min() ?? user
+            sink.add(type: .userRoutingSkills, key: user, payload: ["parent": .string(ref(.users, user)), "body": .array(body)],
+                     rule: "agent.skill-level", kind: .agent, id: login, digest: model.agents[login].flatMap(recordDigest),
+                     reason: "\(body.count) routing skills with proficiency from skill levels (1 → 5.0 … 16 → 0.0)")
+        }
+    }
+
+    /// SMGR people without a station or agent in the inputs.
+    mutating func smgrUsers() {
+        for (login, u) in Self.sorted(model.users) {
+            let stationKnown = u.stationExtensions.contains { userForStation[$0] != nil }
+            let agentKnown = u.agentLoginIds.contains { userForAgent[$0] != nil }
+            if stationKnown || agentKnown {
+                sink.exclude(rule: "station.user", kind: .user, id: login, digest: recordDigest(u),
+                             reason: "SMGR user \(login) is merged into the user built from its CM station or agent")
+            } else {
+                sink.exception(rule: "station.user", kind: .user, id: login, .manual,
+                               "SMGR user \(login) has no station or agent in the CM inputs; no Genesys user is created",
+                               hint: "add the CM export of its station, or create the user by hand")
+            }
+        }
+    }
+}
