@@ -278,27 +278,37 @@ struct SATReader {
             }
             var labelEnd = i
             while labelEnd > lowerBound, s[labelEnd - 1] == UInt8(ascii: "*") { labelEnd -= 1 }
-            // Word starts between lowerBound and the terminator, nearest first.
-            var starts: [Int] = []
-            var j = labelEnd - 1
-            while j >= lowerBound, starts.count < maxWords {
-                if !Bytes.isSpace(s[j]), j == lowerBound || Bytes.isSpace(s[j - 1]) { starts.append(j) }
-                j -= 1
+            // The segment after the last run of two or more blanks. In spaced captures a label is
+            // exactly such a segment (so "Check skill TNs to match agent TN?" is one unknown label,
+            // not "TN"); only in collapsed text do we search for known labels inside it.
+            var segStart = lowerBound
+            var gap = false
+            var k = labelEnd - 1
+            while k > lowerBound {
+                if Bytes.isSpace(s[k]) && Bytes.isSpace(s[k - 1]) { segStart = k + 1; gap = true; break }
+                k -= 1
             }
+            while segStart < labelEnd, Bytes.isSpace(s[segStart]) { segStart += 1 }
             var hit: (start: Int, key: String?)? = nil
-            for st in starts.reversed() where st < labelEnd {
-                if let k = dict[Bytes.key(s[st..<labelEnd])] { hit = (st, k); break }
-            }
-            if hit == nil {
-                // Unknown label: must follow a two-blank gap or start the line, and start with a letter.
-                var st = labelEnd - 1
-                while st > lowerBound, !(Bytes.isSpace(s[st - 1]) && st >= 2 && Bytes.isSpace(s[st - 2])) { st -= 1 }
-                while st < labelEnd, Bytes.isSpace(s[st]) { st += 1 }
-                let atLineStart = s[lowerBound..<st].allSatisfy(Bytes.isSpace) && lowerBound == 0
-                let gapBefore = st >= 2 && Bytes.isSpace(s[st - 1]) && Bytes.isSpace(s[st - 2])
-                if st < labelEnd, Bytes.isLetter(s[st]) || s[st] == UInt8(ascii: "("), atLineStart || gapBefore,
-                   s[st..<labelEnd].filter({ $0 == 0x20 }).count < 8 {
-                    hit = (st, nil)
+            if gap || lowerBound == 0 {
+                if segStart < labelEnd {
+                    if let key = dict[Bytes.key(s[segStart..<labelEnd])] {
+                        hit = (segStart, key)
+                    } else if Bytes.isLetter(s[segStart]) || s[segStart] == UInt8(ascii: "("),
+                              s[segStart..<labelEnd].filter({ $0 == 0x20 }).count < 8 {
+                        hit = (segStart, nil)
+                    }
+                }
+            } else {
+                // Collapsed: the longest known label ending at the terminator, within maxWords words.
+                var starts: [Int] = []
+                var j = labelEnd - 1
+                while j >= lowerBound, starts.count < maxWords {
+                    if !Bytes.isSpace(s[j]), j == lowerBound || Bytes.isSpace(s[j - 1]) { starts.append(j) }
+                    j -= 1
+                }
+                for st in starts.reversed() where st < labelEnd {
+                    if let key = dict[Bytes.key(s[st..<labelEnd])] { hit = (st, key); break }
                 }
             }
             if let h = hit {

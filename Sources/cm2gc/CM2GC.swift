@@ -7,6 +7,6 @@ struct CM2GC: AsyncParsableCommand {
         commandName: "cm2gc",
         abstract: "Stage one: read Avaya CM exports and write a versioned, verifiable Genesys Cloud bundle.",
         version: ToolVersion.current,
-        subcommands: []
+        subcommands: [Read.self, GenerateSite.self]
     )
 }
