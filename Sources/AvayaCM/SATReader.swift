@@ -160,6 +160,12 @@ struct SATReader {
                         current = cur
                         continue
                     }
+                    // A prompt echo ("Command: disp sta 3010") directly followed by the screen's
+                    // own page header is one command, not two.
+                    if let cur = current, cur.command.page == nil, cur.command.text == cmd.text,
+                       cur.lines.allSatisfy({ $0.bytes.allSatisfy(Bytes.isSpace) }) {
+                        current = nil
+                    }
                     if let cur = current { flush(cur); screens += 1 }
                     var scr = SATScreen(command: cmd, commandLine: num)
                     if let p = cmd.page {
@@ -269,7 +275,8 @@ struct SATReader {
         func close(_ end: Int) {
             guard let p = pending else { return }
             let v = p.valueStart < end ? Bytes.collapsed(s[p.valueStart..<end]) : ""
-            if let k = p.key { f.set(k, v) } else { f.addExtra(p.label, v) }
+            // "x." keys are labels we know (so collapsed captures split correctly) but do not type.
+            if let k = p.key, !k.hasPrefix("x.") { f.set(k, v) } else { f.addExtra(p.label, v) }
         }
         while i < n {
             let b = s[i]
@@ -370,6 +377,10 @@ struct SATReader {
         "extension": "extension", "type": "setType", "port": "port", "name": "name", "cor": "cor", "cos": "cos",
         "tn": "tenant", "coverage path 1": "coveragePath1", "coverage path 2": "coveragePath2",
         "hunt-to station": "huntToStation", "security code": "securityCode", "ec500 state": "ec500State",
+        "lock messages": "x.", "bcc": "x.", "tests": "x.", "loss group": "x.", "personalized ringing pattern": "x.",
+        "message lamp ext": "x.", "speakerphone": "x.", "mute button enabled": "x.", "display language": "x.",
+        "button modules": "x.", "ip softphone": "x.", "lwc reception": "x.", "auto answer": "x.",
+        "auto select any idle appearance": "x.", "room": "x.", "headset": "x.",
     ]
 
     private func parseStation(_ s: SATScreen) {
@@ -464,6 +475,9 @@ struct SATReader {
         "login id": "loginId", "name": "name", "tn": "tenant", "cor": "cor", "coverage path": "coveragePath",
         "security code": "securityCode", "direct agent skill": "directAgentSkill",
         "call handling preference": "callHandlingPreference",
+        "aas": "x.", "audix": "x.", "check skill tns to match agent tn": "x.", "lwc reception": "x.",
+        "lwc log external calls": "x.", "audix name for messaging": "x.", "auto answer": "x.",
+        "service objective": "x.", "local call preference": "x.",
     ]
 
     private func parseAgent(_ s: SATScreen) {
@@ -541,6 +555,14 @@ struct SATReader {
         "coverage path": "coveragePath", "night service destination": "nightServiceDestination",
         "queue limit": "queueLimit", "calls warning threshold": "callsWarningThreshold",
         "time warning threshold": "timeWarningThreshold",
+        // Known but untyped (kept in extra); listed so whitespace-collapsed captures split on them.
+        "port": "x.", "aas": "x.", "measured": "x.", "mm early answer": "x.", "security code": "x.",
+        "expected call handling time (sec)": "x.", "service level target (% in sec)": "x.",
+        "member range allowed": "x.", "administered members (min/max)": "x.", "total administered members": "x.",
+        "local agent preference": "x.", "isdn/sip caller display": "x.", "supervisor extension": "x.",
+        "controlling adjunct": "x.", "multiple call handling": "x.", "message center": "x.", "lwc reception": "x.",
+        "audix name": "x.", "messaging server name": "x.", "redirect on no answer (rings)": "x.",
+        "redirect to vdn": "x.", "vustats objective": "x.", "dynamic queue position": "x.",
     ]
 
     private func parseHuntGroup(_ s: SATScreen) {
@@ -604,7 +626,12 @@ struct SATReader {
 
     // MARK: vector
 
-    static let vectorLabels: [String: String] = ["number": "number", "name": "name"]
+    static let vectorLabels: [String: String] = [
+        "number": "number", "name": "name", "multimedia": "x.", "attendant vectoring": "x.", "meet-me conf": "x.",
+        "lock": "x.", "basic": "x.", "eas": "x.", "g3v4 enhanced": "x.", "ani/ii-digits": "x.", "asai routing": "x.",
+        "prompting": "x.", "lai": "x.", "g3v4 adv route": "x.", "cinfo": "x.", "bsr": "x.", "holidays": "x.",
+        "variables": "x.", "3.0 enhanced": "x.",
+    ]
 
     private func parseVector(_ s: SATScreen) {
         var f = Fields()
@@ -644,6 +671,8 @@ struct SATReader {
     static let vdnLabels: [String: String] = [
         "extension": "extension", "name": "name", "destination": "destination", "cor": "cor", "tn": "tenant",
         "1st skill": "skill1", "2nd skill": "skill2", "3rd skill": "skill3",
+        "attendant vectoring": "x.", "meet-me conferencing": "x.", "allow vdn override": "x.", "measured": "x.",
+        "report adjunct calls as acd": "x.", "vdn of origin annc. extension": "x.",
     ]
 
     private func parseVDN(_ s: SATScreen) {
@@ -657,6 +686,7 @@ struct SATReader {
 
     static let coverageLabels: [String: String] = [
         "coverage path number": "number", "next path number": "nextPath", "hunt after coverage": "huntAfterCoverage",
+        "linkage": "x.", "cvg enabled for vdn route-to party": "x.",
     ]
     static let criteria: [String: String] = [
         "active": "Active", "busy": "Busy", "don't answer": "DontAnswer", "dont answer": "DontAnswer", "all": "All",
