@@ -74,10 +74,15 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: swiftSettings),
 
+        // Reader benchmark (make bench-read); kept out of `make test`.
+        .executableTarget(name: "cm2gc-bench", dependencies: ["Common", "AvayaCM"], swiftSettings: swiftSettings),
+
         .testTarget(name: "CommonTests", dependencies: ["Common"], swiftSettings: swiftSettings),
         .testTarget(name: "MigrationTests", dependencies: ["Migration"], swiftSettings: swiftSettings),
         .testTarget(name: "GenesysCloudTests", dependencies: ["GenesysCloud"], swiftSettings: swiftSettings),
         .testTarget(name: "BundleKitTests", dependencies: ["BundleKit", "Common", "CArchive"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "AvayaCMTests", dependencies: ["Common", "AvayaCM"], exclude: ["Fixtures"],
                     swiftSettings: swiftSettings),
     ]
 )

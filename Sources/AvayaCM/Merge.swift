@@ -51,6 +51,7 @@ protocol SourceRecord: Sendable, Codable, Hashable {
     static var kind: ObjectKind { get }
     static var storage: WritableKeyPath<SiteModel, [String: Self]> { get }
     var key: String { get }
+    var extra: [String: String] { get set }
     mutating func merge(_ other: Self, _ c: inout MergeContext)
 }
 
@@ -317,5 +318,23 @@ public final class ModelBuilder {
             (a.location.file, a.location.line ?? 0, a.reason) < (b.location.file, b.location.line ?? 0, b.reason)
         }
         return (model, report)
+    }
+}
+
+extension SiteModel {
+    private mutating func strip<R: SourceRecord>(_ p: WritableKeyPath<SiteModel, [String: R]>) {
+        for k in self[keyPath: p].keys { self[keyPath: p][k]?.extra = [:] }
+    }
+
+    /// Content without provenance and without `extra` (fields the model does not type). This is
+    /// what "the same model from different formats" means: SAT labels and OSSI field ids for
+    /// unknown fields naturally differ, typed fields must not.
+    public var typedContent: SiteModel {
+        var m = content
+        m.strip(\.stations); m.strip(\.agents); m.strip(\.huntGroups); m.strip(\.vectors); m.strip(\.vdns)
+        m.strip(\.coveragePaths); m.strip(\.cors); m.strip(\.coses); m.strip(\.reasonCodes)
+        m.strip(\.holidayTables); m.strip(\.announcements); m.strip(\.publicNumbering); m.strip(\.dialPlan)
+        m.strip(\.pickupGroups); m.strip(\.tenants); m.strip(\.users)
+        return m
     }
 }

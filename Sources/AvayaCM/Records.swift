@@ -52,7 +52,13 @@ struct Fields {
     }
 
     mutating func bool(_ k: String) -> Bool? {
-        guard let v = str(k)?.lowercased() else { return nil }
+        guard var v = str(k)?.lowercased() else { return nil }
+        // Collapsed captures can glue an unknown neighbour onto a flag ("n Expected Call …"):
+        // take the flag, keep the rest.
+        if v.count > 2, let sp = v.firstIndex(of: " "), v[..<sp].count == 1 {
+            extra[k + ".rest"] = String(v[v.index(after: sp)...])
+            v = String(v[..<sp])
+        }
         switch v {
         case "y", "yes", "true": return true
         case "n", "no", "false": return false

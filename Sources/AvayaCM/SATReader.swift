@@ -160,6 +160,12 @@ struct SATReader {
                         current = cur
                         continue
                     }
+                    // A prompt echo ("Command: disp sta 3010") directly followed by the screen's
+                    // own page header is one command, not two.
+                    if let cur = current, cur.command.page == nil, cur.command.text == cmd.text,
+                       cur.lines.allSatisfy({ $0.bytes.allSatisfy(Bytes.isSpace) }) {
+                        current = nil
+                    }
                     if let cur = current { flush(cur); screens += 1 }
                     var scr = SATScreen(command: cmd, commandLine: num)
                     if let p = cmd.page {
@@ -269,7 +275,8 @@ struct SATReader {
         func close(_ end: Int) {
             guard let p = pending else { return }
             let v = p.valueStart < end ? Bytes.collapsed(s[p.valueStart..<end]) : ""
-            if let k = p.key { f.set(k, v) } else { f.addExtra(p.label, v) }
+            // "x." keys are labels we know (so collapsed captures split correctly) but do not type.
+            if let k = p.key, !k.hasPrefix("x.") { f.set(k, v) } else { f.addExtra(p.label, v) }
         }
         while i < n {
             let b = s[i]
@@ -278,27 +285,37 @@ struct SATReader {
             }
             var labelEnd = i
             while labelEnd > lowerBound, s[labelEnd - 1] == UInt8(ascii: "*") { labelEnd -= 1 }
-            // Word starts between lowerBound and the terminator, nearest first.
-            var starts: [Int] = []
-            var j = labelEnd - 1
-            while j >= lowerBound, starts.count < maxWords {
-                if !Bytes.isSpace(s[j]), j == lowerBound || Bytes.isSpace(s[j - 1]) { starts.append(j) }
-                j -= 1
+            // The segment after the last run of two or more blanks. In spaced captures a label is
+            // exactly such a segment (so "Check skill TNs to match agent TN?" is one unknown label,
+            // not "TN"); only in collapsed text do we search for known labels inside it.
+            var segStart = lowerBound
+            var gap = false
+            var k = labelEnd - 1
+            while k > lowerBound {
+                if Bytes.isSpace(s[k]) && Bytes.isSpace(s[k - 1]) { segStart = k + 1; gap = true; break }
+                k -= 1
             }
+            while segStart < labelEnd, Bytes.isSpace(s[segStart]) { segStart += 1 }
             var hit: (start: Int, key: String?)? = nil
-            for st in starts.reversed() where st < labelEnd {
-                if let k = dict[Bytes.key(s[st..<labelEnd])] { hit = (st, k); break }
-            }
-            if hit == nil {
-                // Unknown label: must follow a two-blank gap or start the line, and start with a letter.
-                var st = labelEnd - 1
-                while st > lowerBound, !(Bytes.isSpace(s[st - 1]) && st >= 2 && Bytes.isSpace(s[st - 2])) { st -= 1 }
-                while st < labelEnd, Bytes.isSpace(s[st]) { st += 1 }
-                let atLineStart = s[lowerBound..<st].allSatisfy(Bytes.isSpace) && lowerBound == 0
-                let gapBefore = st >= 2 && Bytes.isSpace(s[st - 1]) && Bytes.isSpace(s[st - 2])
-                if st < labelEnd, Bytes.isLetter(s[st]) || s[st] == UInt8(ascii: "("), atLineStart || gapBefore,
-                   s[st..<labelEnd].filter({ $0 == 0x20 }).count < 8 {
-                    hit = (st, nil)
+            if gap || lowerBound == 0 {
+                if segStart < labelEnd {
+                    if let key = dict[Bytes.key(s[segStart..<labelEnd])] {
+                        hit = (segStart, key)
+                    } else if Bytes.isLetter(s[segStart]) || s[segStart] == UInt8(ascii: "("),
+                              s[segStart..<labelEnd].filter({ $0 == 0x20 }).count < 8 {
+                        hit = (segStart, nil)
+                    }
+                }
+            } else {
+                // Collapsed: the longest known label ending at the terminator, within maxWords words.
+                var starts: [Int] = []
+                var j = labelEnd - 1
+                while j >= lowerBound, starts.count < maxWords {
+                    if !Bytes.isSpace(s[j]), j == lowerBound || Bytes.isSpace(s[j - 1]) { starts.append(j) }
+                    j -= 1
+                }
+                for st in starts.reversed() where st < labelEnd {
+                    if let key = dict[Bytes.key(s[st..<labelEnd])] { hit = (st, key); break }
                 }
             }
             if let h = hit {
@@ -360,6 +377,10 @@ struct SATReader {
         "extension": "extension", "type": "setType", "port": "port", "name": "name", "cor": "cor", "cos": "cos",
         "tn": "tenant", "coverage path 1": "coveragePath1", "coverage path 2": "coveragePath2",
         "hunt-to station": "huntToStation", "security code": "securityCode", "ec500 state": "ec500State",
+        "lock messages": "x.", "bcc": "x.", "tests": "x.", "loss group": "x.", "personalized ringing pattern": "x.",
+        "message lamp ext": "x.", "speakerphone": "x.", "mute button enabled": "x.", "display language": "x.",
+        "button modules": "x.", "ip softphone": "x.", "lwc reception": "x.", "auto answer": "x.",
+        "auto select any idle appearance": "x.", "room": "x.", "headset": "x.",
     ]
 
     private func parseStation(_ s: SATScreen) {
@@ -454,6 +475,9 @@ struct SATReader {
         "login id": "loginId", "name": "name", "tn": "tenant", "cor": "cor", "coverage path": "coveragePath",
         "security code": "securityCode", "direct agent skill": "directAgentSkill",
         "call handling preference": "callHandlingPreference",
+        "aas": "x.", "audix": "x.", "check skill tns to match agent tn": "x.", "lwc reception": "x.",
+        "lwc log external calls": "x.", "audix name for messaging": "x.", "auto answer": "x.",
+        "service objective": "x.", "local call preference": "x.",
     ]
 
     private func parseAgent(_ s: SATScreen) {
@@ -531,6 +555,14 @@ struct SATReader {
         "coverage path": "coveragePath", "night service destination": "nightServiceDestination",
         "queue limit": "queueLimit", "calls warning threshold": "callsWarningThreshold",
         "time warning threshold": "timeWarningThreshold",
+        // Known but untyped (kept in extra); listed so whitespace-collapsed captures split on them.
+        "port": "x.", "aas": "x.", "measured": "x.", "mm early answer": "x.", "security code": "x.",
+        "expected call handling time (sec)": "x.", "service level target (% in sec)": "x.",
+        "member range allowed": "x.", "administered members (min/max)": "x.", "total administered members": "x.",
+        "local agent preference": "x.", "isdn/sip caller display": "x.", "supervisor extension": "x.",
+        "controlling adjunct": "x.", "multiple call handling": "x.", "message center": "x.", "lwc reception": "x.",
+        "audix name": "x.", "messaging server name": "x.", "redirect on no answer (rings)": "x.",
+        "redirect to vdn": "x.", "vustats objective": "x.", "dynamic queue position": "x.",
     ]
 
     private func parseHuntGroup(_ s: SATScreen) {
@@ -594,7 +626,12 @@ struct SATReader {
 
     // MARK: vector
 
-    static let vectorLabels: [String: String] = ["number": "number", "name": "name"]
+    static let vectorLabels: [String: String] = [
+        "number": "number", "name": "name", "multimedia": "x.", "attendant vectoring": "x.", "meet-me conf": "x.",
+        "lock": "x.", "basic": "x.", "eas": "x.", "g3v4 enhanced": "x.", "ani/ii-digits": "x.", "asai routing": "x.",
+        "prompting": "x.", "lai": "x.", "g3v4 adv route": "x.", "cinfo": "x.", "bsr": "x.", "holidays": "x.",
+        "variables": "x.", "3.0 enhanced": "x.",
+    ]
 
     private func parseVector(_ s: SATScreen) {
         var f = Fields()
@@ -634,6 +671,8 @@ struct SATReader {
     static let vdnLabels: [String: String] = [
         "extension": "extension", "name": "name", "destination": "destination", "cor": "cor", "tn": "tenant",
         "1st skill": "skill1", "2nd skill": "skill2", "3rd skill": "skill3",
+        "attendant vectoring": "x.", "meet-me conferencing": "x.", "allow vdn override": "x.", "measured": "x.",
+        "report adjunct calls as acd": "x.", "vdn of origin annc. extension": "x.",
     ]
 
     private func parseVDN(_ s: SATScreen) {
@@ -647,6 +686,7 @@ struct SATReader {
 
     static let coverageLabels: [String: String] = [
         "coverage path number": "number", "next path number": "nextPath", "hunt after coverage": "huntAfterCoverage",
+        "linkage": "x.", "cvg enabled for vdn route-to party": "x.",
     ]
     static let criteria: [String: String] = [
         "active": "Active", "busy": "Busy", "don't answer": "DontAnswer", "dont answer": "DontAnswer", "all": "All",

@@ -7,7 +7,7 @@ struct CM2GC: AsyncParsableCommand {
         commandName: "cm2gc",
         abstract: "Stage one: read Avaya CM exports and write a versioned, verifiable Genesys Cloud bundle.",
         version: ToolVersion.current,
-        subcommands: [BuildCommand.self, KeygenCommand.self, ApproveCommand.self, VerifyCommand.self, InspectCommand.self,
-                      BundleFilesCommand.self]
+        subcommands: [Read.self, BuildCommand.self, KeygenCommand.self, ApproveCommand.self, VerifyCommand.self,
+                      InspectCommand.self, GenerateSite.self, BundleFilesCommand.self]
     )
 }

@@ -1,0 +1,68 @@
+import AvayaCM
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// Reader benchmark: generates (or reuses) a large site and reads each format separately,
+// reporting records/s and peak RSS. Run with `make bench-read` (release build).
+// Usage: cm2gc-bench [--stations N] [--agents N] [--dir DIR] [--keep]
+
+var stations = 100_000, agents = 20_000
+var dir = FileManager.default.temporaryDirectory.appendingPathComponent("cm2gc-bench-site").path
+var keep = false
+var args = Array(CommandLine.arguments.dropFirst())
+while !args.isEmpty {
+    let a = args.removeFirst()
+    switch a {
+    case "--stations": stations = Int(args.isEmpty ? "" : args.removeFirst()) ?? stations
+    case "--agents": agents = Int(args.isEmpty ? "" : args.removeFirst()) ?? agents
+    case "--dir": dir = args.isEmpty ? dir : args.removeFirst()
+    case "--keep": keep = true
+    default: FileHandle.standardError.write(Data("unknown argument \(a)\n".utf8)); exit(64)
+    }
+}
+
+func maxRSSMiB() -> Double {
+    var u = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &u)
+    return Double(u.ru_maxrss) / 1024.0  // Linux reports KiB
+}
+
+func now() -> Double { Date().timeIntervalSince1970 }
+
+let profile = SiteProfile(stations: stations, agents: agents, huntGroups: 200, vectors: 120, vdns: 300, seed: 7)
+let marker = (dir as NSString).appendingPathComponent(".profile-\(stations)-\(agents)")
+if !FileManager.default.fileExists(atPath: marker) {
+    try? FileManager.default.removeItem(atPath: dir)
+    let t0 = now()
+    let site = SiteGenerator.generate(profile)
+    try SiteWriter.write(site, formats: SiteWriter.Format.allCases, to: dir)
+    _ = FileManager.default.createFile(atPath: marker, contents: nil)
+    print(String(format: "generated %d stations, %d agents in %.1f s", stations, agents, now() - t0))
+}
+print(String(format: "baseline peak RSS before reading: %.0f MiB (includes generation if it ran)", maxRSSMiB()))
+
+func size(_ p: String) -> Int64 {
+    guard let e = FileManager.default.enumerator(atPath: p) else { return 0 }
+    var t: Int64 = 0
+    while let f = e.nextObject() as? String {
+        t += ((try? FileManager.default.attributesOfItem(atPath: (p as NSString).appendingPathComponent(f)))?[.size] as? Int64) ?? 0
+    }
+    return t
+}
+
+print("format  MiB-in   records   seconds   records/s   MB/s   peak-RSS-MiB  errors")
+for f in ["sat", "ossi", "smgr"] {
+    let p = (dir as NSString).appendingPathComponent(f)
+    let bytes = size(p)
+    let t0 = now()
+    let r = try AvayaReader.read(paths: [p])
+    let dt = now() - t0
+    let records = r.report.counts.values.reduce(0) { $0 + $1.read }
+    let errors = r.diagnostics.filter { $0.severity == .error }.count
+    print(String(format: "%-6@ %7.1f %9d %9.2f %11.0f %6.1f %14.0f  %d", f as NSString, Double(bytes) / 1_048_576, records, dt,
+                 Double(records) / dt, Double(bytes) / 1_048_576 / dt, maxRSSMiB(), errors))
+    if !r.report.reconciles { print("  counts do not reconcile!") }
+}
+if !keep { try? FileManager.default.removeItem(atPath: dir) }
