@@ -90,13 +90,13 @@ public enum StageOne {
             let (type, key) = split(s.resource)
             var action: PlanAction = s.action == .create ? .create : .patch
             if s.action == .create, actions[s.resource] == .update { action = .update }
-            return BundleKit.PlanStep(id: s.id, type: type, key: key, action: action, dependsOn: s.dependsOn, phase: s.phase,
+            return BundleKit.PlanStep(id: s.id, type: type, key: key, action: action, dependsOn: s.dependsOn, phase: s.phase + 1,
                                       payload: BundleFormat.payloadPath(type: type, key: key),
                                       note: actions[s.resource] == .unchanged ? "unchanged since the previous bundle: adopt, no change" : nil,
                                       deferredFields: s.deferredFields.isEmpty ? nil : s.deferredFields)
         }
         // Deletes run last, children before parents (reverse creation order of types).
-        let lastPhase = (steps.map(\.phase).max() ?? -1) + 1
+        let lastPhase = (steps.map(\.phase).max() ?? 0) + 1
         for id in deleted.sorted(by: { deleteOrder($0) < deleteOrder($1) }) {
             let (type, key) = split(id)
             steps.append(BundleKit.PlanStep(id: "delete:\(id)", type: type, key: key, action: .delete, phase: lastPhase,

@@ -99,7 +99,9 @@ final class TransformSink {
             // Same logical resource twice: the first producer keeps it (deterministic order).
             return true
         }
-        let violations = type.spec.validate(payload, validator: validator)
+        // Child payloads are {"parent", "body"} envelopes; the API contract applies to the body.
+        let body = type.spec.parent != nil ? (payload["body"] ?? .null) : payload
+        let violations = type.spec.validate(body, validator: validator)
         if !violations.isEmpty {
             exception(rule: rule, kind: kind, id: id, .rejected,
                       "the \(type.rawValue) payload breaks the API contract: " + violations.map(\.description).joined(separator: "; "),

@@ -91,10 +91,13 @@ extension Context {
             sink.exception(rule: "hunt.queue", kind: .huntGroup, id: k, .approximated, "queue \(name): \(approximation)")
         }
         if !mem.isEmpty {
-            let body: [JSONValue] = mem.map { u, reserve in
-                var o: [String: JSONValue] = ["id": .string(ref(.users, u))]
-                if let r = reserve, let ring = config.skillLevels.reserveRings[String(r)] { o["ringNumber"] = .int(Int64(ring)) }
-                return .object(o)
+            // The bulk add takes ids only; ring placement of reserve agents is a follow-up.
+            let body: [JSONValue] = mem.map { u, _ in ["id": .string(ref(.users, u))] }
+            let reserves = mem.compactMap { u, r in r.flatMap { config.skillLevels.reserveRings[String($0)] }.map { "\(u) → ring \($0)" } }
+            if !reserves.isEmpty {
+                sink.exception(rule: "agent.reserve", kind: .huntGroup, id: k, .approximated,
+                               "queue \(name): reserve agents belong in outer bullseye rings: \(reserves.joined(separator: ", "))",
+                               hint: "set each member's ring (PATCH queue member ringNumber) after upload; not automated yet")
             }
             sink.add(type: .queueMembers, key: key, payload: ["parent": .string(ref(.queues, key)), "body": .array(body)],
                      rule: "hunt.members", kind: .huntGroup, id: k, digest: digest,
