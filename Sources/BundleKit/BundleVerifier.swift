@@ -37,15 +37,21 @@ public enum BundleVerifier {
                     problem(BundleFormat.metadataPath, "format must be \"\(BundleFormat.name)\"")
                 }
                 let fv = rawMetadata["format_version"]?.stringValue ?? ""
-                guard let version = BundleFormat.parseVersion(fv) else {
-                    throw BundleError.unsupportedFormatVersion(member: BundleFormat.metadataPath, found: fv.isEmpty ? "(missing)" : "\"\(fv)\"")
+                let version = BundleFormat.parseVersion(fv)
+                if version?.major != BundleFormat.major {
+                    // A version we cannot read is fatal, unless bundle.json was altered after writing:
+                    // then the accurate report is the tampering, found by the manifest check below.
+                    let line = "\(SHA256Digest.hex(data))  \(BundleFormat.metadataPath)\n"
+                    let intact = members[BundleFormat.tagManifestPath].map { String(decoding: $0, as: UTF8.self).contains(line) } ?? false
+                    if intact {
+                        throw BundleError.unsupportedFormatVersion(member: BundleFormat.metadataPath, found: fv.isEmpty ? "(missing)" : fv)
+                    }
+                    problem(BundleFormat.metadataPath, "format_version \"\(fv)\" is not readable by this tool")
+                } else {
+                    let missing = metadataFieldProblems(rawMetadata)
+                    missing.forEach { problem(BundleFormat.metadataPath, $0) }
+                    if missing.isEmpty { metadata = try? JSONValue.object(rawMetadata).decode(BundleMetadata.self) }
                 }
-                if version.major != BundleFormat.major {
-                    throw BundleError.unsupportedFormatVersion(member: BundleFormat.metadataPath, found: fv)
-                }
-                let missing = metadataFieldProblems(rawMetadata)
-                missing.forEach { problem(BundleFormat.metadataPath, $0) }
-                if missing.isEmpty { metadata = try? JSONValue.object(rawMetadata).decode(BundleMetadata.self) }
             }
         }
         for required in BundleFormat.requiredMembers where members[required] == nil {

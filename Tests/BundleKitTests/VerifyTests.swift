@@ -81,6 +81,16 @@ import Testing
         }
     }
 
+    @Test func tamperedFormatVersionIsReportedAsTampering() throws {
+        let files = try sampleBuilder().build().files
+        var m = files.members
+        let text = String(decoding: try #require(m["bundle.json"]), as: UTF8.self)
+        m["bundle.json"] = Data(text.replacingOccurrences(of: "\"format_version\": \"1.0\"", with: "\"format_version\": \"9.0\"").utf8)
+        #expect(m["bundle.json"] != files["bundle.json"])
+        let problems = try BundleVerifier.verify(BundleFiles(m)).problems
+        #expect(problems.contains { $0.member == "bundle.json" && $0.message.hasPrefix("content does not match tagmanifest-sha256.txt") })
+    }
+
     @Test func rulesBehindTheDigestsAreChecked() throws {
         // Resealed edits pass the digests, so the deeper rules must catch them.
         let files = try sampleBuilder().build().files
