@@ -43,7 +43,7 @@ public struct BundleBuilder: Sendable {
     }
 
     /// Adds `payloads/<type>/<key>.json` in compact canonical JSON. The value must be an object; any
-    /// `{"$ref": "type/key"}` must name a payload of the bundle by the time `build()` runs.
+    /// Every `"@ref:type/key"` must name a payload of the bundle by the time `build()` runs.
     public mutating func addPayload(type: String, key: String, json: JSONValue) throws {
         let path = BundleFormat.payloadPath(type: type, key: key)
         guard BundlePath.isValidSegment(type) else { throw BundleError.invalidPath(path: path, reason: "resource type \"\(type)\" is not a segment name") }
@@ -68,6 +68,15 @@ public struct BundleBuilder: Sendable {
         let path = BundleFormat.flowPath(name: name)
         guard BundlePath.isValidSegment(name) else { throw BundleError.invalidPath(path: path, reason: "flow name \"\(name)\" is not a segment name") }
         try put(path, Data(yaml.utf8))
+    }
+
+    /// The bundle id the finished bundle will have, from the payloads added so far (section 15):
+    /// known before `build()`, so that diff records can carry it.
+    public func bundleID() -> String {
+        let payloadClass = files.keys.filter(BundleFormat.isPayloadClass)
+        return BundleID.compute(sourceFingerprint: inputs.sourceFingerprint, mappingConfigDigest: inputs.mappingConfigDigest,
+                                toolVersion: inputs.toolVersion,
+                                payloadManifest: Manifest.render(payloadClass.map { ($0, files[$0] ?? Data()) }))
     }
 
     /// Sets `plan/order.json`; `text` overrides the generated `plan/plan.txt`.
@@ -125,7 +134,7 @@ public struct BundleBuilder: Sendable {
         for path in payloadSet.sorted(by: BundlePath.precedes) {
             guard let data = members[path], let value = try? JSONValue.parse(data) else { continue }
             for ref in PayloadReferences.collect(in: value) where !payloadSet.contains(ref.path) {
-                throw BundleError.invalidPayload(path: path, reason: "reference {\"$ref\": \"\(ref.text)\"} names no payload of the bundle")
+                throw BundleError.invalidPayload(path: path, reason: "reference \"@ref:\(ref.text)\" names no payload of the bundle")
             }
         }
         let allPaths = Set(members.keys)
@@ -146,13 +155,11 @@ public struct BundleBuilder: Sendable {
 
         let flowCount = payloadClass.filter { $0.hasPrefix("flows/") }.count
         let payloadBytes = payloadClass.reduce(Int64(0)) { $0 + Int64(members[$1]?.count ?? 0) }
-        let tagWithoutMetadata = members.keys.filter { !BundleFormat.isPayloadClass($0) }
-        let idLines = Manifest.render(tagWithoutMetadata.map { ($0, members[$0] ?? Data()) })
         let metadata = BundleMetadata(
             format: BundleFormat.name, formatVersion: BundleFormat.version,
             bundleID: BundleID.compute(sourceFingerprint: inputs.sourceFingerprint,
                                        mappingConfigDigest: inputs.mappingConfigDigest,
-                                       toolVersion: inputs.toolVersion, tagLinesWithoutMetadata: idLines),
+                                       toolVersion: inputs.toolVersion, payloadManifest: manifest),
             toolVersion: inputs.toolVersion, created: BundleTime.rfc3339(epochSeconds: inputs.created),
             sourceFingerprint: inputs.sourceFingerprint, mappingConfigDigest: inputs.mappingConfigDigest,
             targetAPIModel: inputs.targetAPIModel, counts: payloadTypes, flowCount: flowCount,
@@ -235,9 +242,9 @@ public struct BuiltBundle: Sendable {
 /// Bundle id (bundle-spec.md section 15).
 enum BundleID {
     static func compute(sourceFingerprint: String, mappingConfigDigest: String, toolVersion: String,
-                        tagLinesWithoutMetadata: Data) -> String {
+                        payloadManifest: Data) -> String {
         var input = Data("cm2gc-bundle-id/1\nsource_fingerprint \(sourceFingerprint)\nmapping_config_digest \(mappingConfigDigest)\ntool_version \(toolVersion)\n".utf8)
-        input.append(tagLinesWithoutMetadata)
+        input.append(payloadManifest)
         return String(SHA256Digest.hex(input).prefix(32))
     }
 }

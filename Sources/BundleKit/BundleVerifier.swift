@@ -112,7 +112,7 @@ public enum BundleVerifier {
                 guard case .object = value else { problem(path, "payload is not a JSON object"); continue }
                 PayloadReferences.shapeProblems(value).forEach { problem(path, $0) }
                 for ref in PayloadReferences.collect(in: value) where members[ref.path] == nil {
-                    problem(path, "reference {\"$ref\": \"\(ref.text)\"} names no payload of the bundle")
+                    problem(path, "reference \"@ref:\(ref.text)\" names no payload of the bundle")
                 }
             } catch {
                 problem(path, "payload is not valid JSON: \(error.localizedDescription)")
@@ -125,15 +125,10 @@ public enum BundleVerifier {
             if m.counts != counts { problem(meta, "counts \(sortedText(m.counts)) do not match the payloads \(sortedText(counts))") }
             if m.flowCount != flowCount { problem(meta, "flow_count \(m.flowCount) does not match \(flowCount) flows") }
             if m.payloadBytes != payloadBytes { problem(meta, "payload_bytes \(m.payloadBytes) does not match \(payloadBytes)") }
-            if let tag = members[BundleFormat.tagManifestPath] {
-                // Every tag manifest line except the one for bundle.json (section 15).
-                var idLines = Data()
-                for l in tag.split(separator: 0x0A) where !(l.count > 66 && l.dropFirst(66).elementsEqual(meta.utf8)) {
-                    idLines.append(contentsOf: l)
-                    idLines.append(0x0A)
-                }
+            if let manifest = members[BundleFormat.manifestPath] {
+                // The payload manifest, as written (section 15).
                 let id = BundleID.compute(sourceFingerprint: m.sourceFingerprint, mappingConfigDigest: m.mappingConfigDigest,
-                                          toolVersion: m.toolVersion, tagLinesWithoutMetadata: idLines)
+                                          toolVersion: m.toolVersion, payloadManifest: manifest)
                 if id != m.bundleID { problem(meta, "bundle_id \(m.bundleID) does not match the content (expected \(id))") }
             }
         }

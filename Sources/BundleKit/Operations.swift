@@ -143,7 +143,7 @@ public enum BundleOperations {
     }
 
     /// Builds a bundle from a directory of sample payloads laid out as `<dir>/<type>/<key>.json` (and
-    /// optionally `<dir>/flows/<name>.yaml`), with a plan derived from the `$ref`s: each payload is
+    /// optionally `<dir>/flows/<name>.yaml`), with a plan derived from the `@ref:` references: each payload is
     /// created after the payloads it references. A development path for demos and tests until the
     /// stage-one transform exists; the source fingerprint is the digest of the files read.
     public static func bundleDirectory(_ dir: URL, to output: URL, created: Int64, targetAPIModel: String,
@@ -196,7 +196,7 @@ public enum BundleOperations {
         return try builder.write(to: output, gzip: gzip)
     }
 
-    /// One create step per payload; phases by longest `$ref` chain, steps sorted by (phase, type, key).
+    /// One create step per payload; phases by longest `@ref:` chain, steps sorted by (phase, type, key).
     /// Throws on a reference cycle.
     public static func planFromReferences(_ payloads: [(type: String, key: String, value: JSONValue)]) throws -> [PlanStep] {
         var deps: [String: [String]] = [:]

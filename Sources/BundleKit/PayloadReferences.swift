@@ -1,7 +1,12 @@
 import Common
 
-/// A `{"$ref": "<type>/<key>"}` reference inside a payload (bundle-spec.md section 8).
+/// A reference from one payload to another resource of the same bundle: the string
+/// `"@ref:<type>/<key>"` where the API expects an id (bundle-spec.md section 8). Strings starting
+/// `"@ext:"` name objects that already exist in the target org; they are not bundle references.
 public struct PayloadReference: Sendable, Hashable {
+    public static let prefix = "@ref:"
+    public static let externalPrefix = "@ext:"
+
     public var type: String
     public var key: String
     public var text: String { "\(type)/\(key)" }
@@ -12,22 +17,24 @@ public struct PayloadReference: Sendable, Hashable {
         self.key = key
     }
 
-    /// The JSON a payload holds in place of an API id reference.
-    public var json: JSONValue { .object(["$ref": .string(text)]) }
+    /// The JSON a payload holds in place of an API id.
+    public var json: JSONValue { .string(Self.prefix + text) }
 }
 
 public enum PayloadReferences {
-    /// Every `$ref` in a payload, in document order (object members by sorted key), duplicates kept once.
+    /// Every bundle reference in a payload, in document order (object members by sorted key),
+    /// duplicates kept once.
     public static func collect(in value: JSONValue) -> [PayloadReference] {
         var out: [PayloadReference] = []
         var seen = Set<PayloadReference>()
         func walk(_ v: JSONValue) {
             switch v {
-            case .object(let o):
-                if let s = o["$ref"]?.stringValue, let r = parse(s) {
-                    if seen.insert(r).inserted { out.append(r) }
-                    return
+            case .string(let s):
+                if s.hasPrefix(PayloadReference.prefix), let r = parse(String(s.dropFirst(PayloadReference.prefix.count))),
+                   seen.insert(r).inserted {
+                    out.append(r)
                 }
+            case .object(let o):
                 for k in o.keys.sorted(by: BundlePath.precedes) { if let child = o[k] { walk(child) } }
             case .array(let a):
                 a.forEach(walk)
@@ -45,20 +52,25 @@ public enum PayloadReferences {
         return PayloadReference(type: parts[0], key: parts[1])
     }
 
-    /// Problems with `$ref` objects' shape: value not "type/key", or extra members next to `$ref`.
+    /// Malformed references: `@ref:` not followed by `<type>/<key>` of segment names, or `@ext:`
+    /// without a type and a name.
     static func shapeProblems(_ value: JSONValue) -> [String] {
         var out: [String] = []
         func walk(_ v: JSONValue) {
             switch v {
-            case .object(let o):
-                if let r = o["$ref"] {
-                    guard let s = r.stringValue, parse(s) != nil else {
-                        out.append("\"$ref\" must be a string \"<type>/<key>\" of segment names")
+            case .string(let s):
+                if s.hasPrefix(PayloadReference.prefix), parse(String(s.dropFirst(PayloadReference.prefix.count))) == nil {
+                    out.append("reference \"\(s)\" must be \"@ref:<type>/<key>\" of segment names")
+                }
+                if s.hasPrefix(PayloadReference.externalPrefix) {
+                    let rest = s.dropFirst(PayloadReference.externalPrefix.count)
+                    guard let slash = rest.firstIndex(of: "/"), BundlePath.isValidSegment(String(rest[..<slash])),
+                          rest.index(after: slash) < rest.endIndex else {
+                        out.append("external reference \"\(s)\" must be \"@ext:<type>/<name>\"")
                         return
                     }
-                    if o.count != 1 { out.append("object with \"$ref\": \"\(s)\" has other members") }
-                    return
                 }
+            case .object(let o):
                 for k in o.keys.sorted(by: BundlePath.precedes) { if let child = o[k] { walk(child) } }
             case .array(let a):
                 a.forEach(walk)

@@ -105,6 +105,7 @@ public enum StageOne {
         let planText = PlanText.render(steps: steps, actions: actions, changes: changes, deleted: deleted)
         b.setPlan(steps, text: planText)
 
+        let bundleID = b.bundleID()
         let stepDeps = Dictionary(steps.map { ("\($0.type)/\($0.key)", $0.dependsOn) }, uniquingKeysWith: { a, _ in a })
         var seq = 0
         for d in out.decisions {
@@ -115,6 +116,7 @@ public enum StageOne {
                                  source: read.model.sources["\(d.sourceKind):\(d.sourceID)"]?.first?.description,
                                  changes: target.flatMap { changes[$0] })
             rec.seq = seq
+            rec.bundleID = bundleID
             rec.rule = d.rule
             rec.sourceSystem = "avaya-cm"
             rec.sourceType = d.sourceKind
@@ -135,6 +137,7 @@ public enum StageOne {
             let (type, key) = split(id)
             var rec = DiffRecord(type: type, key: key, action: .delete)
             rec.seq = seq
+            rec.bundleID = bundleID
             rec.rule = "delta"
             rec.reason = "present in the previous bundle, absent from the sources now"
             try b.addDiffRecord(rec)

@@ -7,7 +7,7 @@ import Foundation
 struct BundleFilesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bundle-files",
-        abstract: "(development) Bundle a directory of <type>/<key>.json payloads with a plan derived from their $refs.",
+        abstract: "(development) Bundle a directory of <type>/<key>.json payloads with a plan derived from their @ref: references.",
         shouldDisplay: false)
 
     @Argument(help: "Directory with <type>/<key>.json payloads and optional flows/<name>.yaml.")

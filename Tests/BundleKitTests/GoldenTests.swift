@@ -35,7 +35,7 @@ enum Golden {
                         "plan/plan.txt", "summary.md", "tagmanifest-sha256.txt"]
     static let bundleJSON = """
 {
-  "bundle_id": "b595d8340da62f737ab0978e0397fd5e",
+  "bundle_id": "126c743f745871623aa9d3f79dce8520",
   "counts": {
     "queue": 1,
     "skill": 1
@@ -45,7 +45,7 @@ enum Golden {
   "format": "cm2gc-bundle",
   "format_version": "1.0",
   "mapping_config_digest": "04f996cd3aa14acd39b38905e9877b6a8560eb1c34919e702b82816d1cd033b0",
-  "payload_bytes": 101,
+  "payload_bytes": 104,
   "source_fingerprint": "ccb03d927575ef384bb693555474cbb23807d31390f648a2d41911e74d553b71",
   "target_api_model": "genesys-cloud-api-v2",
   "tool_version": "0.1.0"
@@ -53,10 +53,10 @@ enum Golden {
 
 """
     static let tagManifest = """
-b2fa91d0e7740819b8458b209da10f3f7318ccba30ff445b19069a189fb137b3  bundle.json
+cc79b893094cf659536f11f48c0820d76ece400375257ac2520156c4de2c4691  bundle.json
 fdae2596f07a1e755c71a27eba59149e4586c1c3acf9956f85f7119cac384641  difflog.jsonl
 6444bf10238233367eee2aec750fde5da444de43ad013074ef26f9d4d5a1981a  exceptions.jsonl
-e1e85d97969fda644d804684a112fdd278f15590847c5aa04796ac055fde11ed  manifest-sha256.txt
+8b4a5cb0a0fcfe0b0c54588979d173bdeb54e8dd84bd89a74de471c02910e194  manifest-sha256.txt
 e61fc7ec465ea73813f3dd103769a3be9609ca07ebf72d6828bc389d28ff9c5a  mapping.csv
 c976bedfaea1710f4e1c311899b6eb8415907331813187f8fe407ff8be5fafd8  plan/order.json
 ec42056d09144cee25e19ec4d00504f63326d371bad1888e020d3504ca573cdf  plan/plan.txt
@@ -65,7 +65,7 @@ ec42056d09144cee25e19ec4d00504f63326d371bad1888e020d3504ca573cdf  plan/plan.txt
 """
     static let manifest = """
 9feb87d11d69e14cb119c148bdd040349b587e174ecbc77c9c90fa24e559319e  flows/main-menu.yaml
-03113623755266c36fc1fb3cafc99cf4bc2f5e00d1d94c632553f98a8ba528b7  payloads/queue/sales.json
+1ed286094d46506aeb3682b941d17e4ec450bf00cc4e235da2ac6813e87fe8cc  payloads/queue/sales.json
 186997e8432c4a0b2cf526fd5c5713a0ac0767f4fa87af4fcf332a2f28b36677  payloads/skill/billing.json
 
 """
@@ -96,5 +96,5 @@ ec42056d09144cee25e19ec4d00504f63326d371bad1888e020d3504ca573cdf  plan/plan.txt
 }
 
 """
-    static let digest = "2ee2731feec6c70655a8104f4c26c076b578761ae80b6b7fbf1b5465b9293ee2"
+    static let digest = "a60e07c8a06fe4ebeac3b5fb006dcdc45b427a8474146e2a8da406f5f143410b"
 }

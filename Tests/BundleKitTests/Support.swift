@@ -22,7 +22,7 @@ func sampleBuilder(queueName: String = "Sales") throws -> BundleBuilder {
     var b = BundleBuilder(fixedInputs)
     try b.addPayload(type: "skill", key: "billing", json: ["name": "Billing"])
     try b.addPayload(type: "queue", key: "sales",
-                     json: ["name": .string(queueName), "skills": [PayloadReference(type: "skill", key: "billing").json]])
+                     json: ["name": .string(queueName), "skills": [["id": PayloadReference(type: "skill", key: "billing").json]]])
     try b.addFlow(name: "main-menu", yaml: "inboundCall:\n  name: Main Menu\n")
     b.setPlan([
         PlanStep(id: "skill/billing", type: "skill", key: "billing", action: .create, phase: 1,

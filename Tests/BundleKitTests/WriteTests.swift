@@ -65,7 +65,7 @@ import Testing
         #expect(throws: BundleError.self) { try b.addPayload(type: "queue", key: "../x", json: [:]) }
         #expect(throws: BundleError.self) { try b.addPayload(type: "queue", key: "ü", json: [:]) }
         #expect(throws: BundleError.self) { try b.addPayload(type: "queue", key: "x", json: .array([])) }
-        #expect(throws: BundleError.self) { try b.addPayload(type: "queue", key: "x", json: ["$ref": "nope"]) }
+        #expect(throws: BundleError.self) { try b.addPayload(type: "queue", key: "x", json: ["skill": "@ref:nope"]) }
         #expect(throws: BundleError.self) { try b.addFile(path: "payloads/x/y.json", data: Data()) }
         #expect(throws: BundleError.self) { try b.addFile(path: "bundle.json", data: Data()) }
         #expect(throws: BundleError.self) { try b.addFile(path: "/etc/passwd", data: Data()) }

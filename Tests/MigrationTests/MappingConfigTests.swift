@@ -49,7 +49,7 @@ import Common
         "sites: { x: { countryCode: \"1\", timeZone: Mars/Olympus } }\ndefaultSite: x",
         "defaultSite: nowhere",
         "skillLevels: { mode: table, table: { \"1\": 1, \"2\": 4 } }",
-        "huntGroups: { circ: { target: queue, ringPolicy: RANDOM } }",
+        "huntGroups: { circ: { target: group, ringPolicy: RING_ALL } }",
         "exclude: [\"5000-49\"]",
         "didOverrides: { \"4001\": \"2025550123\" }",
         "version: 2",
