@@ -6,10 +6,10 @@ mkdir -p "$OUT"
 BIN=$(swift build --show-bin-path)
 "$BIN/cm2gc" --version
 
-# Bundle, two-person approval, verification (bundle-spec.md, docs/bundle-operations.md).
-# Until the Avaya readers and transform land, the bundle is made from the ready-made Genesys payloads
-# in samples/payloads with the development command `bundle-files`. Keys are throwaway demo keys.
-export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1704067200}
+# Stage one on the sample site, two-person approval, verification (bundle-spec.md,
+# docs/bundle-operations.md). Keys are throwaway demo keys. A fixed SOURCE_DATE_EPOCH makes the
+# bundle byte-identical on every machine.
+export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1735689600}
 BUNDLE="$OUT/bundle.tar"
 rm -rf "$OUT/keys" "$OUT/trusted-keys" "$BUNDLE.approvals"
 echo "== keygen (two approvers)"
@@ -18,8 +18,11 @@ echo "== keygen (two approvers)"
 mkdir -p "$OUT/trusted-keys"
 cp "$OUT/keys/alice.pub" "$OUT/keys/bob.pub" "$OUT/trusted-keys/"
 
-echo "== bundle samples/payloads"
-"$BIN/cm2gc" bundle-files samples/payloads -o "$BUNDLE"
+echo "== read the sample site (SAT captures + System Manager export)"
+"$BIN/cm2gc" read samples/sat samples/smgr | tail -n 25
+
+echo "== build the bundle"
+"$BIN/cm2gc" build samples/sat samples/smgr --config samples/mapping.yaml -o "$BUNDLE"
 
 echo "== approve twice"
 "$BIN/cm2gc" approve --key "$OUT/keys/alice.key" --comment "queues and skills checked" "$BUNDLE"

@@ -75,7 +75,8 @@ public enum StageOne {
         for r in out.resources {
             guard o.previous != nil else { actions[r.id] = .create; continue }
             if let old = previous[r.id] {
-                let c = JSONDiff.changes(old, r.payload)
+                // Compare what the bundle stores (canonical bytes), not in-memory number kinds.
+                let c = old.canonicalText() == r.payload.canonicalText() ? [] : JSONDiff.changes(old, r.payload)
                 actions[r.id] = c.isEmpty ? .unchanged : .update
                 if !c.isEmpty { changes[r.id] = c }
             } else {
@@ -214,6 +215,7 @@ extension SiteModel {
 enum JSONDiff {
     static func changes(_ a: JSONValue, _ b: JSONValue, path: String = "") -> [FieldChange] {
         if a == b { return [] }
+        if let x = a.doubleValue, let y = b.doubleValue, x == y { return [] }
         if case .object(let x) = a, case .object(let y) = b {
             return Set(x.keys).union(y.keys).sorted().flatMap { k -> [FieldChange] in
                 let p = path + "/" + k.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")

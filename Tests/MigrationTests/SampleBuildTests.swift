@@ -1,0 +1,163 @@
+import BundleKit
+import Common
+import Foundation
+import GenesysCloud
+import Testing
+@testable import Migration
+
+/// Stage one on the committed sample site: the traps of a CM migration, checked on real output.
+@Suite struct SampleBuildTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static func path(_ p: String) -> String { root.appendingPathComponent(p).path }
+
+    static func build(to name: String, previous: URL? = nil, sources: [String] = ["samples/sat", "samples/smgr"]) throws -> (StageOne.Result, BundleFiles, URL) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cm2gc-build-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let out = dir.appendingPathComponent(name)
+        let r = try StageOne.build(.init(sources: sources.map(path), configPath: path("samples/mapping.yaml"), output: out,
+                                         previous: previous, created: 1_735_689_600))
+        return (r, try BundleFiles.read(contentsOf: out), out)
+    }
+
+    /// One shared build for the read-only checks (tests run in parallel).
+    static let shared: Result<(StageOne.Result, BundleFiles, URL), any Error> = Result { try build(to: "sample.tar") }
+
+    func payload(_ files: BundleFiles, _ type: String, _ key: String) throws -> JSONValue {
+        try JSONValue.parse(try #require(files["payloads/\(type)/\(key).json"], "missing \(type)/\(key)"))
+    }
+
+    @Test func everyPayloadPassesTheContractAndRecordsReconcile() throws {
+        let (r, files, _) = try Self.shared.get()
+        #expect(r.exitCode == 0)
+        #expect(r.transform.unaccounted.isEmpty)
+        for (kind, rec) in r.transform.reconciliation { #expect(rec.holds, "\(kind) does not reconcile") }
+        var checked = 0
+        for p in files.paths where p.hasPrefix("payloads/") {
+            let parts = p.split(separator: "/")
+            let type = try #require(ResourceType(rawValue: String(parts[1])), "unknown type in \(p)")
+            let v = try JSONValue.parse(try #require(files[p]))
+            let body = type.spec.parent != nil ? (v["body"] ?? .null) : v
+            #expect(type.spec.validate(body).isEmpty, "\(p): \(type.spec.validate(body))")
+            checked += 1
+        }
+        #expect(checked > 200)
+    }
+
+    /// No raw ids: every value under an `id`-like field is a bundle or external reference, and
+    /// every bundle reference names a payload.
+    @Test func referencesAreLogicalAndResolve() throws {
+        let (_, files, _) = try Self.shared.get()
+        func walk(_ v: JSONValue, key: String?, in path: String) {
+            switch v {
+            case .string(let s):
+                if let k = key, k == "id" || k.hasSuffix("Id") || k == "parent" {
+                    #expect(s.hasPrefix("@ref:") || s.hasPrefix("@ext:"), "\(path): \(k) = \(s) is not a logical reference")
+                }
+                if s.hasPrefix("@ref:") { #expect(files["payloads/\(s.dropFirst(5)).json"] != nil, "\(path): dangling \(s)") }
+            case .array(let a): a.forEach { walk($0, key: key, in: path) }
+            case .object(let o): for (k, x) in o { walk(x, key: k, in: path) }
+            default: break
+            }
+        }
+        for p in files.paths where p.hasPrefix("payloads/") { walk(try JSONValue.parse(try #require(files[p])), key: nil, in: p) }
+    }
+
+    @Test func groupRingKeepsAdministeredMemberOrder() throws {
+        let (r, files, _) = try Self.shared.get()
+        _ = r
+        // Hunt group 7 Hot Seat is ddc (sequential); 6 Reception is circ (round robin).
+        let ddc = try payload(files, "group-members", "hunt-7")["body"]?["memberIds"]?.arrayValue?.compactMap(\.stringValue)
+        let policy7 = try payload(files, "group-ring-policies", "hunt-7")["body"]?["groupAlertType"]?.stringValue
+        let policy6 = try payload(files, "group-ring-policies", "hunt-6")["body"]?["groupAlertType"]?.stringValue
+        #expect(policy7 == "SEQUENTIAL")
+        #expect(policy6 == "ROUND_ROBIN")
+        let read = try AvayaReaderFacade.model(sources: ["samples/sat"].map(Self.path))
+        let expected = read.huntGroups["7"]?.members.map { "@ref:users/\($0)" }
+        #expect(ddc == expected)
+        #expect((ddc?.count ?? 0) >= 2)
+    }
+
+    @Test func higherSkillLevelGetsHigherProficiency() throws {
+        let (r, files, _) = try Self.shared.get()
+        let model = try AvayaReaderFacade.model(sources: ["samples/sat"].map(Self.path))
+        // user key for each agent, from the diff log of the skills payloads
+        var checked = 0
+        for d in r.transform.decisions where d.rule == "agent.skill-level" {
+            guard let key = d.targetKey, let agent = model.agents[d.sourceID] else { continue }
+            let body = try payload(files, "user-routing-skills", key)["body"]?.arrayValue ?? []
+            var prof: [String: Double] = [:]
+            for item in body { if let id = item["id"]?.stringValue, let p = item["proficiency"]?.doubleValue { prof[id] = p } }
+            for a in agent.skills { for b in agent.skills {
+                guard let la = a.level, let lb = b.level, la < lb,
+                      let pa = prof["@ref:routing-skills/skill-\(a.skill)"], let pb = prof["@ref:routing-skills/skill-\(b.skill)"] else { continue }
+                #expect(pa > pb, "agent \(agent.loginId): level \(la) → \(pa) must beat level \(lb) → \(pb)")
+                checked += 1
+            } }
+        }
+        #expect(checked > 0, "the samples must contain agents with two different skill levels")
+        let all = files.paths.filter { $0.hasPrefix("payloads/user-routing-skills/") }
+        let profs = Set(all.flatMap { p in (try? JSONValue.parse(files[p] ?? Data()))?["body"]?.arrayValue?.compactMap { $0["proficiency"]?.doubleValue } ?? [] })
+        #expect(profs.contains(5.0))
+        #expect(profs.allSatisfy { (0...5).contains($0) })
+    }
+
+    @Test func loopingCoverageChainIsBrokenWithOneExceptionNamingItsMembers() throws {
+        let (r, _, _) = try Self.shared.get()
+        let chain = r.transform.brokenCycles.filter { $0 == ["cov:1", "cov:2", "cov:3"] }
+        #expect(chain.count == 1)
+        let ex = r.transform.exceptions.filter { $0.rule == "hunt.overflow" && $0.message.contains("cov:1 → cov:2 → cov:3 → cov:1") }
+        #expect(ex.count == 1)
+        // Every cycle is an exception, once.
+        #expect(r.transform.exceptions.filter { $0.rule == "hunt.overflow" && $0.message.hasPrefix("coverage/overflow cycle") }.count
+                == r.transform.brokenCycles.count)
+    }
+
+    @Test func fourteenAppearancesMakeTwoPhones() throws {
+        let (_, files, _) = try Self.shared.get()
+        let p1 = try payload(files, "phones", "3000-1"), p2 = try payload(files, "phones", "3000-2")
+        #expect(p1["lines"]?.arrayValue?.count == 10)
+        #expect(p2["lines"]?.arrayValue?.count == 4)
+        #expect(files["payloads/phones/3000-3.json"] == nil)
+    }
+
+    @Test func holidayAcrossDSTKeepsLocalTimesAndZone() throws {
+        let (_, files, _) = try Self.shared.get()
+        let group = try payload(files, "schedule-groups", "holidays-1")
+        #expect(group["timeZone"]?.stringValue == "Europe/Berlin")
+        let schedules = files.paths.filter { $0.hasPrefix("payloads/schedules/holiday-1-") }.compactMap { try? JSONValue.parse(files[$0] ?? Data()) }
+        let spring = try #require(schedules.first { $0["name"]?.stringValue?.contains("Spring") == true })
+        // 29 Mar 2025 12:00 – 31 Mar 08:00 local; clocks went forward on 30 Mar.
+        #expect(spring["start"]?.stringValue == "2025-03-29T12:00:00.000")
+        #expect(spring["end"]?.stringValue == "2025-03-31T08:00:00.000")
+        #expect(spring["description"]?.stringValue?.contains("UTC 2025-03-29T11:00:00Z – 2025-03-31T06:00:00Z") == true)
+    }
+
+    @Test func sameInputsGiveByteIdenticalBundles() throws {
+        let (a, _, ua) = try Self.build(to: "a.tar")
+        let (b, _, ub) = try Self.build(to: "b.tar")
+        #expect(a.bundle.digest == b.bundle.digest)
+        #expect(try Data(contentsOf: ua) == Data(contentsOf: ub))
+    }
+
+    @Test func previousIdenticalBundleIsAllUnchanged() throws {
+        let (_, _, first) = try Self.shared.get()
+        let (r, files, _) = try Self.build(to: "again.tar", previous: first)
+        #expect(r.delta.keys.sorted() == ["unchanged"])
+        let text = String(decoding: try #require(files["plan/plan.txt"]), as: UTF8.self)
+        #expect(text.contains("to unchanged."))
+        #expect(!text.contains("+ create"))
+    }
+
+    /// Golden: the payload manifest of the sample site. Regenerate deliberately with
+    /// `CM2GC_RECORD_GOLDEN=1 swift test --filter SampleBuildTests` and review the diff.
+    @Test func samplePayloadsArePinned() throws {
+        let (_, files, _) = try Self.shared.get()
+        let manifest = String(decoding: try #require(files["manifest-sha256.txt"]), as: UTF8.self)
+        let golden = Self.root.appendingPathComponent("Tests/MigrationTests/Golden/sample-manifest-sha256.txt")
+        if ProcessInfo.processInfo.environment["CM2GC_RECORD_GOLDEN"] == "1" {
+            try Data(manifest.utf8).write(to: golden)
+        }
+        let expected = try String(contentsOf: golden, encoding: .utf8)
+        #expect(manifest == expected, "sample payloads changed; if intended, re-record the golden file and review the diff")
+    }
+}
