@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := libarchive-dev libcurl4-openssl-dev libxml2-dev libsqlite3-dev libssl-dev pkg-config
 OUT ?= out
 
-.PHONY: deps build release test demo bench clean
+.PHONY: deps build release test demo bench-build clean
 
 # Installs the -dev packages with apt only when one is missing (CI and fresh machines).
 deps:
@@ -25,6 +25,11 @@ release: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# Stage-one benchmark (release build): generate a 100,000-station site and build a bundle from it.
+bench-build: deps
+	$(SWIFT) build -c release --product cm2gc
+	OUT=$(OUT) bash scripts/bench-build.sh
 
 demo: build
 	bash scripts/demo.sh "$(OUT)"

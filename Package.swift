@@ -19,7 +19,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
-        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         // Already in the graph through Hummingbird; named so the sandbox may import them directly
@@ -47,7 +46,6 @@ let package = Package(
         // Avaya CM source model and readers (SAT, OSSI, SMGR XML).
         .target(name: "AvayaCM", dependencies: [
             "Common", "CXML2", "CArchive",
-            .product(name: "Collections", package: "swift-collections"),
         ], swiftSettings: swiftSettings),
         // Genesys Cloud payload model, contract validation, API client.
         .target(name: "GenesysCloud", dependencies: ["Common"], swiftSettings: swiftSettings),
@@ -60,7 +58,6 @@ let package = Package(
         .target(name: "Migration", dependencies: [
             "Common", "AvayaCM", "GenesysCloud", "BundleKit",
             .product(name: "Yams", package: "Yams"),
-            .product(name: "Collections", package: "swift-collections"),
         ], swiftSettings: swiftSettings),
         // Stage two: ledger and executor. Must not link the Avaya readers.
         .target(name: "Upload", dependencies: ["Common", "GenesysCloud", "BundleKit"],

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Stage-one benchmark: generate a site (100,000 stations by default) as SAT captures, then time
+# `cm2gc build` on it (release build) and report wall time, records/s and peak memory.
+# Usage: scripts/bench-build.sh [STATIONS] [AGENTS]
+set -euo pipefail
+STATIONS=${1:-100000}
+AGENTS=${2:-20000}
+OUT=${OUT:-out}/bench-build
+BIN=$(swift build -c release --show-bin-path)
+mkdir -p "$OUT"
+SITE="$OUT/site-$STATIONS-$AGENTS"
+if [ ! -d "$SITE/sat" ]; then
+  echo "generating $STATIONS stations, $AGENTS agents into $SITE"
+  "$BIN/cm2gc" generate-site --stations "$STATIONS" --agents "$AGENTS" --hunt-groups 200 --vectors 50 --vdns 100 \
+    --format sat -o "$SITE" >/dev/null
+fi
+export SOURCE_DATE_EPOCH=1735689600
+python3 - "$BIN/cm2gc" "$SITE/sat" "$OUT/bundle.tar" "$STATIONS" "$AGENTS" <<'PY'
+import resource, subprocess, sys, time, json
+binary, site, out, stations, agents = sys.argv[1:6]
+t0 = time.monotonic()
+p = subprocess.run([binary, "build", site, "-o", out, "--json"], capture_output=True, text=True)
+wall = time.monotonic() - t0
+peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+if p.returncode not in (0, 1):
+    sys.stderr.write(p.stderr)
+    sys.exit(p.returncode)
+summary = json.loads(p.stdout)
+records = sum(r["read"] for r in summary["reconciliation"].values())
+print(f"stage one: {stations} stations, {agents} agents, {records} source records")
+print(f"  wall time   {wall:.1f} s")
+print(f"  throughput  {records / wall:,.0f} source records/s")
+print(f"  peak memory {peak_kib / 1024:,.0f} MiB (max RSS)")
+print(f"  payloads    {sum(summary['payloads'].values())}, plan steps {summary['steps']}, exceptions {summary['exceptions']}")
+PY
