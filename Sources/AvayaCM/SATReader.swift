@@ -117,8 +117,10 @@ struct SATCommand {
             }
         }
         if page == nil {
-            // Without a page indicator, only accept lines that cannot be form fields.
+            // Without a page indicator, only accept lines that cannot be form fields or titles
+            // ("LIST USAGE REPORT" is a title, not a command).
             if s.contains(UInt8(ascii: ":")) || s.contains(UInt8(ascii: "?")) { return nil }
+            if !s.contains(where: { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) { return nil }
         }
         let words = toks[1..<cmdEnd].map { Bytes.key(s[$0]) }
         guard !words.isEmpty else { return nil }
@@ -130,6 +132,10 @@ struct SATCommand {
         return SATCommand(verb: verb, object: m?.0, objectText: objectText, qualifier: qualifier,
                           page: page, pageTotal: total,
                           text: "\(normVerb) \(m.map { $0.0.rawValue } ?? objectText) \(qualifier)")
+    }
+
+    /// "display station 3001" / "display cos" for messages.
+    var display: String { qualifier.isEmpty ? "\(verb) \(objectText)" : "\(verb) \(objectText) \(qualifier)"
     }
 }
 
@@ -172,7 +178,7 @@ struct SATReader {
                         scr.pagesSeen = [p]
                         if p > 1 {
                             builder.diagnostics.emit(.warning("sat.missing-pages",
-                                "\(cmd.verb) \(cmd.objectText) \(cmd.qualifier): capture starts at page \(p); earlier pages are missing",
+                                "\(cmd.display): capture starts at page \(p); earlier pages are missing",
                                 at: loc(num), hint: "re-capture the command from page 1"))
                         }
                     }
@@ -206,7 +212,7 @@ struct SATReader {
         let cmd = s.command
         if let total = cmd.pageTotal, let last = s.pagesSeen.max(), last < total {
             builder.diagnostics.emit(.warning("sat.truncated",
-                "\(cmd.verb) \(cmd.objectText) \(cmd.qualifier): saw page \(last) of \(total); the capture is incomplete",
+                "\(cmd.display): saw page \(last) of \(total); the capture is incomplete",
                 at: at, hint: "re-capture the full screen; fields on missing pages are absent from the model"))
         }
         guard let obj = cmd.object, ["display", "list", "change", "add"].contains(cmd.verb) else {
@@ -255,7 +261,7 @@ struct SATReader {
             builder.add(rec, at: at, format: .sat, summary: summary)
         case .failure(let why):
             builder.reject(R.kind, key: nil, at: at,
-                reason: "\(s.command.verb) \(s.command.objectText) \(s.command.qualifier): \(why)",
+                reason: "\(s.command.display): \(why)",
                 code: "sat.no-key", hint: "the capture is truncated or not a \(R.kind.rawValue) screen; re-capture it")
         }
     }
@@ -302,7 +308,7 @@ struct SATReader {
                     if let key = dict[Bytes.key(s[segStart..<labelEnd])] {
                         hit = (segStart, key)
                     } else if Bytes.isLetter(s[segStart]) || s[segStart] == UInt8(ascii: "("),
-                              s[segStart..<labelEnd].filter({ $0 == 0x20 }).count < 8 {
+                              s[segStart..<labelEnd].filter({ $0 == 0x20 }).count < 10 {
                         hit = (segStart, nil)
                     }
                 }
