@@ -279,7 +279,7 @@ public final class ModelBuilder {
                 reject(R.kind, key: key, at: loc,
                        reason: "duplicate \(R.kind.rawValue) \(key) (first seen at \(first)) with different content",
                        code: "model.duplicate",
-                       hint: "remove one of the two captures, or re-export the object once")
+                       hint: "remove one of the two captures, or re-export the object once", alreadyCounted: true)
             }
             return
         }
@@ -300,8 +300,8 @@ public final class ModelBuilder {
 
     /// Records a rejected record with its reason (counts it as read and rejected).
     func reject(_ kind: ObjectKind?, key: String?, at loc: SourceLocation, reason: String,
-                code: String, hint: String? = nil) {
-        if let kind { bump(kind) { $0.read += 1; $0.rejected += 1 } }
+                code: String, hint: String? = nil, alreadyCounted: Bool = false) {
+        if let kind { bump(kind) { if !alreadyCounted { $0.read += 1 }; $0.rejected += 1 } }
         report.rejects.append(Reject(kind: kind, key: key, location: loc, reason: reason))
         diagnostics.emit(.error(code, reason, at: loc, hint: hint))
     }

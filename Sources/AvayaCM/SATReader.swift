@@ -222,6 +222,17 @@ struct SATReader {
             return
         }
         let isList = cmd.verb == "list"
+        if !s.lines.contains(where: { !$0.bytes.allSatisfy(Bytes.isSpace) }) {
+            // Only the command echo survived: nothing to build a record from.
+            if isList {
+                builder.diagnostics.emit(.note("sat.empty-list", "'\(cmd.display)' listed nothing", at: at))
+            } else {
+                builder.reject(obj.kind, key: cmd.qualifier.isEmpty ? nil : cmd.qualifier, at: at,
+                    reason: "'\(cmd.display)' has no screen content (capture cut after the command line?)",
+                    code: "sat.empty-screen", hint: "re-capture the screen")
+            }
+            return
+        }
         switch (obj, isList) {
         case (.station, false): parseStation(s)
         case (.station, true): parseListStation(s)
