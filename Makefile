@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := libarchive-dev libcurl4-openssl-dev libxml2-dev libsqlite3-dev libssl-dev pkg-config
 OUT ?= out
 
-.PHONY: deps build release test demo bench clean
+.PHONY: deps build release test demo bench bench-read clean
 
 # Installs the -dev packages with apt only when one is missing (CI and fresh machines).
 deps:
@@ -25,6 +25,13 @@ release: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# Avaya reader benchmark (release build): 100k stations + 20k agents in SAT, OSSI and SMGR XML.
+# Override the size with BENCH_ARGS="--stations 10000 --agents 2000".
+BENCH_ARGS ?= --stations 100000 --agents 20000
+bench-read: deps
+	$(SWIFT) build -c release --product cm2gc-bench
+	.build/release/cm2gc-bench $(BENCH_ARGS)
 
 demo: build
 	bash scripts/demo.sh "$(OUT)"

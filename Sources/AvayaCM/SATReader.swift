@@ -92,6 +92,19 @@ struct SATCommand {
         let n = line.count
         while i < n, Bytes.isSpace(line[i]) { i += 1 }
         guard i < n, Bytes.isLetter(line[i]) else { return nil }
+        // Cheap pre-filter (this runs on every line): the first word must start a verb or be "Command:".
+        var j = i
+        while j < n, Bytes.isLetter(line[j]) { j += 1 }
+        let len = j - i
+        guard len >= 2 else { return nil }
+        let c0 = Bytes.lower(line[i]), c1 = Bytes.lower(line[i + 1])
+        switch (c0, c1) {
+        case (UInt8(ascii: "d"), UInt8(ascii: "i")), (UInt8(ascii: "l"), UInt8(ascii: "i")), (UInt8(ascii: "c"), UInt8(ascii: "h")),
+             (UInt8(ascii: "a"), UInt8(ascii: "d")), (UInt8(ascii: "s"), UInt8(ascii: "t")), (UInt8(ascii: "m"), UInt8(ascii: "o")),
+             (UInt8(ascii: "r"), UInt8(ascii: "e")), (UInt8(ascii: "d"), UInt8(ascii: "u")), (UInt8(ascii: "c"), UInt8(ascii: "o")):
+            break
+        default: return nil
+        }
         var s = Array(line[i...])
         // Row-24 prompt echo.
         if s.count >= 8, Bytes.key(s[0..<8]) == "command:" {
