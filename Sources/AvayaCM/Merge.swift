@@ -262,7 +262,7 @@ public final class ModelBuilder {
         let okey = "\(R.kind.rawValue):\(key)"
         bump(R.kind) { $0.read += 1 }
         guard let existing = model[keyPath: R.storage][key], let prev = origin[okey] else {
-            model[keyPath: R.storage][key] = record
+            store(record, key)
             origin[okey] = (format, summary)
             model.sources[okey, default: []].append(loc)
             return
@@ -286,7 +286,7 @@ public final class ModelBuilder {
         var merged = existing
         var ctx = MergeContext(existing: prev, incoming: (format, summary))
         merged.merge(record, &ctx)
-        model[keyPath: R.storage][key] = merged
+        store(merged, key)
         if ctx.incomingWins("telephony") && !summary { origin[okey] = (format, summary) }
         model.sources[okey, default: []].append(loc)
         bump(R.kind) { $0.merged += 1 }
@@ -296,6 +296,15 @@ public final class ModelBuilder {
                 "\(R.kind.rawValue) \(key): \(c.field) differs between sources; kept '\(c.kept)', dropped '\(c.dropped)' (\(rule))",
                 at: loc, hint: "correct the source that is out of date, or accept the kept value"))
         }
+    }
+
+    /// Writing through a key path into a class's struct property copies the dictionary on every
+    /// insert (O(n²) over a read); moving it out, mutating it uniquely and moving it back does not.
+    private func store<R: SourceRecord>(_ record: R, _ key: String) {
+        var d = model[keyPath: R.storage]
+        model[keyPath: R.storage] = [:]
+        d[key] = record
+        model[keyPath: R.storage] = d
     }
 
     /// Records a rejected record with its reason (counts it as read and rejected).
