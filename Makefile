@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := libarchive-dev libcurl4-openssl-dev libxml2-dev libsqlite3-dev libssl-dev pkg-config
 OUT ?= out
 
-.PHONY: deps build release test demo bench-build clean
+.PHONY: deps build release test demo bench-read bench-build clean
 
 # Installs the -dev packages with apt only when one is missing (CI and fresh machines).
 deps:
@@ -30,6 +30,13 @@ test: deps
 bench-build: deps
 	$(SWIFT) build -c release --product cm2gc
 	OUT=$(OUT) bash scripts/bench-build.sh
+
+# Avaya reader benchmark (release build): 100k stations + 20k agents in SAT, OSSI and SMGR XML.
+# Override the size with BENCH_ARGS="--stations 10000 --agents 2000".
+BENCH_ARGS ?= --stations 100000 --agents 20000
+bench-read: deps
+	$(SWIFT) build -c release --product cm2gc-bench
+	.build/release/cm2gc-bench $(BENCH_ARGS)
 
 demo: build
 	bash scripts/demo.sh "$(OUT)"

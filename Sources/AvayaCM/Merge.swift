@@ -262,7 +262,7 @@ public final class ModelBuilder {
         let okey = "\(R.kind.rawValue):\(key)"
         bump(R.kind) { $0.read += 1 }
         guard let existing = model[keyPath: R.storage][key], let prev = origin[okey] else {
-            model[keyPath: R.storage][key] = record
+            store(record, key)
             origin[okey] = (format, summary)
             model.sources[okey, default: []].append(loc)
             return
@@ -279,14 +279,14 @@ public final class ModelBuilder {
                 reject(R.kind, key: key, at: loc,
                        reason: "duplicate \(R.kind.rawValue) \(key) (first seen at \(first)) with different content",
                        code: "model.duplicate",
-                       hint: "remove one of the two captures, or re-export the object once")
+                       hint: "remove one of the two captures, or re-export the object once", alreadyCounted: true)
             }
             return
         }
         var merged = existing
         var ctx = MergeContext(existing: prev, incoming: (format, summary))
         merged.merge(record, &ctx)
-        model[keyPath: R.storage][key] = merged
+        store(merged, key)
         if ctx.incomingWins("telephony") && !summary { origin[okey] = (format, summary) }
         model.sources[okey, default: []].append(loc)
         bump(R.kind) { $0.merged += 1 }
@@ -298,10 +298,19 @@ public final class ModelBuilder {
         }
     }
 
+    /// Writing through a key path into a class's struct property copies the dictionary on every
+    /// insert (O(n²) over a read); moving it out, mutating it uniquely and moving it back does not.
+    private func store<R: SourceRecord>(_ record: R, _ key: String) {
+        var d = model[keyPath: R.storage]
+        model[keyPath: R.storage] = [:]
+        d[key] = record
+        model[keyPath: R.storage] = d
+    }
+
     /// Records a rejected record with its reason (counts it as read and rejected).
     func reject(_ kind: ObjectKind?, key: String?, at loc: SourceLocation, reason: String,
-                code: String, hint: String? = nil) {
-        if let kind { bump(kind) { $0.read += 1; $0.rejected += 1 } }
+                code: String, hint: String? = nil, alreadyCounted: Bool = false) {
+        if let kind { bump(kind) { if !alreadyCounted { $0.read += 1 }; $0.rejected += 1 } }
         report.rejects.append(Reject(kind: kind, key: key, location: loc, reason: reason))
         diagnostics.emit(.error(code, reason, at: loc, hint: hint))
     }

@@ -30,10 +30,18 @@ struct Fields {
 
     /// Blank, `_` placeholders (collapsed captures) and a lone space (OSSI "cleared") mean empty.
     static func clean(_ s: String) -> String {
-        var t = s.trimmedBlanks
-        if t.contains("  ") { t = Bytes.collapsed(Array(t.utf8)) }
-        if !t.isEmpty, t.utf8.allSatisfy({ $0 == UInt8(ascii: "_") }) { return "" }
-        return t
+        // One pass decides whether anything needs doing; most values are already clean.
+        var prevSpace = true, needs = false, allUnderscore = true, any = false
+        for b in s.utf8 {
+            let sp = Bytes.isSpace(b)
+            if sp && prevSpace { needs = true }
+            if !sp { any = true; if b != UInt8(ascii: "_") { allUnderscore = false } }
+            prevSpace = sp
+        }
+        if !any { return "" }
+        if allUnderscore { return "" }
+        if prevSpace { needs = true }
+        return needs ? Bytes.collapsed(Array(s.utf8)) : s
     }
 
     func str(_ k: String) -> String? {
@@ -324,7 +332,7 @@ enum StepParser {
         case "set", "adjunct":
             a["operands"] = t.dropFirst().joined(separator: " ")
         case "#":
-            a["comment"] = text.dropFirst().trimmingCharacters(in: .whitespaces)
+            a["comment"] = String(text.dropFirst()).trimmedBlanks
         default: break
         }
         return ParsedStep(kind: kind, args: a.filter { !$0.value.isEmpty })

@@ -92,6 +92,19 @@ struct SATCommand {
         let n = line.count
         while i < n, Bytes.isSpace(line[i]) { i += 1 }
         guard i < n, Bytes.isLetter(line[i]) else { return nil }
+        // Cheap pre-filter (this runs on every line): the first word must start a verb or be "Command:".
+        var j = i
+        while j < n, Bytes.isLetter(line[j]) { j += 1 }
+        let len = j - i
+        guard len >= 2 else { return nil }
+        let c0 = Bytes.lower(line[i]), c1 = Bytes.lower(line[i + 1])
+        switch (c0, c1) {
+        case (UInt8(ascii: "d"), UInt8(ascii: "i")), (UInt8(ascii: "l"), UInt8(ascii: "i")), (UInt8(ascii: "c"), UInt8(ascii: "h")),
+             (UInt8(ascii: "a"), UInt8(ascii: "d")), (UInt8(ascii: "s"), UInt8(ascii: "t")), (UInt8(ascii: "m"), UInt8(ascii: "o")),
+             (UInt8(ascii: "r"), UInt8(ascii: "e")), (UInt8(ascii: "d"), UInt8(ascii: "u")), (UInt8(ascii: "c"), UInt8(ascii: "o")):
+            break
+        default: return nil
+        }
         var s = Array(line[i...])
         // Row-24 prompt echo.
         if s.count >= 8, Bytes.key(s[0..<8]) == "command:" {
@@ -117,8 +130,10 @@ struct SATCommand {
             }
         }
         if page == nil {
-            // Without a page indicator, only accept lines that cannot be form fields.
+            // Without a page indicator, only accept lines that cannot be form fields or titles
+            // ("LIST USAGE REPORT" is a title, not a command).
             if s.contains(UInt8(ascii: ":")) || s.contains(UInt8(ascii: "?")) { return nil }
+            if !s.contains(where: { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) { return nil }
         }
         let words = toks[1..<cmdEnd].map { Bytes.key(s[$0]) }
         guard !words.isEmpty else { return nil }
@@ -130,6 +145,10 @@ struct SATCommand {
         return SATCommand(verb: verb, object: m?.0, objectText: objectText, qualifier: qualifier,
                           page: page, pageTotal: total,
                           text: "\(normVerb) \(m.map { $0.0.rawValue } ?? objectText) \(qualifier)")
+    }
+
+    /// "display station 3001" / "display cos" for messages.
+    var display: String { qualifier.isEmpty ? "\(verb) \(objectText)" : "\(verb) \(objectText) \(qualifier)"
     }
 }
 
@@ -172,7 +191,7 @@ struct SATReader {
                         scr.pagesSeen = [p]
                         if p > 1 {
                             builder.diagnostics.emit(.warning("sat.missing-pages",
-                                "\(cmd.verb) \(cmd.objectText) \(cmd.qualifier): capture starts at page \(p); earlier pages are missing",
+                                "\(cmd.display): capture starts at page \(p); earlier pages are missing",
                                 at: loc(num), hint: "re-capture the command from page 1"))
                         }
                     }
@@ -206,7 +225,7 @@ struct SATReader {
         let cmd = s.command
         if let total = cmd.pageTotal, let last = s.pagesSeen.max(), last < total {
             builder.diagnostics.emit(.warning("sat.truncated",
-                "\(cmd.verb) \(cmd.objectText) \(cmd.qualifier): saw page \(last) of \(total); the capture is incomplete",
+                "\(cmd.display): saw page \(last) of \(total); the capture is incomplete",
                 at: at, hint: "re-capture the full screen; fields on missing pages are absent from the model"))
         }
         guard let obj = cmd.object, ["display", "list", "change", "add"].contains(cmd.verb) else {
@@ -216,6 +235,17 @@ struct SATReader {
             return
         }
         let isList = cmd.verb == "list"
+        if !s.lines.contains(where: { !$0.bytes.allSatisfy(Bytes.isSpace) }) {
+            // Only the command echo survived: nothing to build a record from.
+            if isList {
+                builder.diagnostics.emit(.note("sat.empty-list", "'\(cmd.display)' listed nothing", at: at))
+            } else {
+                builder.reject(obj.kind, key: cmd.qualifier.isEmpty ? nil : cmd.qualifier, at: at,
+                    reason: "'\(cmd.display)' has no screen content (capture cut after the command line?)",
+                    code: "sat.empty-screen", hint: "re-capture the screen")
+            }
+            return
+        }
         switch (obj, isList) {
         case (.station, false): parseStation(s)
         case (.station, true): parseListStation(s)
@@ -255,7 +285,7 @@ struct SATReader {
             builder.add(rec, at: at, format: .sat, summary: summary)
         case .failure(let why):
             builder.reject(R.kind, key: nil, at: at,
-                reason: "\(s.command.verb) \(s.command.objectText) \(s.command.qualifier): \(why)",
+                reason: "\(s.command.display): \(why)",
                 code: "sat.no-key", hint: "the capture is truncated or not a \(R.kind.rawValue) screen; re-capture it")
         }
     }
@@ -302,7 +332,7 @@ struct SATReader {
                     if let key = dict[Bytes.key(s[segStart..<labelEnd])] {
                         hit = (segStart, key)
                     } else if Bytes.isLetter(s[segStart]) || s[segStart] == UInt8(ascii: "("),
-                              s[segStart..<labelEnd].filter({ $0 == 0x20 }).count < 8 {
+                              s[segStart..<labelEnd].filter({ $0 == 0x20 }).count < 10 {
                         hit = (segStart, nil)
                     }
                 }

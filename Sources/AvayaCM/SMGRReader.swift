@@ -31,7 +31,7 @@ final class XNode {
     func all(_ n: String) -> [XNode] { children.filter { $0.name == n } }
     func value(_ n: String) -> String? {
         guard let c = child(n) else { return nil }
-        let t = c.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let t = c.text.trimmedWhitespace
         return t.isEmpty ? nil : t
     }
 }
@@ -97,7 +97,7 @@ struct SMGRReader {
         xmlTextReaderSetStructuredErrorHandler(r, { ctx, err in
             guard let ctx, let err else { return }
             let b = Unmanaged<XMLErrorBox>.fromOpaque(ctx).takeUnretainedValue()
-            let msg = err.pointee.message.map { String(cString: $0) }?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "XML error"
+            let msg = err.pointee.message.map { String(cString: $0) }?.trimmedWhitespace ?? "XML error"
             b.errors.append((Int(err.pointee.line), msg, err.pointee.level.rawValue >= XML_ERR_ERROR.rawValue))
         }, boxPtr)
         var stack: [XNode] = []
@@ -213,7 +213,7 @@ struct SMGRReader {
                     }
                 case "sessionManager":
                     for c in p.children where c.name != "commProfileType" {
-                        let t = c.text.trimmingCharacters(in: .whitespacesAndNewlines)
+                        let t = c.text.trimmedWhitespace
                         if !t.isEmpty { user.extra["sm.\(c.name)"] = t }
                     }
                 default:
@@ -224,7 +224,7 @@ struct SMGRReader {
         }
         if user.email == nil, login.contains("@") { user.email = login }
         for c in u.children where c.children.isEmpty && !["loginName", "givenName", "surname", "displayName", "userPassword", "commPassword"].contains(c.name) {
-            let t = c.text.trimmingCharacters(in: .whitespacesAndNewlines)
+            let t = c.text.trimmedWhitespace
             if !t.isEmpty { user.extra[c.name] = t }
         }
         builder.add(user, at: at, format: .smgr)
@@ -251,7 +251,7 @@ struct SMGRReader {
     private func flatten(_ n: XNode, prefix: String, skip: Set<String>, into f: inout Fields) {
         for c in n.children where !skip.contains(c.name) {
             if c.children.isEmpty {
-                let t = c.text.trimmingCharacters(in: .whitespacesAndNewlines)
+                let t = c.text.trimmedWhitespace
                 if !t.isEmpty { f.addExtra("smgr:\(prefix)\(c.name)", t) }
             } else {
                 flatten(c, prefix: "\(prefix)\(c.name).", skip: [], into: &f)
