@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := libarchive-dev libcurl4-openssl-dev libxml2-dev libsqlite3-dev libssl-dev pkg-config
 OUT ?= out
 
-.PHONY: deps build release test demo bench-read bench-build clean
+.PHONY: deps build release test demo bench-read bench-build bench-sandbox clean
 
 # Installs the -dev packages with apt only when one is missing (CI and fresh machines).
 deps:
@@ -40,6 +40,13 @@ bench-read: deps
 
 demo: build
 	bash scripts/demo.sh "$(OUT)"
+
+# Loopback load test of the Genesys sandbox (release build; installs wrk with apt if missing).
+bench-sandbox: deps
+	@command -v wrk >/dev/null 2>&1 || { SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk; }
+	$(SWIFT) build -c release --product cm2gc-sandbox
+	bash scripts/bench-sandbox.sh
 
 clean:
 	rm -rf .build $(OUT)

@@ -20,11 +20,13 @@ extension GenesysEngine {
         func at(_ method: String, _ pattern: String) -> [String]? {
             method == m ? Self.match(pattern, segs) : nil
         }
-        if let resp = try userRoutes(r, at) { return resp }
-        if let resp = try routingRoutes(r, at) { return resp }
-        if let resp = try groupRoutes(r, at) { return resp }
-        if let resp = try telephonyRoutes(r, at) { return resp }
-        if let resp = try architectRoutes(r, at) { return resp }
+        // Each family only looks at its own prefixes: fewer pattern matches per request.
+        let p = r.path
+        if p.hasPrefix("/api/v2/users") || p.hasPrefix("/api/v2/voicemail/userpolicies/"), let resp = try userRoutes(r, at) { return resp }
+        if p.hasPrefix("/api/v2/routing/"), let resp = try routingRoutes(r, at) { return resp }
+        if p.hasPrefix("/api/v2/groups") || p.hasPrefix("/api/v2/voicemail/groups/"), let resp = try groupRoutes(r, at) { return resp }
+        if p.hasPrefix("/api/v2/stations") || p.hasPrefix(ResourceKind.edges), let resp = try telephonyRoutes(r, at) { return resp }
+        if p.hasPrefix("/api/v2/flows/") || p.hasPrefix("/api/v2/architect/prompts/"), let resp = try architectRoutes(r, at) { return resp }
         if let p = at("GET", "/api/v2/authorization/divisions/home") {
             _ = p
             guard let home = store.all("divisions").first(where: { $0["homeDivision"]?.boolValue == true }) else { throw .notFound() }
@@ -81,8 +83,7 @@ extension GenesysEngine {
         if !ids.isEmpty { items = items.filter { ids.contains($0["id"]?.stringValue ?? "") } }
         let divs = Set(r.qAll("divisionId"))
         if !divs.isEmpty { items = items.filter { divs.contains($0["division"]?["id"]?.stringValue ?? "") } }
-        items = kindFilter(kind, items, r)
-        items.sort(by: byName)
+        items = sortedByName(kindFilter(kind, items, r))
         if r.q("sortOrder")?.lowercased().hasPrefix("desc") == true { items.reverse() }
         return .json(paging.listing(items.map { .object($0) }, path: kind.path, request: r))
     }

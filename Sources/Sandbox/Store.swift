@@ -105,3 +105,10 @@ func byName(_ a: JSONObject, _ b: JSONObject) -> Bool {
     if na != nb { return na < nb }
     return (a["id"]?.stringValue ?? "") < (b["id"]?.stringValue ?? "")
 }
+
+/// `byName` order with each key computed once (lists sort on every read).
+func sortedByName(_ items: [JSONObject]) -> [JSONObject] {
+    items.map { (($0["name"]?.stringValue ?? "").lowercased(), $0["id"]?.stringValue ?? "", $0) }
+        .sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+        .map(\.2)
+}

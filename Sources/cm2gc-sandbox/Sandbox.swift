@@ -19,10 +19,15 @@ struct Genesys: AsyncParsableCommand {
         commandName: "genesys",
         abstract: "A contract-faithful local stand-in for the Genesys Cloud Platform API v2.",
         discussion: """
-        Prints one line `listening http://HOST:PORT` once bound, then serves until SIGTERM/SIGINT.
-        Secrets: prefer --clients-file (mode 0600, one id:secret per line) or the environment
-        variable CM2GC_SANDBOX_CLIENTS=id:secret[,id:secret]; --client puts the secret on the
+        Prints one line `listening http://HOST:PORT` once bound, then serves until SIGTERM/SIGINT \
+        (state is flushed on the way out). Binds loopback only.
+
+        Secrets: prefer --clients-file (mode 0600, one id:secret per line) or the environment \
+        variable CM2GC_SANDBOX_CLIENTS=id:secret[,id:secret]. --client puts the secret on the \
         command line and is meant for throwaway test runs only.
+
+        Sandbox endpoints (no token): GET /sandbox/journal, GET /sandbox/state, POST /sandbox/seed, \
+        POST /sandbox/reset. See docs/sandbox.md.
         """
     )
 
@@ -49,9 +54,9 @@ struct Genesys: AsyncParsableCommand {
 
     @Option(help: "Seed for fault injection (same seed + same request order = same faults).")
     var faultSeed: UInt64 = 1
-    @Option(help: "Probability (0–1) of answering 5xx instead.")
+    @Option(name: .customLong("fault-5xx"), help: "Probability (0–1) of answering 5xx instead.")
     var fault5xx: Double = 0
-    @Option(help: "5xx statuses to inject, comma-separated.")
+    @Option(name: .customLong("fault-5xx-status"), help: "5xx statuses to inject, comma-separated.")
     var fault5xxStatus = "503"
     @Option(help: "Probability (0–1) of closing the connection without a response.")
     var faultDrop: Double = 0

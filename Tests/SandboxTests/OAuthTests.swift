@@ -74,5 +74,8 @@ import Testing
         #expect(throws: SandboxError.self) { try GenesysSandboxConfig.loadClientsFile(f) }
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: f)
         #expect(try GenesysSandboxConfig.loadClientsFile(f) == ["up": "pw", "other": "pw2"])
+        #expect(try DuplicateRule.parse("queues=allow").1 == .allow)
+        #expect(try DuplicateRule.parse("groups=409:general.conflict").1.status == 409)
+        #expect(throws: SandboxError.self) { try DuplicateRule.parse("groups=999:x") }
     }
 }

@@ -97,3 +97,10 @@ import Testing
         }
     }
 }
+
+@Suite struct FastJSONTests {
+    @Test func matchesCanonicalText() throws {
+        let v: JSONValue = ["b": [1, 2.5, "x\"y\\z\n\t\u{01}é😀"], "a": nil, "c": ["z": true, "y": false], "Z": -7]
+        #expect(String(decoding: FastJSON.bytes(v), as: UTF8.self) == v.canonicalText())
+    }
+}
