@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // C libraries, wrapped once (module map + static inline shims).
@@ -55,8 +56,10 @@ let package = Package(
             .product(name: "Collections", package: "swift-collections"),
         ], swiftSettings: swiftSettings),
         // Stage two: ledger and executor. Must not link the Avaya readers.
-        .target(name: "Upload", dependencies: ["Common", "GenesysCloud", "BundleKit"],
-                swiftSettings: swiftSettings),
+        .target(name: "Upload", dependencies: [
+            "Common", "GenesysCloud", "BundleKit",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ], swiftSettings: swiftSettings),
         // Local stand-ins for Genesys Cloud and CM REST.
         .target(name: "Sandbox", dependencies: ["Common", "GenesysCloud"],
                 swiftSettings: swiftSettings),
@@ -77,6 +80,8 @@ let package = Package(
         .testTarget(name: "CommonTests", dependencies: ["Common"], swiftSettings: swiftSettings),
         .testTarget(name: "MigrationTests", dependencies: ["Migration"], swiftSettings: swiftSettings),
         .testTarget(name: "GenesysCloudTests", dependencies: ["GenesysCloud"], swiftSettings: swiftSettings),
+        .testTarget(name: "UploadTests", dependencies: ["Upload", "BundleKit", "GenesysCloud", "Common", "Sandbox"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "BundleKitTests", dependencies: ["BundleKit", "Common", "CArchive"],
                     swiftSettings: swiftSettings),
     ]

@@ -1,0 +1,4 @@
+import Testing
+@testable import Upload
+
+@Test func moduleLinks() { #expect(UploadModule.name == "Upload") }
