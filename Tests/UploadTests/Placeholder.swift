@@ -1,4 +1,0 @@
-import Testing
-@testable import Upload
-
-@Test func moduleLinks() { #expect(UploadModule.name == "Upload") }
