@@ -22,6 +22,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        // Already in the graph through Hummingbird; named so the sandbox may import them directly
+        // (NIOCore to close a connection without answering, ServiceLifecycle to stop in-process,
+        // Logging to quiet the server's per-request logs, HTTPTypes for response header names).
+        .package(url: "https://github.com/apple/swift-nio", from: "2.65.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         // C libraries, wrapped once (module map + static inline shims).
@@ -61,8 +69,14 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ], swiftSettings: swiftSettings),
         // Local stand-ins for Genesys Cloud and CM REST.
-        .target(name: "Sandbox", dependencies: ["Common", "GenesysCloud"],
-                swiftSettings: swiftSettings),
+        .target(name: "Sandbox", dependencies: [
+            "Common", "GenesysCloud",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ], swiftSettings: swiftSettings),
 
         .executableTarget(name: "cm2gc", dependencies: [
             "Common", "AvayaCM", "Migration", "BundleKit",
@@ -84,5 +98,11 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "BundleKitTests", dependencies: ["BundleKit", "Common", "CArchive"],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "SandboxTests", dependencies: [
+            "Sandbox", "Common", "GenesysCloud",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ], swiftSettings: swiftSettings),
     ]
 )
