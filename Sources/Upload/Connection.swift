@@ -27,6 +27,8 @@ public struct ConnectionOptions: Sendable {
     /// Seed for retry jitter (tests); nil = random.
     public var randomSeed: UInt64?
     public var environment: [String: String] = ProcessInfo.processInfo.environment
+    /// Transport override (tests record traffic through it); nil = libcurl with the options above.
+    public var transport: (any HTTPTransport)?
 
     public init() {}
 

@@ -104,7 +104,7 @@ struct Executor {
             for d in st.dependsOn where await tracker.state(d) != .success { blocked.append(d) }
             if !blocked.isEmpty {
                 let e = UploadStepError.dependency("depends on \(blocked.joined(separator: ", ")), which did not succeed")
-                try s.ledger.record([st.id], .init(state: .skipped, error: s.message(e)))
+                try await s.ledger.record([st.id], .init(state: .skipped, error: s.message(e)))
                 await tracker.finish([st.id], .skipped, countsForBreaker: false)
                 s.log([st], outcome: "SKIPPED", error: e)
                 s.progress.stepsFinished(1, failed: 1)
@@ -112,7 +112,7 @@ struct Executor {
             }
             if let v = verdicts[st.id], v.verdict == .adopt || v.verdict == .conflict {
                 if v.verdict == .adopt || s.options.adopt, let id = v.existingID {
-                    try s.ledger.record([st.id], .init(state: .success, origin: .adopted, genesysID: id))
+                    try await s.ledger.record([st.id], .init(state: .success, origin: .adopted, genesysID: id))
                     await s.resolver.set(st.refKey, id)
                     await tracker.finish([st.id], .success, countsForBreaker: false)
                     s.log([st], outcome: "SUCCESS", origin: .adopted, targetID: id)
@@ -121,7 +121,7 @@ struct Executor {
                     let e = UploadStepError.conflict("\(st.type.rawValue) \"\(st.naturalKey(s.spec(st.type)) ?? st.key)\" exists (id \(v.existingID ?? "?")) and differs: "
                         + v.differences.prefix(5).map(\.description).joined(separator: "; "))
                     let state: StepState = s.options.allowConflicts ? .skipped : .failed
-                    try s.ledger.record([st.id], .init(state: state, genesysID: nil, error: s.message(e)))
+                    try await s.ledger.record([st.id], .init(state: state, genesysID: nil, error: s.message(e)))
                     await tracker.finish([st.id], state, countsForBreaker: false)
                     s.log([st], outcome: state.rawValue, targetID: v.existingID, error: e)
                     s.progress.stepsFinished(1, failed: 1)
@@ -176,7 +176,7 @@ struct Executor {
             }
         } catch {
             let ids = unit.steps.map(\.id)
-            try? s.ledger.record(ids, .init(state: .failed, error: s.message(error)))
+            try? await s.ledger.record(ids, .init(state: .failed, error: s.message(error)))
             await tracker.finish(ids, .failed)
             s.log(unit.steps, outcome: "FAILED", error: error, started: started)
             s.progress.stepsFinished(ids.count, failed: ids.count)
@@ -186,7 +186,7 @@ struct Executor {
     private func succeed(_ steps: [UploadStep], origin: StepOrigin, id: String?, parentID: String? = nil, intent: Int64?,
                          request: APIRequest?, response: APIResponse?, started: ContinuousClock.Instant, outcome: String = "SUCCESS") async throws {
         let ids = steps.map(\.id)
-        try s.ledger.record(ids, .init(state: .success, origin: origin, genesysID: id, parentID: parentID,
+        try await s.ledger.record(ids, .init(state: .success, origin: origin, genesysID: id, parentID: parentID,
                                        httpStatus: response?.status, correlationID: response?.correlationId),
                             closing: intent, intentOutcome: outcome)
         if let id, steps.count == 1, let st = steps.first, st.action == .create, st.parent == nil {
@@ -216,18 +216,18 @@ struct Executor {
         var unknownOutcomes = 0
         while true {
             let request = try s.createRequest(spec, body: body, idempotencyKey: st.idempotencyKey)
-            let intent = try s.ledger.recordIntent(kind: "apply", steps: [st.id], method: request.method.rawValue, path: request.path,
+            let intent = try await s.ledger.recordIntent(kind: "apply", steps: [st.id], method: request.method.rawValue, path: request.path,
                                                    idempotencyKey: st.idempotencyKey)
             do {
                 let response = try await s.client.send(request)
                 guard let id = try response.json()["id"]?.stringValue else {
-                    try s.ledger.closeIntent(intent, outcome: "NO_ID")
+                    try await s.ledger.closeIntent(intent, outcome: "NO_ID")
                     throw UploadStepError.noID("the create answered \(response.status) without an id")
                 }
                 try await succeed([st], origin: .created, id: id, intent: intent, request: request, response: response, started: started)
                 return
             } catch let e as GenesysClientError where e.isOutcomeUnknown {
-                try s.ledger.closeIntent(intent, outcome: "UNKNOWN")
+                try await s.ledger.closeIntent(intent, outcome: "UNKNOWN")
                 unknownOutcomes += 1
                 s.progress.note("\(st.id): outcome unknown (\(s.message(e))); resolving by lookup")
                 if let found = try await s.findExisting(st, body: body, retries: s.options.lookupRetries),
@@ -241,7 +241,7 @@ struct Executor {
                     throw UploadStepError.outcomeUnresolved("three creates with unknown outcome and no object found; rerun apply to try again")
                 }
             } catch let e as GenesysClientError where e.apiError.map(spec.isDuplicate) ?? false {
-                try s.ledger.closeIntent(intent, outcome: "DUPLICATE")
+                try await s.ledger.closeIntent(intent, outcome: "DUPLICATE")
                 // Appeared since the preflight: adopt it if it is the same, else a conflict.
                 guard let found = try await s.findExisting(st, body: body, retries: s.options.lookupRetries),
                       let id = found["id"]?.stringValue else {
@@ -256,7 +256,7 @@ struct Executor {
                 throw UploadStepError.conflict("an object with the same natural key exists (id \(id)) and differs: "
                                                + diffs.prefix(5).map(\.description).joined(separator: "; "))
             } catch {
-                try? s.ledger.closeIntent(intent, outcome: "FAILED")
+                try? await s.ledger.closeIntent(intent, outcome: "FAILED")
                 throw error
             }
         }
@@ -309,17 +309,17 @@ struct Executor {
             }
             var request = APIRequest(u.endpoint.method, path, template: u.endpoint.path, json: body)
             request.headers["Idempotency-Key"] = st.idempotencyKey
-            let intent = try s.ledger.recordIntent(kind: "apply", steps: [st.id], method: request.method.rawValue, path: path,
+            let intent = try await s.ledger.recordIntent(kind: "apply", steps: [st.id], method: request.method.rawValue, path: path,
                                                    idempotencyKey: st.idempotencyKey)
             do {
                 let response = try await s.client.send(request)
                 try await succeed([st], origin: .written, id: id, intent: intent, request: request, response: response, started: started)
                 return
             } catch let e as GenesysClientError where u.needsVersion && !conflictRetried && (e.apiError?.isVersionConflict ?? false) {
-                try s.ledger.closeIntent(intent, outcome: "VERSION_CONFLICT")
+                try await s.ledger.closeIntent(intent, outcome: "VERSION_CONFLICT")
                 conflictRetried = true
             } catch {
-                try? s.ledger.closeIntent(intent, outcome: "FAILED")
+                try? await s.ledger.closeIntent(intent, outcome: "FAILED")
                 throw error
             }
         }
@@ -336,7 +336,7 @@ struct Executor {
             return
         }
         let path = try ep.path(id: id)
-        let intent = try s.ledger.recordIntent(kind: "apply", steps: [st.id], method: "DELETE", path: path, idempotencyKey: st.idempotencyKey)
+        let intent = try await s.ledger.recordIntent(kind: "apply", steps: [st.id], method: "DELETE", path: path, idempotencyKey: st.idempotencyKey)
         try await s.client.delete(st.type, id: id)
         try await succeed([st], origin: .deleted, id: id, intent: intent, request: nil, response: nil, started: started)
     }
@@ -360,7 +360,7 @@ struct Executor {
                 body = .object(o)
             }
             let request = try s.createRequest(spec, body: body, parentID: parentID, idempotencyKey: st.idempotencyKey)
-            let intent = try s.ledger.recordIntent(kind: "apply", steps: [st.id], method: request.method.rawValue, path: request.path,
+            let intent = try await s.ledger.recordIntent(kind: "apply", steps: [st.id], method: request.method.rawValue, path: request.path,
                                                    idempotencyKey: st.idempotencyKey, parentID: parentID)
             do {
                 let response = try await s.client.send(request)
@@ -368,10 +368,10 @@ struct Executor {
                                   response: response, started: started)
                 return
             } catch let e as GenesysClientError where !conflictRetried && (e.apiError?.isVersionConflict ?? false) {
-                try s.ledger.closeIntent(intent, outcome: "VERSION_CONFLICT")
+                try await s.ledger.closeIntent(intent, outcome: "VERSION_CONFLICT")
                 conflictRetried = true
             } catch {
-                try? s.ledger.closeIntent(intent, outcome: "FAILED")
+                try? await s.ledger.closeIntent(intent, outcome: "FAILED")
                 throw error
             }
         }
@@ -421,7 +421,7 @@ struct Executor {
                         query = [("delete", "false")]
                     }
                     let request = try s.createRequest(spec, body: body, parentID: parentID, query: query, idempotencyKey: key)
-                    let intent = try s.ledger.recordIntent(kind: "apply", steps: ids, method: request.method.rawValue, path: request.path,
+                    let intent = try await s.ledger.recordIntent(kind: "apply", steps: ids, method: request.method.rawValue, path: request.path,
                                                            idempotencyKey: key, parentID: parentID)
                     do {
                         let response = try await s.client.send(request)
@@ -429,15 +429,15 @@ struct Executor {
                                           response: response, started: chunkStarted)
                         break
                     } catch let e as GenesysClientError where type == .groupMembers && !conflictRetried && (e.apiError?.isVersionConflict ?? false) {
-                        try s.ledger.closeIntent(intent, outcome: "VERSION_CONFLICT")
+                        try await s.ledger.closeIntent(intent, outcome: "VERSION_CONFLICT")
                         conflictRetried = true
                     } catch {
-                        try? s.ledger.closeIntent(intent, outcome: "FAILED")
+                        try? await s.ledger.closeIntent(intent, outcome: "FAILED")
                         throw error
                     }
                 }
             } catch {
-                try? s.ledger.record(ids, .init(state: .failed, parentID: parentID, error: s.message(error)))
+                try? await s.ledger.record(ids, .init(state: .failed, parentID: parentID, error: s.message(error)))
                 await tracker.finish(ids, .failed)
                 s.log(chunkSteps, outcome: "FAILED", parentID: parentID, error: error, started: chunkStarted)
                 s.progress.stepsFinished(ids.count, failed: ids.count)

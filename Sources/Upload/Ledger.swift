@@ -80,6 +80,7 @@ public final class Ledger: Sendable {
     public let path: String
     private let db: any DatabaseWriter
     private let lockFD: Int32
+    private let batcher: WriteBatcher
 
     public static let schemaVersion = 1
 
@@ -87,6 +88,7 @@ public final class Ledger: Sendable {
         self.path = path
         self.db = db
         self.lockFD = lockFD
+        self.batcher = WriteBatcher(db: db, path: path)
     }
 
     deinit {
@@ -235,11 +237,10 @@ public final class Ledger: Sendable {
         }
     }
 
-    static func now() -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.string(from: Date())
-    }
+    private static let timeFormat = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+
+    /// UTC time with milliseconds, for audit columns (a value type: safe from any thread).
+    static func now() -> String { timeFormat.format(Date()) }
 
     // MARK: - Reading
 
@@ -350,8 +351,8 @@ public final class Ledger: Sendable {
     /// Write-ahead: records the request about to be sent and marks its steps IN_PROGRESS, in one
     /// durable transaction. Returns the intent's sequence number.
     public func recordIntent(kind: String, steps: [String], method: String, path: String, idempotencyKey: String,
-                             parentID: String? = nil) throws -> Int64 {
-        try write { db in
+                             parentID: String? = nil) async throws -> Int64 {
+        try await batcher.write { db in
             let now = Self.now()
             try db.execute(sql: """
                 INSERT INTO intents(kind, steps, method, path, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -367,8 +368,8 @@ public final class Ledger: Sendable {
     }
 
     /// Closes an intent whose outcome is now known (or resolved by lookup).
-    public func closeIntent(_ seq: Int64, outcome: String) throws {
-        try write { db in
+    public func closeIntent(_ seq: Int64, outcome: String) async throws {
+        try await batcher.write { db in
             try db.execute(sql: "UPDATE intents SET outcome = ?, finished_at = ? WHERE seq = ?", arguments: [outcome, Self.now(), seq])
         }
     }
@@ -394,8 +395,8 @@ public final class Ledger: Sendable {
         }
     }
 
-    public func record(_ stepIDs: [String], _ o: Outcome, closing intent: Int64? = nil, intentOutcome: String? = nil) throws {
-        try write { db in
+    public func record(_ stepIDs: [String], _ o: Outcome, closing intent: Int64? = nil, intentOutcome: String? = nil) async throws {
+        try await batcher.write { db in
             let now = Self.now()
             for s in stepIDs {
                 try db.execute(sql: """
@@ -412,8 +413,8 @@ public final class Ledger: Sendable {
         }
     }
 
-    public func recordRollback(_ stepIDs: [String], state: StepState, error: String? = nil, closing intent: Int64? = nil) throws {
-        try write { db in
+    public func recordRollback(_ stepIDs: [String], state: StepState, error: String? = nil, closing intent: Int64? = nil) async throws {
+        try await batcher.write { db in
             let now = Self.now()
             for s in stepIDs {
                 try db.execute(sql: "UPDATE steps SET rollback_state = ?, last_error = COALESCE(?, last_error), updated_at = ? WHERE id = ?",
@@ -432,4 +433,70 @@ public final class Ledger: Sendable {
                            arguments: [state.rawValue, Self.now(), phase])
         }
     }
+}
+
+/// Group commit: writes submitted while a transaction is being committed are gathered into the
+/// next one, so concurrent workers share one fsync instead of queueing for one each. Every caller
+/// still returns only after its own write is durable (intents before their request is sent).
+/// Each write runs in its own savepoint, so one failing write does not undo the others.
+final class WriteBatcher: @unchecked Sendable {  // `lock` guards `pending` and `draining`
+    private struct Op {
+        let run: (Database) throws -> Void
+        let done: CheckedContinuation<Void, any Error>
+    }
+
+    private let db: any DatabaseWriter
+    private let path: String
+    private let lock = NSLock()
+    private var pending: [Op] = []
+    private var draining = false
+
+    init(db: any DatabaseWriter, path: String) {
+        self.db = db
+        self.path = path
+    }
+
+    func write<T>(_ body: @escaping (Database) throws -> T) async throws -> T {
+        let box = ResultBox<T>()
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+            lock.lock()
+            pending.append(Op(run: { db in box.value = try body(db) }, done: c))
+            let start = !draining
+            if start { draining = true }
+            lock.unlock()
+            if start { Thread.detachNewThread { [self] in drain() } }
+        }
+        guard let v = box.value else { throw UploadError.ledger(path: path, reason: "write produced no value") }
+        return v
+    }
+
+    private func drain() {
+        while true {
+            lock.lock()
+            let batch = pending
+            pending = []
+            if batch.isEmpty { draining = false; lock.unlock(); return }
+            lock.unlock()
+            var results = [(any Error)?](repeating: nil, count: batch.count)
+            do {
+                try db.write { database in
+                    for (i, op) in batch.enumerated() {
+                        try database.inSavepoint {
+                            do { try op.run(database); return .commit } catch { results[i] = error; return .rollback }
+                        }
+                    }
+                }
+                for (i, op) in batch.enumerated() {
+                    if let e = results[i] { op.done.resume(throwing: UploadError.ledger(path: path, reason: "\(e)")) } else { op.done.resume() }
+                }
+            } catch {
+                for op in batch { op.done.resume(throwing: UploadError.ledger(path: path, reason: "\(error)")) }
+            }
+        }
+    }
+}
+
+/// Carries a write's return value out of the batch.
+final class ResultBox<T>: @unchecked Sendable {  // written once by the drain thread before the continuation resumes
+    var value: T?
 }

@@ -176,7 +176,7 @@ public enum UploadOperations {
         let config = try connection.clientConfiguration()
         let redactor = Redactor(secrets: config.credentials.map(\.clientSecret))
         let client: GenesysClient
-        do { client = try GenesysClient(configuration: config, events: { progress.event($0) }) } catch {
+        do { client = try GenesysClient(configuration: config, transport: connection.transport, events: { progress.event($0) }) } catch {
             throw UploadError.usage(error.localizedDescription)
         }
         return (client, redactor)

@@ -148,33 +148,33 @@ extension UploadOperations {
                           let body = try? await s.resolver.resolve(st.body ?? .object([:])),
                           let found = try await s.findExisting(st, body: body),
                           PayloadMatch.matches(expected: body, actual: found, type: st.type) else {
-                        try s.ledger.recordRollback([st.id], state: .skipped)
+                        try await s.ledger.recordRollback([st.id], state: .skipped)
                         return
                     }
                     id = found["id"]?.stringValue
                 } else if l.origin != .created {
-                    try s.ledger.recordRollback([st.id], state: .skipped)
+                    try await s.ledger.recordRollback([st.id], state: .skipped)
                     report.withLock { $0.keptAdopted += l.origin == .adopted ? 1 : 0 }
                     return
                 }
                 guard let id, let ep = spec.delete else {
                     report.withLock { $0.notReverted.append((st.id, "\(st.type.rawValue) cannot be deleted through the API")) }
-                    try s.ledger.recordRollback([st.id], state: .skipped)
+                    try await s.ledger.recordRollback([st.id], state: .skipped)
                     return
                 }
                 let path = try ep.path(id: id)
-                let intent = try s.ledger.recordIntent(kind: "rollback", steps: [st.id], method: "DELETE", path: path,
+                let intent = try await s.ledger.recordIntent(kind: "rollback", steps: [st.id], method: "DELETE", path: path,
                                                        idempotencyKey: st.idempotencyKey)
                 let existed = try await s.client.get(st.type, id: id) != nil
                 try await s.client.delete(st.type, id: id)
-                try s.ledger.recordRollback([st.id], state: .success, closing: intent)
+                try await s.ledger.recordRollback([st.id], state: .success, closing: intent)
                 s.log([st], outcome: existed ? "DELETED" : "ALREADY_ABSENT", origin: .created, targetID: id)
                 report.withLock { if existed { $0.deleted += 1 } else { $0.alreadyAbsent += 1 } }
                 return
             }
             guard let parent = st.parent else {
                 // patch / update / delete steps: the object goes away with its create, or was not ours.
-                try s.ledger.recordRollback([st.id], state: .skipped)
+                try await s.ledger.recordRollback([st.id], state: .skipped)
                 if st.action == .update || (st.action == .patch && originOf[st.refKey] != .created) {
                     report.withLock { $0.notReverted.append((st.id, "\(st.action.rawValue) of an object this bundle did not create is not reverted")) }
                 }
@@ -182,11 +182,11 @@ extension UploadOperations {
             }
             // Children of an object this bundle created disappear with it.
             if parent.kind == .bundle, originOf["\(parent.type)/\(parent.key)"] == .created {
-                try s.ledger.recordRollback([st.id], state: .skipped)
+                try await s.ledger.recordRollback([st.id], state: .skipped)
                 return
             }
             guard spec.bodyIsArray || st.type == .groupMembers, let ep = spec.delete else {
-                try s.ledger.recordRollback([st.id], state: .skipped)
+                try await s.ledger.recordRollback([st.id], state: .skipped)
                 report.withLock { $0.notReverted.append((st.id, "\(st.type.rawValue) on an existing \(parent.type) is not reverted (no previous value is recorded)")) }
                 return
             }
@@ -195,21 +195,21 @@ extension UploadOperations {
             let memberIDs = items.compactMap { $0["id"]?.stringValue ?? $0.stringValue }
             if st.type == .groupMembers {
                 let path = try ep.path(parentId: parentID)
-                let intent = try s.ledger.recordIntent(kind: "rollback", steps: [st.id], method: "DELETE", path: path, idempotencyKey: st.idempotencyKey)
+                let intent = try await s.ledger.recordIntent(kind: "rollback", steps: [st.id], method: "DELETE", path: path, idempotencyKey: st.idempotencyKey)
                 try await s.client.delete(st.type, id: "", parentId: parentID, query: [("ids", memberIDs.joined(separator: ","))])
-                try s.ledger.recordRollback([st.id], state: .success, closing: intent)
+                try await s.ledger.recordRollback([st.id], state: .success, closing: intent)
             } else {
                 for mid in memberIDs {
                     let path = try ep.path(id: mid, parentId: parentID)
-                    let intent = try s.ledger.recordIntent(kind: "rollback", steps: [st.id], method: "DELETE", path: path, idempotencyKey: st.idempotencyKey)
+                    let intent = try await s.ledger.recordIntent(kind: "rollback", steps: [st.id], method: "DELETE", path: path, idempotencyKey: st.idempotencyKey)
                     try await s.client.delete(st.type, id: mid, parentId: parentID)
-                    try s.ledger.closeIntent(intent, outcome: "SUCCESS")
+                    try await s.ledger.closeIntent(intent, outcome: "SUCCESS")
                 }
-                try s.ledger.recordRollback([st.id], state: .success)
+                try await s.ledger.recordRollback([st.id], state: .success)
             }
             report.withLock { $0.deleted += memberIDs.count }
         } catch {
-            try? s.ledger.recordRollback([st.id], state: .failed, error: s.message(error))
+            try? await s.ledger.recordRollback([st.id], state: .failed, error: s.message(error))
             s.log([st], outcome: "ROLLBACK_FAILED", error: error)
             report.withLock { $0.failures.append((st.id, s.message(error))) }
         }
