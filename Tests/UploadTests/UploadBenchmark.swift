@@ -26,7 +26,7 @@ import Testing
 
         var o = w.options
         o.workers = workers
-        let progress = ProgressReporter(mode: .quiet)
+        let progress = ProgressReporter(mode: .json, output: { line in if line.contains("phase_end") { print("bench-upload phase: \(line)") } })
         let started = ContinuousClock.now
         let report = try await UploadOperations.apply(bundle: w.bundle, policy: w.approvers.policy,
                                                       connection: w.org.connection(rate: clientRate, burst: 20), options: o,
