@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := libarchive-dev libcurl4-openssl-dev libxml2-dev libsqlite3-dev libssl-dev pkg-config
 OUT ?= out
 
-.PHONY: deps build release test demo bench-read bench-build bench-sandbox clean
+.PHONY: deps build release test demo bench-read bench-build bench-sandbox bench-upload clean
 
 # Installs the -dev packages with apt only when one is missing (CI and fresh machines).
 deps:
@@ -47,6 +47,12 @@ bench-sandbox: deps
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk; }
 	$(SWIFT) build -c release --product cm2gc-sandbox
 	bash scripts/bench-sandbox.sh
+
+# Uploads a generated bundle of 20 000+ steps into the in-process sandbox (limit 30 000 requests/min
+# per token) in a release build; prints and writes bench-results/upload.json.
+bench-upload: deps
+	$(SWIFT) build -c release --build-tests -Xswiftc -enable-testing
+	CM2GC_BENCH=1 $(SWIFT) test -c release -Xswiftc -enable-testing --skip-build --filter UploadBenchmark
 
 clean:
 	rm -rf .build $(OUT)

@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         // Already in the graph through Hummingbird; named so the sandbox may import them directly
         // (NIOCore to close a connection without answering, ServiceLifecycle to stop in-process,
@@ -60,8 +61,10 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: swiftSettings),
         // Stage two: ledger and executor. Must not link the Avaya readers.
-        .target(name: "Upload", dependencies: ["Common", "GenesysCloud", "BundleKit"],
-                swiftSettings: swiftSettings),
+        .target(name: "Upload", dependencies: [
+            "Common", "GenesysCloud", "BundleKit",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ], swiftSettings: swiftSettings),
         // Local stand-ins for Genesys Cloud and CM REST.
         .target(name: "Sandbox", dependencies: [
             "Common", "GenesysCloud",
@@ -94,6 +97,8 @@ let package = Package(
         .testTarget(name: "BundleKitTests", dependencies: ["BundleKit", "Common", "CArchive"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "AvayaCMTests", dependencies: ["Common", "AvayaCM"], exclude: ["Fixtures"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "UploadTests", dependencies: ["Upload", "BundleKit", "GenesysCloud", "Common", "Sandbox"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "SandboxTests", dependencies: [
             "Sandbox", "Common", "GenesysCloud",

@@ -33,3 +33,37 @@ echo "== verify --require-approvals 2"
 
 echo "== inspect"
 "$BIN/cm2gc" inspect --trusted-keys "$OUT/trusted-keys" "$BUNDLE"
+
+# Stage two (docs/upload.md): start the Genesys sandbox on a free loopback port, upload the approved
+# bundle, read everything back, show the ledger. Throwaway demo credentials, passed through a 0600
+# file and the environment, never on a command line.
+echo "== sandbox"
+CLIENTS="$OUT/sandbox-clients"
+umask 077
+export GENESYS_CLIENT_ID=demo-uploader
+export GENESYS_CLIENT_SECRET="demo-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+printf '%s:%s\n' "$GENESYS_CLIENT_ID" "$GENESYS_CLIENT_SECRET" > "$CLIENTS"
+umask 022
+rm -f "$BUNDLE.ledger.sqlite"* "$BUNDLE.results.jsonl"
+"$BIN/cm2gc-sandbox" genesys --port 0 --clients-file "$CLIENTS" > "$OUT/sandbox.out" 2> "$OUT/sandbox.err" &
+SANDBOX_PID=$!
+trap 'kill $SANDBOX_PID 2>/dev/null || true' EXIT
+URL=""
+for _ in $(seq 1 100); do
+  URL=$(sed -n 's/^listening \(http:[^ ]*\).*/\1/p' "$OUT/sandbox.out" | head -1)
+  [ -n "$URL" ] && break
+  sleep 0.1
+done
+[ -n "$URL" ] || { echo "sandbox did not start"; cat "$OUT/sandbox.err"; exit 1; }
+echo "sandbox at $URL"
+
+UP=(--trusted-keys "$OUT/trusted-keys" --require-approvals 2 --base-url "$URL")
+echo "== cm2gc-upload verify / plan / apply / reconcile / status"
+"$BIN/cm2gc-upload" verify --trusted-keys "$OUT/trusted-keys" --require-approvals 2 "$BUNDLE"
+"$BIN/cm2gc-upload" plan "${UP[@]}" "$BUNDLE"
+"$BIN/cm2gc-upload" apply "${UP[@]}" "$BUNDLE"
+"$BIN/cm2gc-upload" reconcile "${UP[@]}" "$BUNDLE"
+"$BIN/cm2gc-upload" status "$BUNDLE"
+echo "== apply again (resumes; a finished bundle makes no write)"
+"$BIN/cm2gc-upload" apply --quiet "${UP[@]}" "$BUNDLE"
+kill $SANDBOX_PID 2>/dev/null || true
