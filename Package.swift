@@ -92,7 +92,9 @@ let package = Package(
         .executableTarget(name: "cm2gc-bench", dependencies: ["Common", "AvayaCM"], swiftSettings: swiftSettings),
 
         .testTarget(name: "CommonTests", dependencies: ["Common"], swiftSettings: swiftSettings),
-        .testTarget(name: "MigrationTests", dependencies: ["Migration"], swiftSettings: swiftSettings),
+        .testTarget(name: "MigrationTests", dependencies: [
+            "Migration", "AvayaCM", .product(name: "Yams", package: "Yams"),
+        ], swiftSettings: swiftSettings),
         .testTarget(name: "GenesysCloudTests", dependencies: ["GenesysCloud"], swiftSettings: swiftSettings),
         .testTarget(name: "BundleKitTests", dependencies: ["BundleKit", "Common", "CArchive"],
                     swiftSettings: swiftSettings),

@@ -133,7 +133,7 @@ public struct BundleBuilder: Sendable {
         let payloadSet = Set(members.keys.filter { $0.hasPrefix("payloads/") })
         for path in payloadSet.sorted(by: BundlePath.precedes) {
             guard let data = members[path], let value = try? JSONValue.parse(data) else { continue }
-            for ref in PayloadReferences.collect(in: value) where !payloadSet.contains(ref.path) {
+            for ref in PayloadReferences.collect(in: value) where members[ref.path] == nil {
                 throw BundleError.invalidPayload(path: path, reason: "reference \"@ref:\(ref.text)\" names no payload of the bundle")
             }
         }

@@ -10,7 +10,11 @@ public struct PayloadReference: Sendable, Hashable {
     public var type: String
     public var key: String
     public var text: String { "\(type)/\(key)" }
-    public var path: String { BundleFormat.payloadPath(type: type, key: key) }
+    /// The member the reference names: `flows/<key>.yaml` for type `flows` (a call route names
+    /// the flow it starts), else `payloads/<type>/<key>.json`.
+    public var path: String {
+        type == "flows" ? BundleFormat.flowPath(name: key) : BundleFormat.payloadPath(type: type, key: key)
+    }
 
     public init(type: String, key: String) {
         self.type = type

@@ -47,7 +47,9 @@ public enum StageOne {
         progress(.transforming)
         let out = Transformer(config: config, createdEpoch: created).run(read.model)
         progress(.planning)
-        let plan = Planner.plan(out.resources)
+        // Flows join the plan by what they name (their YAML refers by name, not by `@ref:`).
+        let flowByID = Dictionary(out.flows.map { ("flows/\($0.key)", $0) }, uniquingKeysWith: { a, _ in a })
+        let plan = Planner.plan(out.resources + out.flows.map { PlannedResource(type: "flows", key: $0.key, payload: $0.planningPayload) })
         if !plan.unresolved.isEmpty {
             throw MigrationError.unresolvedReferences(plan.unresolved.map { "\($0.0) → \($0.1)" })
         }
@@ -61,6 +63,10 @@ public enum StageOne {
             try b.addPayload(type: r.type, key: r.key, json: r.payload)
             digests[r.id] = SHA256Digest.hex(r.payload.canonicalData())
         }
+        for f in out.flows {
+            try b.addFlow(name: f.key, yaml: f.yaml)
+            digests["flows/\(f.key)"] = SHA256Digest.hex(Data(f.yaml.utf8))
+        }
         // Delta against an earlier bundle: the same logical keys compared payload by payload.
         var previous: [String: JSONValue] = [:]
         if let p = o.previous {
@@ -69,10 +75,16 @@ public enum StageOne {
                 let id = String(path.dropFirst("payloads/".count).dropLast(".json".count))
                 if let d = files[path] { previous[id] = try JSONValue.parse(d) }
             }
+            // Flows compare as text: a JSON string of the YAML stands in for the payload.
+            for path in files.paths where path.hasPrefix("flows/") && path.hasSuffix(".yaml") {
+                let key = String(path.dropFirst("flows/".count).dropLast(".yaml".count))
+                if let d = files[path] { previous["flows/\(key)"] = .string(String(decoding: d, as: UTF8.self)) }
+            }
         }
         var actions: [String: DiffRecord.Action] = [:]
         var changes: [String: [FieldChange]] = [:]
-        for r in out.resources {
+        let compared = out.resources + out.flows.map { PlannedResource(type: "flows", key: $0.key, payload: .string($0.yaml)) }
+        for r in compared {
             guard o.previous != nil else { actions[r.id] = .create; continue }
             if let old = previous[r.id] {
                 // Compare what the bundle stores (canonical bytes), not in-memory number kinds.
@@ -83,7 +95,7 @@ public enum StageOne {
                 actions[r.id] = .create
             }
         }
-        let current = Set(out.resources.map(\.id))
+        let current = Set(compared.map(\.id))
         let deleted = previous.keys.filter { !current.contains($0) }.sorted()
 
         progress(.writing)
@@ -92,8 +104,9 @@ public enum StageOne {
             var action: PlanAction = s.action == .create ? .create : .patch
             if s.action == .create, actions[s.resource] == .update { action = .update }
             return BundleKit.PlanStep(id: s.id, type: type, key: key, action: action, dependsOn: s.dependsOn, phase: s.phase + 1,
-                                      payload: BundleFormat.payloadPath(type: type, key: key),
-                                      note: actions[s.resource] == .unchanged ? "unchanged since the previous bundle: adopt, no change" : nil,
+                                      payload: type == "flows" ? BundleFormat.flowPath(name: key) : BundleFormat.payloadPath(type: type, key: key),
+                                      note: actions[s.resource] == .unchanged ? "unchanged since the previous bundle: adopt, no change"
+                                          : flowByID[s.resource].map { "publish \($0.flowType) flow \"\($0.name)\" (Archy YAML, flow jobs API)" },
                                       deferredFields: s.deferredFields.isEmpty ? nil : s.deferredFields)
         }
         // Deletes run last, children before parents (reverse creation order of types).
@@ -126,7 +139,7 @@ public enum StageOne {
             rec.reason = d.reason
             if let t = target {
                 let (type, key) = split(t)
-                rec.payload = BundleFormat.payloadPath(type: type, key: key)
+                rec.payload = type == "flows" ? BundleFormat.flowPath(name: key) : BundleFormat.payloadPath(type: type, key: key)
                 rec.payloadDigest = digests[t]
                 rec.dependsOn = stepDeps[t]
             }

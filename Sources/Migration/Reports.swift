@@ -76,6 +76,8 @@ enum Summary {
         for (t, n) in Dictionary(grouping: out.resources, by: \.type).mapValues(\.count).sorted(by: { $0.key < $1.key }) {
             s += "| \(t) | \(n) |\n"
         }
+        if !out.flows.isEmpty { s += "| flows | \(out.flows.count) |\n" }
+        s += fidelity(out.fidelity)
         s += "\n## Plan\n\n\(steps.count) steps in \(Set(steps.map(\.phase)).count) phases; see plan/plan.txt.\n"
         if !actions.isEmpty, actions.values.contains(where: { $0 != .create }) || !deleted.isEmpty {
             let c = Dictionary(grouping: actions.values, by: \.rawValue).mapValues(\.count)
@@ -95,6 +97,25 @@ enum Summary {
         s += "\n## Cycles broken\n\n"
         if out.brokenCycles.isEmpty { s += "None.\n" }
         for c in out.brokenCycles { s += "- \((c + [c.first ?? ""]).joined(separator: " → "))\n" }
+        return s
+    }
+
+    /// [vdn.flow] per vector: steps translated / approximated / unsupported, then each step that
+    /// is not faithful with its text and why.
+    static func fidelity(_ f: [VectorFidelity]) -> String {
+        guard !f.isEmpty else { return "" }
+        var s = "\n## Call flow fidelity\n\nPer vector, how its steps became Architect flow actions (unreachable steps count as translated).\n\n"
+        s += "| vector | name | flows | steps | translated | approximated | unsupported | faithful |\n|---:|---|---|---:|---:|---:|---:|---|\n"
+        for v in f {
+            s += "| \(v.vector) | \(v.name ?? "") | \(v.flows.joined(separator: ", ")) | \(v.steps.count) | \(v.translated) | \(v.approximated) | \(v.unsupported) | \(v.faithful ? "yes" : "no") |\n"
+        }
+        let notes = f.flatMap { v in v.steps.filter { $0.outcome != "translated" }.map { (v.vector, $0) } }
+        if !notes.isEmpty {
+            s += "\n| vector | step | text | outcome | reason |\n|---:|---:|---|---|---|\n"
+            for (v, st) in notes {
+                s += "| \(v) | \(st.number) | `\(st.text)` | \(st.outcome) | \((st.reason ?? "").replacingOccurrences(of: "|", with: "\\|")) |\n"
+            }
+        }
         return s
     }
 }

@@ -65,6 +65,11 @@ struct BuildCommand: ParsableCommand {
                 "read_rejects": .int(Int64(result.read.rejects.count)), "cycles_broken": .int(Int64(t.brokenCycles.count)),
                 "reconciliation": .object(recon), "unaccounted": .array(t.unaccounted.map { .string($0) }),
                 "delta": .object(result.delta.mapValues { .int(Int64($0)) }), "exit_code": .int(Int64(result.exitCode)),
+                "flows": .int(Int64(t.flows.count)),
+                "fidelity": .array(t.fidelity.map { v in
+                    ["vector": .int(Int64(v.vector)), "translated": .int(Int64(v.translated)), "approximated": .int(Int64(v.approximated)),
+                     "unsupported": .int(Int64(v.unsupported)), "faithful": .bool(v.faithful), "flows": .array(v.flows.map { .string($0) })]
+                }),
             ]
             print(o.canonicalText(pretty: true))
         } else {

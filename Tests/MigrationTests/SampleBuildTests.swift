@@ -53,7 +53,9 @@ import Testing
                 if let k = key, k == "id" || k.hasSuffix("Id") || k == "parent" {
                     #expect(s.hasPrefix("@ref:") || s.hasPrefix("@ext:"), "\(path): \(k) = \(s) is not a logical reference")
                 }
-                if s.hasPrefix("@ref:") { #expect(files["payloads/\(s.dropFirst(5)).json"] != nil, "\(path): dangling \(s)") }
+                if s.hasPrefix("@ref:flows/") {
+                    #expect(files["flows/\(s.dropFirst("@ref:flows/".count)).yaml"] != nil, "\(path): dangling \(s)")
+                } else if s.hasPrefix("@ref:") { #expect(files["payloads/\(s.dropFirst(5)).json"] != nil, "\(path): dangling \(s)") }
             case .array(let a): a.forEach { walk($0, key: key, in: path) }
             case .object(let o): for (k, x) in o { walk(x, key: k, in: path) }
             default: break

@@ -63,6 +63,46 @@ public struct TransformOutput: Sendable {
     public var brokenCycles: [[String]] = []
     /// Records that ended nowhere: a defect; `build` refuses to write a bundle.
     public var unaccounted: [String] = []
+    /// Architect flows (Archy YAML), `flows/<key>.yaml` in the bundle.
+    public var flows: [FlowOutput] = []
+    /// Per vector: how each step translated [vdn.flow].
+    public var fidelity: [VectorFidelity] = []
+}
+
+/// One Architect flow of the bundle.
+public struct FlowOutput: Sendable, Hashable {
+    /// Segment-safe key: the bundle member is `flows/<key>.yaml`, the plan step `create:flows/<key>`.
+    public var key: String
+    /// The flow's Genesys name (inside the YAML too).
+    public var name: String
+    /// `inboundcall` or `inqueuecall`.
+    public var flowType: String
+    public var yaml: String
+    /// Resource ids (`<type>/<key>`) the flow names: Archy resolves them by name at publish, so
+    /// they must exist first.
+    public var requires: [String]
+
+    /// What the planner orders by: the flow's needs as `@ref:` strings (never written anywhere).
+    var planningPayload: JSONValue { ["requires": .array(requires.map { .string("@ref:" + $0) })] }
+}
+
+public struct VectorFidelity: Sendable, Hashable, Codable {
+    public struct Step: Sendable, Hashable, Codable {
+        public var number: Int
+        public var text: String
+        /// `translated`, `approximated`, `unsupported`, `unreachable`.
+        public var outcome: String
+        public var reason: String?
+    }
+    public var vector: Int
+    public var name: String?
+    public var flows: [String]
+    public var steps: [Step]
+    public var translated: Int { steps.filter { $0.outcome == "translated" || $0.outcome == "unreachable" }.count }
+    public var approximated: Int { steps.filter { $0.outcome == "approximated" }.count }
+    public var unsupported: Int { steps.filter { $0.outcome == "unsupported" }.count }
+    /// Every step translated (unreachable steps were dead in CM too).
+    public var faithful: Bool { approximated == 0 && unsupported == 0 }
 }
 
 /// Accumulates payloads and decisions, and tracks every source record's outcome.
@@ -119,6 +159,32 @@ final class TransformSink {
 
     func appendCycle(_ c: [String]) { out.brokenCycles.append(c) }
 
+    /// A flow of the bundle; the first producer of a key keeps it, like `add`.
+    @discardableResult
+    func addFlow(_ f: FlowOutput, rule: String, kind: ObjectKind, id: String, digest: String?, reason: String,
+                 warnings: [String] = []) -> Bool {
+        let resourceID = "flows/\(f.key)"
+        guard !keys.contains(resourceID) else { return true }
+        keys.insert(resourceID)
+        out.flows.append(f)
+        out.decisions.append(Decision(rule: rule, sourceKind: kind.rawValue, sourceID: id, sourceDigest: digest,
+                                      action: .create, targetType: "flows", targetKey: f.key, reason: reason, warnings: warnings))
+        mark(kind, id, 2)
+        return true
+    }
+
+    func addFidelity(_ f: VectorFidelity) { out.fidelity.append(f) }
+
+    func payload(_ type: ResourceType, _ key: String) -> JSONValue? {
+        out.resources.first { $0.type == type.rawValue && $0.key == key }?.payload
+    }
+
+    /// Changes a payload already added (a queue gets its in-queue flow once flows exist).
+    func amend(_ type: ResourceType, _ key: String, _ change: (inout JSONValue) -> Void) {
+        guard let i = out.resources.firstIndex(where: { $0.type == type.rawValue && $0.key == key }) else { return }
+        change(&out.resources[i].payload)
+    }
+
     func has(_ type: ResourceType, _ key: String) -> Bool { keys.contains("\(type.rawValue)/\(key)") }
 
     func exclude(rule: String, kind: ObjectKind, id: String, digest: String?, reason: String) {
@@ -156,6 +222,8 @@ final class TransformSink {
         }
         o.unaccounted.sort()
         o.resources.sort { $0.id < $1.id }
+        o.flows.sort { $0.key < $1.key }
+        o.fidelity.sort { $0.vector < $1.vector }
         return o
     }
 }

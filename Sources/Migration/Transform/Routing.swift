@@ -140,23 +140,4 @@ extension Context {
                  rule: "hunt.group-ring", kind: .huntGroup, id: k, digest: digest,
                  reason: "\(type) → group ring \(rule.ringPolicy ?? "ROUND_ROBIN")")
     }
-
-    // MARK: vdn.flow (issue 8): until vectors translate, every vector and VDN is a manual exception.
-
-    mutating func routing() {
-        for (k, v) in Self.sorted(model.vectors) {
-            sink.exception(rule: "vdn.flow", kind: .vector, id: k, .manual,
-                           "vector \(v.number) \(v.name ?? "") (\(v.steps.count) steps) needs an Architect inbound call flow; vector translation is not in this release",
-                           hint: "build the flow in Architect; the steps are in the source model (cm2gc read --json)")
-        }
-        for (k, v) in Self.sorted(model.vdns) {
-            if excluded.contains(k) {
-                sink.exclude(rule: "exclude", kind: .vdn, id: k, digest: recordDigest(v), reason: "VDN \(k) is excluded")
-                continue
-            }
-            sink.exception(rule: "vdn.flow", kind: .vdn, id: k, .manual,
-                           "VDN \(k) \(v.name ?? "") → vector \(v.vectorNumber.map(String.init) ?? "?") needs an IVR call route to its flow",
-                           hint: "create the call route once the flow exists")
-        }
-    }
 }

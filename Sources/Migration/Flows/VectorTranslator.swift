@@ -1,0 +1,524 @@
+import AvayaCM
+import Foundation
+
+/// How one vector step fared [vdn.flow fidelity].
+public enum StepOutcome: Sendable, Hashable {
+    case translated
+    case approximated(String)
+    case unsupported(String)
+
+    var rank: Int {
+        switch self { case .translated: 0; case .approximated: 1; case .unsupported: 2 }
+    }
+}
+
+public struct StepKey: Sendable, Hashable, Comparable {
+    public var vector: Int
+    public var step: Int
+    public static func < (a: StepKey, b: StepKey) -> Bool { (a.vector, a.step) < (b.vector, b.step) }
+}
+
+/// A name the flow uses and the bundle resource that creates it (an Archy reference is by name;
+/// the resource id orders the plan).
+public struct Named: Sendable, Hashable {
+    public var name: String
+    public var resource: String
+    public init(name: String, resource: String) { self.name = name; self.resource = resource }
+}
+
+/// A time-of-day condition that needs its own schedule group.
+public struct HoursRequest: Sendable, Hashable {
+    public var vector: Int
+    public var step: Int
+    public var range: TimeRange
+}
+
+/// What the translator may look up; the transform supplies it from the bundle being built.
+public struct FlowNames {
+    public var queue: (Int) -> Named?
+    public var prompt: (String) -> Named?
+    public var holidayGroup: (Int) -> Named?
+    public var hoursGroup: (HoursRequest) -> Named?
+    /// A VDN extension → the flow serving it (route-to a VDN).
+    public var vdnFlow: (String) -> Named?
+    /// Dialled digits → E.164, when they make a public number.
+    public var phoneNumber: (String) -> String?
+
+    public init(queue: @escaping (Int) -> Named?, prompt: @escaping (String) -> Named?, holidayGroup: @escaping (Int) -> Named?,
+                hoursGroup: @escaping (HoursRequest) -> Named?, vdnFlow: @escaping (String) -> Named?,
+                phoneNumber: @escaping (String) -> String?) {
+        self.queue = queue; self.prompt = prompt; self.holidayGroup = holidayGroup; self.hoursGroup = hoursGroup
+        self.vdnFlow = vdnFlow; self.phoneNumber = phoneNumber
+    }
+}
+
+/// A queue-to step whose following steps became an in-queue flow attached to `queueSkill`'s queue.
+public struct InQueueRequest: Sendable, Hashable {
+    public var vector: Int
+    public var step: Int
+    public var queue: Named
+    public var flow: ArchyInQueueFlow
+    public var resources: [String]
+}
+
+public struct TranslatedFlow: Sendable {
+    public var flow: ArchyInboundFlow
+    /// Bundle resources the flow names (ordering only).
+    public var resources: [String]
+    public var outcomes: [StepKey: StepOutcome]
+    public var inQueue: [InQueueRequest]
+    /// Schedule groups evaluated, in first-use order (the call route shows the first).
+    public var scheduleGroups: [Named]
+}
+
+/// Vector → Architect inbound call flow. Steps become tasks split at goto targets; `goto vector`
+/// inlines the target vector (so `return` can come back and VDN skills stay those of the VDN the
+/// call came in on); `queue-to` ends the inbound part and its following steps become in-queue
+/// behaviour, never a loop in the inbound flow.
+public struct VectorTranslator {
+    public let vectors: [Int: Vector]
+    /// VDN skills 1st, 2nd, 3rd.
+    public let vdnSkills: [Int?]
+    public let names: FlowNames
+    public var language = "en-us"
+    /// Inlined vector instances beyond this are refused (a runaway `goto vector` chain).
+    public var maxInstances = 32
+
+    public init(vectors: [Int: Vector], vdnSkills: [Int?], names: FlowNames) {
+        self.vectors = vectors; self.vdnSkills = vdnSkills; self.names = names
+    }
+
+    struct Instance: Hashable { var vector: Int; var returnTo: String? }
+
+    struct State {
+        var tasks: [String: ArchyTask] = [:]
+        var taskOrder: [String] = []
+        var menus: [ArchyMenu] = []
+        var pending: [(Instance, Int, String)] = []  // instance, step, refId
+        var prefixes: [Instance: String] = [:]
+        var perVector: [Int: Int] = [:]
+        var outcomes: [StepKey: StepOutcome] = [:]
+        var resources: Set<String> = []
+        var inQueue: [InQueueRequest] = []
+        var groups: [Named] = []
+    }
+
+    public func translate(vector number: Int, name: String, description: String, division: String) -> TranslatedFlow {
+        var st = State()
+        let start = Instance(vector: number, returnTo: nil)
+        let startRef = entry(start, step: vectors[number]?.steps.first?.number ?? 1, &st)
+        while !st.pending.isEmpty {
+            let (inst, step, ref) = st.pending.removeFirst()
+            guard st.tasks[ref] == nil else { continue }
+            emitTask(inst, from: step, ref: ref, &st)
+        }
+        let flow = ArchyInboundFlow(name: name, description: description, division: division, language: language,
+                                    startTask: startRef, tasks: st.taskOrder.compactMap { st.tasks[$0] }, menus: st.menus)
+        return TranslatedFlow(flow: flow, resources: st.resources.sorted(), outcomes: st.outcomes, inQueue: st.inQueue,
+                              scheduleGroups: st.groups)
+    }
+
+    // MARK: structure
+
+    func steps(_ v: Int) -> [VectorStep] { (vectors[v]?.steps ?? []).sorted { $0.number < $1.number } }
+
+    func next(_ v: Int, after s: Int) -> Int? { steps(v).first { $0.number > s }?.number }
+
+    func step(_ v: Int, _ s: Int) -> VectorStep? { steps(v).first { $0.number == s } }
+
+    /// Targets of `goto step` start tasks; so do the entry and return points.
+    func leaders(_ v: Int) -> Set<Int> {
+        var l: Set<Int> = []
+        for s in steps(v) { if case .gotoStep(let t, _) = VectorParser.parse(s.text) { l.insert(t) } }
+        return l
+    }
+
+    func prefix(_ i: Instance, _ st: inout State) -> String {
+        if let p = st.prefixes[i] { return p }
+        let n = st.perVector[i.vector, default: 0]
+        st.perVector[i.vector] = n + 1
+        let p = n == 0 ? "v\(i.vector)" : "v\(i.vector)r\(n)"
+        st.prefixes[i] = p
+        return p
+    }
+
+    /// The task refId for `step` of an instance, queued for emission. A step number that is not
+    /// administered runs on at the next one (CM skips blank steps).
+    func entry(_ i: Instance, step s: Int, _ st: inout State) -> String {
+        let actual = step(i.vector, s) != nil ? s : (next(i.vector, after: s) ?? s)
+        let ref = "\(prefix(i, &st))s\(actual)"
+        if st.tasks[ref] == nil, !st.pending.contains(where: { $0.2 == ref }) {
+            st.pending.append((i, actual, ref))
+        }
+        return ref
+    }
+
+    func record(_ v: Int, _ s: Int, _ o: StepOutcome, _ st: inout State) {
+        let k = StepKey(vector: v, step: s)
+        if let old = st.outcomes[k], old.rank >= o.rank { return }
+        st.outcomes[k] = o
+    }
+
+    func label(_ v: Int, _ s: VectorStep) -> String { "Vector \(v) step \(s.number): \(s.text)" }
+
+    // MARK: tasks
+
+    func emitTask(_ inst: Instance, from start: Int, ref: String, _ st: inout State) {
+        let v = inst.vector
+        st.tasks[ref] = ArchyTask(refId: ref, name: "Vector \(v) step \(start)", actions: [])
+        st.taskOrder.append(ref)
+        let lead = leaders(v)
+        var actions: [ArchyAction] = []
+        var cur: Int? = start
+        var first = true
+        loop: while true {
+            guard let s = cur, let vs = step(v, s) else {
+                // Falling off the end of a vector with the call not queued: CM drops the call.
+                actions.append(.disconnect(name: "End of vector \(v)"))
+                break
+            }
+            if !first, lead.contains(s) {
+                actions.append(.jumpToTask(name: "Continue at step \(s)", refId: entry(inst, step: s, &st)))
+                break
+            }
+            first = false
+            switch translateStep(inst, vs, &st) {
+            case .next(let a):
+                actions += a
+                cur = next(v, after: s)
+            case .end(let a):
+                actions += a
+                break loop
+            case .menu(let a, let resume):
+                actions += a
+                if let resume { cur = resume } else { break loop }
+            }
+        }
+        st.tasks[ref]?.actions = actions
+    }
+
+    enum StepResult {
+        case next([ArchyAction])
+        case end([ArchyAction])
+        /// A collect absorbed the following digit branches; `resume` nil: the menu ends the task.
+        case menu([ArchyAction], resume: Int?)
+    }
+
+    func audio(_ ext: String, _ st: inout State) -> String? {
+        guard let p = names.prompt(ext) else { return nil }
+        st.resources.insert(p.resource)
+        return "ToAudio(Prompt.\(p.name))"
+    }
+
+    func queue(_ t: VectorCommand.SkillTarget, _ st: inout State) -> (Named?, String) {
+        switch t {
+        case .skill(let n):
+            return (names.queue(n), "skill \(n) has no migrated queue")
+        case .vdnSkill(let i):
+            guard i >= 1, i <= vdnSkills.count, let n = vdnSkills[i - 1] else {
+                return (nil, "the VDN has no \(["1st", "2nd", "3rd"][max(0, min(2, i - 1))]) skill")
+            }
+            return (names.queue(n), "VDN skill \(i) (skill \(n)) has no migrated queue")
+        case .other(let s):
+            return (nil, "target \(s) is not a skill")
+        }
+    }
+
+    func translateStep(_ inst: Instance, _ vs: VectorStep, _ st: inout State) -> StepResult {
+        let v = inst.vector, s = vs.number
+        let name = label(v, vs)
+        let cmd = VectorParser.parse(vs.text)
+        switch cmd {
+        case .comment:
+            record(v, s, .translated, &st)
+            return .next([])
+        case .announcement(let a):
+            guard let e = audio(a, &st) else {
+                record(v, s, .unsupported("announcement \(a) is not a migrated prompt"), &st)
+                return .next([])
+            }
+            record(v, s, .translated, &st)
+            return .next([.playAudio(name: name, exp: e)])
+        case .waitTime(let secs, let hearing):
+            let blank = ArchyAction.playAudio(name: name, exp: "ToAudioBlank(\(secs * 1000))")
+            switch hearing {
+            case .silence: record(v, s, .translated, &st); return .next([blank])
+            case .ringback, .music:
+                record(v, s, .approximated("the caller hears silence for \(secs) s: an inbound flow has no ringback or music before queueing"), &st)
+                return .next([blank])
+            case .announcement(let a):
+                guard let e = audio(a, &st) else { break }
+                record(v, s, .approximated("announcement \(a) plays once instead of for \(secs) s"), &st)
+                return .next([.playAudio(name: name, exp: e)])
+            case .other: break
+            }
+            record(v, s, .unsupported("wait treatment is not understood"), &st)
+            return .next([])
+        case .queueTo(let t, let pri):
+            return queueTo(inst, vs, t, pri, &st)
+        case .check(let t, let pri, let c):
+            if c == .always { return queueTo(inst, vs, t, pri, &st) }
+            record(v, s, .unsupported("check queues only if \(c.text); that needs queue statistics (build with a Get Queue EWT / data action)"), &st)
+            return .next([])
+        case .collect(let n, let ann):
+            return collect(inst, vs, digits: n, announcement: ann, &st)
+        case .gotoStep(let t, let c):
+            return conditional(inst, vs, c, &st) { st in [.jumpToTask(name: "Go to step \(t)", refId: entry(inst, step: t, &st))] }
+        case .gotoVector(let target, let at, let c):
+            guard vectors[target] != nil else {
+                record(v, s, .unsupported("vector \(target) is not in the export"), &st)
+                return .next([])
+            }
+            guard st.prefixes.count < maxInstances else {
+                record(v, s, .unsupported("too many nested goto vector steps"), &st)
+                return .next([])
+            }
+            let hasReturn = steps(target).contains { if case .return = VectorParser.parse($0.text) { return true }; return false }
+            return conditional(inst, vs, c, &st) { st in
+                // The return point exists only when the callee can come back.
+                let returnTo = hasReturn ? next(v, after: s).map { entry(inst, step: $0, &st) } : nil
+                let ref = entry(Instance(vector: target, returnTo: returnTo), step: at, &st)
+                return [.jumpToTask(name: "Go to vector \(target) step \(at)", refId: ref)]
+            }
+        case .routeToNumber(let num, _, let c):
+            if let f = names.vdnFlow(num) {
+                return conditional(inst, vs, c, &st) { st in
+                    st.resources.insert(f.resource)
+                    return [.transferToFlow(name: name, flow: f.name)]
+                }
+            } else if let e = names.phoneNumber(num) {
+                return conditional(inst, vs, c, &st) { _ in [.transferToNumber(name: name, number: e)] }
+            }
+            record(v, s, .unsupported("\(num) is neither a VDN nor a number with a public (E.164) form"), &st)
+            return .next([])
+        case .routeToDigits:
+            record(v, s, .unsupported("route-to digits dials what the caller entered; build a transfer on Flow.CollectedDigits by hand"), &st)
+            return .next([])
+        case .busy:
+            record(v, s, .approximated("the caller is disconnected instead of hearing busy tone"), &st)
+            return .end([.disconnect(name: name)])
+        case .disconnect(let ann):
+            var a: [ArchyAction] = []
+            if let ann {
+                guard let e = audio(ann, &st) else {
+                    record(v, s, .approximated("announcement \(ann) is not a migrated prompt; disconnect without it"), &st)
+                    return .end([.disconnect(name: name)])
+                }
+                a.append(.playAudio(name: "\(name) (announcement)", exp: e))
+            }
+            record(v, s, .translated, &st)
+            return .end(a + [.disconnect(name: name)])
+        case .stop:
+            // Not queued here (queue-to ends the inbound part), so CM drops the call.
+            record(v, s, .translated, &st)
+            return .end([.disconnect(name: name)])
+        case .return:
+            record(v, s, .translated, &st)
+            if let r = inst.returnTo { return .end([.jumpToTask(name: "Return", refId: r)]) }
+            return .end([.disconnect(name: name)])
+        case .messaging(let t, let mailbox):
+            let (q, why) = queue(t, &st)
+            guard let q else {
+                record(v, s, .unsupported(why), &st)
+                return .next([])
+            }
+            st.resources.insert(q.resource)
+            record(v, s, .approximated("voicemail goes to queue \(q.name)'s mailbox, not extension \(mailbox ?? "?")'s"), &st)
+            return .end([.transferToVoicemail(name: name, queue: q.name), .disconnect(name: "After voicemail")])
+        case .set:
+            record(v, s, .unsupported("vector variables have no generated equivalent; use flow variables by hand"), &st)
+            return .next([])
+        case .unsupported(let command, _):
+            record(v, s, .unsupported("\(command) has no Genesys Cloud equivalent"), &st)
+            return .next([])
+        case .unknown:
+            record(v, s, .unsupported("the step is not understood"), &st)
+            return .next([])
+        }
+    }
+
+    func queueTo(_ inst: Instance, _ vs: VectorStep, _ t: VectorCommand.SkillTarget, _ pri: VectorCommand.Priority,
+                 _ st: inout State) -> StepResult {
+        let v = inst.vector, s = vs.number
+        let (q, why) = queue(t, &st)
+        guard let q else {
+            record(v, s, .unsupported(why), &st)
+            return .next([])
+        }
+        st.resources.insert(q.resource)
+        record(v, s, .translated, &st)
+        if let iq = inQueue(v, after: s, queue: q, &st), !st.inQueue.contains(where: { $0.vector == v && $0.step == s && $0.queue == q }) {
+            st.inQueue.append(iq)
+        }
+        // transferToAcd ends the flow when it succeeds; the disconnect is its failure path.
+        return .end([.transferToAcd(name: label(v, vs), queue: q.name, priority: pri.acdPriority),
+                     .disconnect(name: "Queue transfer failed")])
+    }
+
+    /// Wraps `then` in the condition; an untranslatable condition drops the step (its branch is
+    /// never taken) and says so.
+    func conditional(_ inst: Instance, _ vs: VectorStep, _ c: Condition, _ st: inout State,
+                     then make: (inout State) -> [ArchyAction]) -> StepResult {
+        let v = inst.vector, s = vs.number
+        let name = label(v, vs)
+        // `make` runs only for a translatable condition: a dropped branch must not create its target task.
+        switch c {
+        case .always:
+            record(v, s, .translated, &st)
+            return .end(make(&st))
+        case .timeOfDay(let r):
+            guard let g = names.hoursGroup(HoursRequest(vector: v, step: s, range: r)) else { break }
+            use(g, &st)
+            record(v, s, .translated, &st)
+            return .next([.evaluateScheduleGroup(name: name, group: g.name, open: make(&st), closed: [], holiday: [])])
+        case .holiday(let t, let inTable):
+            guard let g = names.holidayGroup(t) else {
+                record(v, s, .unsupported("holiday table \(t) was not migrated"), &st)
+                return .next([])
+            }
+            use(g, &st)
+            record(v, s, .translated, &st)
+            let branch = make(&st)
+            return .next([inTable ? .evaluateScheduleGroup(name: name, group: g.name, open: [], closed: [], holiday: branch)
+                                  : .evaluateScheduleGroup(name: name, group: g.name, open: branch, closed: branch, holiday: [])])
+        case .digits(let op, let value):
+            let ops = ["=": "==", "<>": "!=", "<": "<", ">": ">", "<=": "<=", ">=": ">="]
+            guard let o = ops[op] else { break }
+            let exp = op == "=" || op == "<>" ? "Flow.CollectedDigits \(o) \"\(value)\"" : "ToInt(Flow.CollectedDigits) \(o) \(Int(value) ?? 0)"
+            record(v, s, .translated, &st)
+            return .next([.decision(name: name, exp: exp, yes: make(&st), no: [])])
+        case .callData(let subject, let op, let value) where op == "=" && subject != "ii-digits" && Int(value) != nil:
+            let field = subject == "ani" ? "Call.Ani" : "Call.CalledAddress"
+            record(v, s, .approximated("\(subject) is compared by its trailing digits (Genesys addresses are tel: URIs)"), &st)
+            return .next([.decision(name: name, exp: "EndsWith(\(field), \"\(value)\")", yes: make(&st), no: [])])
+        default: break
+        }
+        record(v, s, .unsupported("condition \"\(c.text)\" has no generated equivalent (its branch is left out)"), &st)
+        return .next([])
+    }
+
+    func use(_ g: Named, _ st: inout State) {
+        st.resources.insert(g.resource)
+        if !st.groups.contains(g) { st.groups.append(g) }
+    }
+
+    /// `collect 1 digit` followed by `… if digit(s) = n` steps becomes a menu (one task per
+    /// branch, unlisted keys go to the step after the branches); any other collect stores the
+    /// digits in Flow.CollectedDigits for later conditions.
+    func collect(_ inst: Instance, _ vs: VectorStep, digits n: Int, announcement: String?, _ st: inout State) -> StepResult {
+        let v = inst.vector, s = vs.number
+        var a: String?
+        if let announcement {
+            a = audio(announcement, &st)
+            if a == nil { record(v, s, .unsupported("announcement \(announcement) is not a migrated prompt"), &st); return .next([]) }
+        }
+        var branches: [(String, VectorStep)] = []
+        var cur = next(v, after: s)
+        let lead = leaders(v)
+        while n == 1, let c = cur, let cs = step(v, c), !lead.contains(c) {
+            let cond: Condition? = switch VectorParser.parse(cs.text) {
+            case .gotoStep(_, let k), .gotoVector(_, _, let k), .routeToNumber(_, _, let k): k
+            default: nil
+            }
+            guard case .digits("=", let d)? = cond, d.count == 1, !branches.contains(where: { $0.0 == d }) else { break }
+            branches.append((d, cs))
+            cur = next(v, after: c)
+        }
+        guard let audioExp = a, !branches.isEmpty else {
+            record(v, s, .translated, &st)
+            return .next([.collectInput(name: label(v, vs), audioExp: a, digits: n, variable: "Flow.CollectedDigits")])
+        }
+        let p = prefix(inst, &st)
+        let menuRef = "\(p)s\(s)menu"
+        var choices: [(String, String)] = []
+        var byKey: [String: String] = [:]
+        for (d, bs) in branches {
+            let ref = "\(p)s\(s)key\(d)"
+            var actions: [ArchyAction]
+            switch translateStep(inst, bs, &st) {
+            case .next(let x), .end(let x), .menu(let x, _): actions = x
+            }
+            // The branch runs unconditionally inside its task: keep only the `then` actions.
+            if case .decision(_, _, let yes, _)? = actions.first, actions.count == 1 { actions = yes }
+            if actions.isEmpty { continue }
+            st.tasks[ref] = ArchyTask(refId: ref, name: "Vector \(v) step \(bs.number) (key \(d))", actions: actions)
+            st.taskOrder.append(ref)
+            byKey[d] = ref
+        }
+        let defaultRef = entry(inst, step: cur ?? (branches.last?.1.number ?? s) + 1, &st)
+        for key in ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "*", "#"] {
+            let dtmf = key == "*" ? "star" : key == "#" ? "pound" : "digit_\(key)"
+            choices.append((dtmf, byKey[key] ?? defaultRef))
+        }
+        st.menus.append(ArchyMenu(refId: menuRef, name: "Vector \(v) step \(s) menu", audioExp: audioExp, choices: choices))
+        record(v, s, .approximated("no entry follows the menu's retry settings instead of going straight to step \(cur.map(String.init) ?? "end")"), &st)
+        return .end([.jumpToMenu(name: label(v, vs), refId: menuRef)])
+    }
+
+    /// The steps after `queue-to` as in-queue treatment: announcements and waits in order, a
+    /// `goto step` back to an earlier one closes the repeated cycle. Anything else (overflow,
+    /// another queue, messaging) is reported, not translated.
+    func inQueue(_ v: Int, after s: Int, queue q: Named, _ st: inout State) -> InQueueRequest? {
+        var items: [(Int, ArchyInQueueFlow.Item)] = []
+        var visited: [Int] = []
+        var loopStart: Int?
+        var resources: Set<String> = []
+        var overflow: [(Int, String)] = []  // steps CM runs when an in-queue loop condition fails
+        var cur = next(v, after: s)
+        walk: while let c = cur, let vs = step(v, c) {
+            if visited.contains(c) { loopStart = c; break }
+            visited.append(c)
+            switch VectorParser.parse(vs.text) {
+            case .comment: record(v, c, .translated, &st)
+            case .waitTime(let secs, let h):
+                switch h {
+                case .music, .silence: record(v, c, .translated, &st)
+                case .ringback: record(v, c, .approximated("in queue the caller hears hold music, not ringback"), &st)
+                default: record(v, c, .approximated("wait treatment in queue becomes hold music"), &st)
+                }
+                items.append((c, .hold(seconds: secs)))
+            case .announcement(let a):
+                if let p = names.prompt(a) {
+                    resources.insert(p.resource)
+                    items.append((c, .play(prompt: p.name)))
+                    record(v, c, .translated, &st)
+                } else {
+                    record(v, c, .unsupported("announcement \(a) is not a migrated prompt"), &st)
+                }
+            case .gotoStep(let t, let cond):
+                if cond == .always { record(v, c, .translated, &st) } else {
+                    record(v, c, .approximated("in-queue loop repeats regardless of \"\(cond.text)\""), &st)
+                    if let f = next(v, after: c) { overflow.append((f, cond.text)) }
+                }
+                guard t > c || visited.contains(t) else { break walk }
+                cur = t
+                continue walk
+            case .stop:
+                // In queue, stop ends vector processing but the call stays queued.
+                record(v, c, .translated, &st)
+                break walk
+            default:
+                record(v, c, .unsupported("after queue-to, \(VectorParser.parse(vs.text).name) would act while the call waits; set queue overflow / in-queue transfer by hand"), &st)
+            }
+            cur = next(v, after: c)
+        }
+        for (start, cond) in overflow {
+            var o: Int? = start
+            while let c = o, !visited.contains(c), let vs = step(v, c) {
+                visited.append(c)
+                if case .comment = VectorParser.parse(vs.text) { record(v, c, .translated, &st) } else {
+                    record(v, c, .unsupported("runs in queue when \"\(cond)\" fails (overflow); not generated: set the queue's overflow by hand"), &st)
+                }
+                o = next(v, after: c)
+            }
+        }
+        guard !items.isEmpty else { return nil }
+        let split = loopStart.flatMap { ls in items.firstIndex { $0.0 >= ls } } ?? items.count
+        let vname = vectors[v]?.name.map { " \($0)" } ?? ""
+        let flow = ArchyInQueueFlow(name: "CM Vector \(v)\(vname) step \(s) in-queue",
+                                    description: "In-queue treatment of Avaya vector \(v) after step \(s)",
+                                    division: "", language: language,
+                                    prelude: items[..<split].map { $0.1 }, cycle: items[split...].map { $0.1 })
+        return InQueueRequest(vector: v, step: s, queue: q, flow: flow, resources: resources.sorted())
+    }
+}
