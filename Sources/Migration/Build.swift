@@ -15,6 +15,14 @@ public enum StageOne {
         /// Creation time; nil: SOURCE_DATE_EPOCH, else the newest input file's mtime.
         public var created: Int64?
         public var targetAPIModel = "platform-api-v2 (sdk 257.1.0)"
+        /// Overrides the configuration's `callFlows` when set.
+        public var callFlows: Bool?
+
+        public func with(callFlows: Bool?) -> Options {
+            var o = self
+            o.callFlows = callFlows
+            return o
+        }
 
         public init(sources: [String], configPath: String?, output: URL, previous: URL? = nil, created: Int64? = nil) {
             self.sources = sources
@@ -40,7 +48,8 @@ public enum StageOne {
     public enum Stage: String, Sendable { case reading, transforming, planning, writing }
 
     public static func build(_ o: Options, progress: @Sendable (Stage) -> Void = { _ in }) throws -> Result {
-        let config = try o.configPath.map(MappingConfig.load(path:)) ?? MappingConfig()
+        var config = try o.configPath.map(MappingConfig.load(path:)) ?? MappingConfig()
+        if let f = o.callFlows { config.callFlows = f }
         progress(.reading)
         let read = try AvayaReader.read(paths: o.sources)
         let created = try o.created ?? BundleTime.sourceDateEpoch() ?? newestModification(o.sources)

@@ -128,6 +128,11 @@ public struct UploadBundle: Sendable {
             guard let type = resourceType(s.type) else {
                 throw UploadError.unsupportedPlan("step \(s.id): unknown resource type \"\(s.type)\"")
             }
+            if type == .flows {
+                // Flow publishing (flow jobs API) is not in this release: refuse before any request.
+                throw UploadError.unsupportedPlan("step \(s.id) publishes an Architect flow; this release of cm2gc-upload cannot publish flows yet. "
+                                                  + "Publish the flows in the bundle's flows/ folder with Archy first, or rebuild with `cm2gc build --no-call-flows`")
+            }
             var payload: JSONValue?
             if let p = s.payload {
                 guard let data = files[p] else { throw UploadError.unsupportedPlan("step \(s.id): payload \(p) missing") }

@@ -29,6 +29,9 @@ struct BuildCommand: ParsableCommand {
     @Option(name: .long, help: "Creation time, seconds since 1970.")
     var created: Int64?
 
+    @Flag(name: .customLong("no-call-flows"), help: "Do not translate vectors/VDNs into flows and call routes (overrides callFlows in the configuration).")
+    var noCallFlows = false
+
     @Flag(name: .long, help: "Print a JSON summary on stdout; no progress.")
     var json = false
 
@@ -41,7 +44,7 @@ struct BuildCommand: ParsableCommand {
         do {
             result = try StageOne.build(
                 .init(sources: sources, configPath: config, output: URL(fileURLWithPath: output),
-                      previous: previous.map { URL(fileURLWithPath: $0) }, created: created),
+                      previous: previous.map { URL(fileURLWithPath: $0) }, created: created).with(callFlows: noCallFlows ? false : nil),
                 progress: { stage in
                     if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[2K\(stage.rawValue)…".utf8)) }
                 })

@@ -70,8 +70,10 @@ public struct MappingConfig: Sendable, Codable, Hashable {
         ]
         /// Policy for set types no entry matches: hardware that cannot move gets a WebRTC phone.
         public var `default`: PhonePolicy = PhonePolicy(kind: .webrtc, baseSettings: "WebRTC")
-        /// Phone meta base used for each base settings name (`@ext` lookup at upload).
-        public var metaBases: [String: String] = ["Generic SIP": "Generic SIP Phone", "WebRTC": "PureCloud WebRTC Phone"]
+        /// Phone model (the platform's phone meta base id, e.g. `inin_webrtc_softphone.json`) of each
+        /// base settings name. Meta base ids are the platform's catalogue, the same in every org,
+        /// so they are written literally; list yours with GET …/phonebasesettings/availablemetabases.
+        public var metaBases: [String: String] = ["Generic SIP": "generic_sip.json", "WebRTC": "inin_webrtc_softphone.json"]
     }
 
     public enum SkillLevelMode: String, Sendable, Codable, Hashable, CaseIterable {
@@ -161,6 +163,9 @@ public struct MappingConfig: Sendable, Codable, Hashable {
     /// Year for CM holiday rows, which carry no year [schedule.holiday]; nil: the year of the
     /// bundle's creation time (SOURCE_DATE_EPOCH or the newest input), never the wall clock.
     public var holidayYear: Int? = nil
+    /// Translate vectors into Architect flows and VDNs into call routes [vdn.flow]. Off: every
+    /// vector and VDN is a manual exception (for uploads before flow publishing is available).
+    public var callFlows: Bool = true
 
     public init() {}
 

@@ -7,7 +7,7 @@ extension MappingConfig {
     public static let topLevelKeys: Set<String> = [
         "version", "sites", "defaultSite", "locations", "email", "divisions", "phones", "skillLevels", "huntGroups",
         "presence", "secondsPerRing", "defaultOverflow", "exclude", "pools", "queues", "voicemailGroups", "didOverrides",
-        "holidayYear",
+        "holidayYear", "callFlows",
     ]
 
     /// Reads a mapping YAML file strictly: unknown keys, wrong types and bad values are errors that
@@ -165,6 +165,7 @@ extension MappingConfig {
                     }
                 }
             case "holidayYear": holidayYear = n.int(in: 1970...2200)
+            case "callFlows": callFlows = n.bool() ?? callFlows
             case "voicemailGroups": voicemailGroups = n.sequence().compactMap { $0.int(in: 1...99_999) }
             case "didOverrides":
                 for (ext, num) in n.mapping() {

@@ -57,7 +57,7 @@ extension Context {
         }
         for base in baseSettingsUsed.sorted() {
             let meta = config.phones.metaBases[base] ?? base
-            let payload: JSONValue = ["name": .string(base), "phoneMetaBase": ["id": .string(external(.phoneBaseSettings, meta))],
+            let payload: JSONValue = ["name": .string(base), "phoneMetaBase": ["id": .string(meta)],
                                       "lines": [["name": .string("\(base) line")]]]
             let firstStation = model.stations.keys.sorted().first { phonePolicy(setType: model.stations[$0]?.setType).baseSettings == base } ?? ""
             sink.add(type: .phoneBaseSettings, key: LogicalRef.makeKey(base), payload: payload, rule: "station.phone", kind: .station,

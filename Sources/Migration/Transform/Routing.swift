@@ -140,4 +140,18 @@ extension Context {
                  rule: "hunt.group-ring", kind: .huntGroup, id: k, digest: digest,
                  reason: "\(type) → group ring \(rule.ringPolicy ?? "ROUND_ROBIN")")
     }
+
+    /// `callFlows: false`: no flows or call routes; each vector and VDN is left to a person.
+    mutating func routingDisabled() {
+        for (k, v) in Self.sorted(model.vectors) {
+            sink.exception(rule: "vdn.flow", kind: .vector, id: k, .manual,
+                           "vector \(v.number) \(v.name ?? "") is not translated: call flows are switched off (callFlows: false)",
+                           hint: "build with call flows on and publish the flows, or build the flow in Architect")
+        }
+        for (k, v) in Self.sorted(model.vdns) {
+            sink.exception(rule: "vdn.flow", kind: .vdn, id: k, .manual,
+                           "VDN \(k) \(v.name ?? "") gets no call route: call flows are switched off (callFlows: false)",
+                           hint: "create the call route once its flow exists")
+        }
+    }
 }

@@ -87,7 +87,7 @@ struct Context {
         holidays()
         announcements()
         policies()
-        routing()
+        if config.callFlows { routing() } else { routingDisabled() }
         pools()
         smgrUsers()
         numberingAndDialPlan()
@@ -183,6 +183,12 @@ struct Context {
             let lower = rc.name.lowercased()
             let system = config.presence.keywords.keys.sorted().first { lower.contains($0) }.flatMap { config.presence.keywords[$0] }
                 ?? config.presence.default
+            if rc.name.trimmingCharacters(in: .whitespaces).lowercased() == system.lowercased() {
+                // The org already has this presence: a second one with the same label would only confuse agents.
+                sink.exclude(rule: "aux.presence", kind: .reasonCode, id: k, digest: recordDigest(rc),
+                             reason: "AUX \(rc.code) \"\(rc.name)\" is the system presence \(system); nothing to create")
+                continue
+            }
             let payload: JSONValue = ["languageLabels": ["en_US": .string(rc.name)], "systemPresence": .string(system), "type": "User"]
             sink.add(type: .presenceDefinitions, key: "aux-\(rc.code)", payload: payload, rule: "aux.presence", kind: .reasonCode,
                      id: k, digest: recordDigest(rc), reason: "AUX \(rc.code) \"\(rc.name)\" becomes a \(system) secondary presence")
