@@ -83,7 +83,7 @@ actor Connection {
         let url = base + pathAndQuery
         var headers: HTTPHeaders = ["Authorization": credentials.authorization, "Accept": "application/json"]
         if body != nil { headers.add("Content-Type", "application/json") }
-        let req = HTTPRequest(method: method, url: url, headers: headers, body: body.map { $0.canonicalData() })
+        var req = HTTPRequest(method: method, url: url, headers: headers, body: body.map { $0.canonicalData() })
         var attempt = 0
         while true {
             attempt += 1
@@ -98,6 +98,8 @@ actor Connection {
                 guard e.isTransient, attempt < options.backoff.maxAttempts else {
                     throw ExtractError.unreachable(url: url, detail: e.localizedDescription + " (after \(attempt) attempt\(attempt == 1 ? "" : "s"))")
                 }
+                // The pooled connection may be the broken one: open a new one for the retry.
+                req.freshConnection = true
                 try await pause(attempt, nil)
                 continue
             }
