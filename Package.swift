@@ -29,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        // SQLite staging store for live CM extraction (CMExtract only; stage two never links it).
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // C libraries, wrapped once (module map + static inline shims).
@@ -55,9 +57,14 @@ let package = Package(
             "Common", "CArchive",
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: swiftSettings),
+        // Live extraction from CM (pbxd v3 and our CM REST contract) into a SQLite staging store.
+        .target(name: "CMExtract", dependencies: [
+            "Common", "AvayaCM",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ], swiftSettings: swiftSettings),
         // Mapping rules, normalisation, dependency plan, diff log; stage one end to end.
         .target(name: "Migration", dependencies: [
-            "Common", "AvayaCM", "GenesysCloud", "BundleKit",
+            "Common", "AvayaCM", "CMExtract", "GenesysCloud", "BundleKit",
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: swiftSettings),
         // Stage two: ledger and executor. Must not link the Avaya readers.
@@ -67,7 +74,7 @@ let package = Package(
         ], swiftSettings: swiftSettings),
         // Local stand-ins for Genesys Cloud and CM REST.
         .target(name: "Sandbox", dependencies: [
-            "Common", "GenesysCloud",
+            "Common", "GenesysCloud", "AvayaCM",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -76,7 +83,7 @@ let package = Package(
         ], swiftSettings: swiftSettings),
 
         .executableTarget(name: "cm2gc", dependencies: [
-            "Common", "AvayaCM", "Migration", "BundleKit",
+            "Common", "AvayaCM", "Migration", "BundleKit", "CMExtract",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: swiftSettings),
         .executableTarget(name: "cm2gc-upload", dependencies: [
@@ -84,7 +91,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: swiftSettings),
         .executableTarget(name: "cm2gc-sandbox", dependencies: [
-            "Common", "Sandbox",
+            "Common", "Sandbox", "AvayaCM",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: swiftSettings),
 
@@ -107,6 +114,10 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
+        ], swiftSettings: swiftSettings),
+        .testTarget(name: "CMExtractTests", dependencies: [
+            "CMExtract", "Sandbox", "Migration", "AvayaCM", "Common",
+            .product(name: "GRDB", package: "GRDB.swift"),
         ], swiftSettings: swiftSettings),
     ]
 )

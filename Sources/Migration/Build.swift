@@ -1,5 +1,6 @@
 import AvayaCM
 import BundleKit
+import CMExtract
 import Common
 import Foundation
 import GenesysCloud
@@ -51,7 +52,7 @@ public enum StageOne {
         var config = try o.configPath.map(MappingConfig.load(path:)) ?? MappingConfig()
         if let f = o.callFlows { config.callFlows = f }
         progress(.reading)
-        let read = try AvayaReader.read(paths: o.sources)
+        let read = try readSources(o.sources)
         let created = try o.created ?? BundleTime.sourceDateEpoch() ?? newestModification(o.sources)
         progress(.transforming)
         let out = Transformer(config: config, createdEpoch: created).run(read.model)
@@ -186,6 +187,15 @@ public enum StageOne {
                       delta: delta, summaryText: summary)
     }
 
+    /// A `.sqlite` source is a staging store from `cm2gc extract`, read through the same source
+    /// model; it must be the only source (a store is a whole site, not a file to merge).
+    static func readSources(_ sources: [String]) throws -> ReadResult {
+        let staged = sources.filter { $0.hasSuffix(".sqlite") }
+        guard !staged.isEmpty else { return try AvayaReader.read(paths: sources) }
+        guard sources.count == 1, let store = staged.first else { throw MigrationError.mixedStagingSources(sources) }
+        return try StagingStore.readModel(store)
+    }
+
     static func split(_ id: String) -> (String, String) {
         guard let slash = id.firstIndex(of: "/") else { return (id, "") }
         return (String(id[..<slash]), String(id[id.index(after: slash)...]))
@@ -216,12 +226,15 @@ public enum StageOne {
 public enum MigrationError: LocalizedError, Sendable {
     case unresolvedReferences([String])
     case missingInput(String)
+    case mixedStagingSources([String])
 
     public var errorDescription: String? {
         switch self {
         case .unresolvedReferences(let r):
             return "payloads reference resources that are not in the bundle (a transform defect; please report): " + r.prefix(10).joined(separator: ", ")
         case .missingInput(let p): return "input \(p) does not exist; check the path"
+        case .mixedStagingSources(let s):
+            return "a staging store (.sqlite) must be the only source, got: \(s.joined(separator: ", ")); build from the store alone"
         }
     }
 }

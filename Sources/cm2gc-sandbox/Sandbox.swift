@@ -9,7 +9,7 @@ struct CM2GCSandbox: AsyncParsableCommand {
         commandName: "cm2gc-sandbox",
         abstract: "Local, loopback-only stand-ins for Genesys Cloud and CM REST interfaces.",
         version: ToolVersion.current,
-        subcommands: [Genesys.self]
+        subcommands: [Genesys.self, CM.self]
     )
 }
 

@@ -1,0 +1,54 @@
+import Common
+import Foundation
+
+/// Why an extraction (or a read of the staging store) failed. Messages name the URL (never the
+/// credentials) and say what to do.
+public enum ExtractError: LocalizedError, Sendable, Equatable {
+    /// 401/403: the CM (or pbxd) refused the credentials.
+    case unauthorized(url: String, status: Int)
+    /// The host could not be reached after every retry.
+    case unreachable(url: String, detail: String)
+    /// The answer was not the JSON the contract promises (HTML login page, proxy error page…).
+    case notJSON(url: String, contentType: String?, snippet: String)
+    /// The JSON parsed but lacks the contract's shape (`results`/`total`, `ossi_objects`).
+    case badShape(url: String, detail: String)
+    /// A non-retryable HTTP status (404, 400…), or a retryable one after every retry.
+    case httpStatus(url: String, status: Int, snippet: String)
+    /// pbxd (or CM behind it) reported an error for a command.
+    case commandFailed(command: String, detail: String)
+    case credentialsMissing(String)
+    case invalidURL(String)
+    /// The staging store cannot be opened, or was written by another source kind.
+    case store(path: String, detail: String)
+    /// The newest extraction run did not finish; its records must not be built from.
+    case runIncomplete(path: String, run: Int64, status: String)
+    /// A staged record does not decode into the source model.
+    case badRecord(dataset: String, key: String, detail: String)
+
+    public var errorDescription: String? {
+        switch self {
+        case .unauthorized(let u, let s):
+            return "the CM rejected the credentials (HTTP \(s)) at \(u); check CM_USERNAME/CM_PASSWORD or the --credentials file, and that the account may read configuration"
+        case .unreachable(let u, let d):
+            return "cannot reach the CM at \(u): \(d); check the URL, that the service is running, the network route and any proxy"
+        case .notJSON(let u, let ct, let s):
+            return "the answer from \(u) is not JSON (Content-Type \(ct ?? "none")): \(s.debugDescription); check --from points at the REST service (and --kind matches), not a login page or proxy"
+        case .badShape(let u, let d):
+            return "the answer from \(u) does not have the expected shape: \(d); check --kind (pbxd or rest) and docs/cm-rest.md"
+        case .httpStatus(let u, let s, let snip):
+            return "the CM answered HTTP \(s) at \(u)\(snip.isEmpty ? "" : ": \(snip.debugDescription)"); check the URL and the service's logs"
+        case .commandFailed(let c, let d):
+            return "CM rejected '\(c)': \(d)"
+        case .credentialsMissing(let d):
+            return "no CM credentials: \(d); set CM_USERNAME and CM_PASSWORD, or pass --credentials FILE (mode 0600, one line USERNAME:PASSWORD)"
+        case .invalidURL(let u):
+            return "invalid --from URL \(u.debugDescription); expected http(s)://host[:port][/base]"
+        case .store(let p, let d):
+            return "staging store \(p): \(d)"
+        case .runIncomplete(let p, let r, let s):
+            return "staging store \(p): extraction run \(r) is \(s), not finished; run `cm2gc extract` again with the same --stage to resume it before building"
+        case .badRecord(let d, let k, let why):
+            return "staged \(d) record \(k.debugDescription) does not match the source model: \(why); re-extract, or check the CM REST service against docs/cm-rest.md"
+        }
+    }
+}

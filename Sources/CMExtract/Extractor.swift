@@ -1,0 +1,168 @@
+import AvayaCM
+import Common
+import Foundation
+
+/// What `cm2gc extract` does, as a library call.
+public struct ExtractOptions: Sendable {
+    public var from: String
+    public var kind: SourceKind
+    public var stage: String
+    public var incremental = false
+    public var credentials: CMCredentials
+    public var connection = ConnectionOptions()
+    /// REST page size (`limit`).
+    public var pageSize = 200
+    /// pbxd: the name in `POST /<pbx>/v3/`.
+    public var pbxName = "cm"
+    public var datasets: [CMRestDataset] = CMRestDataset.allCases
+    public var dictionary: OSSIDictionary = .builtIn
+
+    public init(from: String, kind: SourceKind, stage: String, credentials: CMCredentials) {
+        self.from = from
+        self.kind = kind
+        self.stage = stage
+        self.credentials = credentials
+    }
+}
+
+/// The outcome of one `extract`.
+public struct ExtractSummary: Sendable, Hashable {
+    public var run: Int64
+    public var resumed: Bool
+    public var mode: String
+    /// Per dataset and overall: `fetched`, `new`, `changed`, `unchanged`, `deleted`.
+    public var counts: [String: Int]
+    /// Keys tombstoned in this run, `dataset/key`.
+    public var deleted: [String]
+    public var requests: Int
+    public var seconds: Double
+}
+
+public enum Extractor {
+    /// Pulls from the source into the staging store. Resumes the newest unfinished run when
+    /// there is one. On failure the run is marked failed (pages already staged stay, and the
+    /// next call resumes after them) and the error is rethrown; readers refuse the store until
+    /// a run succeeds.
+    public static func run(_ o: ExtractOptions, transport: (any HTTPTransport)? = nil,
+                           log: @escaping @Sendable (String) -> Void = { _ in }) async throws -> ExtractSummary {
+        let start = ContinuousClock.now
+        let store = try StagingStore(path: o.stage)
+        let conn = try Connection(base: o.from, credentials: o.credentials, options: o.connection, transport: transport)
+        let (run, resumed) = try store.beginOrResume(source: o.kind, url: redactedURL(o.from), incremental: o.incremental)
+        log("\(resumed ? "resuming" : "starting") \(run.mode) extraction run \(run.id) from \(redactedURL(o.from)) (\(o.kind.rawValue))")
+        var tally = Tally()
+        do {
+            switch o.kind {
+            case .rest: try await RestPull(o: o, store: store, conn: conn, run: run, log: log).pull(&tally)
+            case .pbxd: try await PbxdPull(o: o, store: store, conn: conn, run: run, log: log).pull(&tally)
+            }
+        } catch {
+            let requests = await conn.requests
+            let interrupted = error is CancellationError
+            try? store.finishRun(run.id, status: interrupted ? "interrupted" : "failed", counts: tally.counts,
+                                 requests: requests, error: interrupted ? "cancelled" : error.localizedDescription)
+            throw error
+        }
+        let requests = await conn.requests
+        try store.finishRun(run.id, status: "succeeded", counts: tally.counts, requests: requests, error: nil)
+        let (whole, atto) = (ContinuousClock.now - start).components
+        let secs = Double(whole) + Double(atto) / 1e18
+        return ExtractSummary(run: run.id, resumed: resumed, mode: run.mode, counts: tally.counts, deleted: tally.deleted,
+                              requests: requests, seconds: secs)
+    }
+
+    /// The URL without user info, for logs and the run record.
+    static func redactedURL(_ s: String) -> String {
+        guard var c = URLComponents(string: s) else { return s }
+        c.user = nil
+        c.password = nil
+        return c.string ?? s
+    }
+}
+
+struct Tally: Sendable {
+    var counts: [String: Int] = [:]
+    var deleted: [String] = []
+    mutating func add(_ d: CMRestDataset, _ what: String, _ n: Int) {
+        guard n > 0 else { return }
+        counts["\(d.rawValue).\(what)", default: 0] += n
+        counts[what, default: 0] += n
+    }
+    mutating func add(_ d: CMRestDataset, _ p: StagingStore.PageOutcome, fetched: Int) {
+        add(d, "fetched", fetched); add(d, "new", p.new); add(d, "changed", p.changed); add(d, "unchanged", p.unchanged)
+    }
+}
+
+/// Index columns for a record: extension, number, name (whichever the dataset has).
+func indexColumns(_ o: [String: JSONValue]) -> (String?, Int?, String?) {
+    let ext = o["extension"]?.stringValue ?? o["loginId"]?.stringValue
+    let num = o["number"]?.intValue.map { Int($0) }
+    let name = o["name"]?.stringValue ?? o["description"]?.stringValue
+    return (ext, num, name)
+}
+
+/// Our CM REST contract (docs/cm-rest.md): `GET /<dataset>?limit=&offset=[&modifiedSince=]`
+/// → `{"results": [...], "total": N, "asOf": "…"}`; `view=keys` lists ids only.
+struct RestPull {
+    let o: ExtractOptions
+    let store: StagingStore
+    let conn: Connection
+    let run: ExtractionRun
+    let log: @Sendable (String) -> Void
+
+    func pull(_ tally: inout Tally) async throws {
+        for d in o.datasets {
+            if let since = run.since {
+                // Changed records, then the key list (deletions), then the sweep.
+                try await pages(d, phase: "changes", query: "modifiedSince=\(enc(since))", tally: &tally)
+                try await pages(d, phase: "keys", query: "view=keys", tally: &tally)
+            } else {
+                try await pages(d, phase: "records", query: nil, tally: &tally)
+            }
+            if !(try store.checkpoint(run: run.id, dataset: d.rawValue, phase: "sweep").done) {
+                let gone = try store.sweep(run: run.id, dataset: d)
+                tally.add(d, "deleted", gone.count)
+                tally.deleted += gone.map { "\(d.rawValue)/\($0)" }
+            }
+        }
+    }
+
+    func enc(_ s: String) -> String {
+        s.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? s
+    }
+
+    func pages(_ d: CMRestDataset, phase: String, query: String?, tally: inout Tally) async throws {
+        var cp = try store.checkpoint(run: run.id, dataset: d.rawValue, phase: phase)
+        while !cp.done {
+            let path = "/\(d.path)?limit=\(o.pageSize)&offset=\(cp.offset)" + (query.map { "&" + $0 } ?? "")
+            let body = try await conn.json(.GET, path)
+            let url = conn.base + path
+            guard let results = body["results"]?.arrayValue, let total = body["total"]?.intValue else {
+                throw ExtractError.badShape(url: url, detail: "no \"results\" array and \"total\" number")
+            }
+            var recs: [StagedRecord] = []
+            var keys: [String] = []
+            var newest: String?
+            for r in results {
+                guard case .object(let obj) = r, let id = obj["id"]?.stringValue, !id.isEmpty else {
+                    throw ExtractError.badShape(url: url, detail: "a result without a string \"id\"")
+                }
+                let lm = obj["lastModified"]?.stringValue
+                if let lm, lm > (newest ?? "") { newest = lm }
+                keys.append(id)
+                let (e, n, nm) = indexColumns(obj)
+                recs.append(StagedRecord(key: id, record: r, lastModified: lm, extensionValue: e, number: n, name: nm))
+            }
+            if let asOf = body["asOf"]?.stringValue ?? newest { try store.setWatermarkIfUnset(run: run.id, asOf) }
+            let next = cp.offset + results.count
+            let done = results.isEmpty || next >= Int(total)
+            if phase == "keys" {
+                try store.markSeen(run: run.id, dataset: d, phase: phase, keys: keys, nextOffset: next, done: done)
+            } else {
+                let out = try store.stage(run: run.id, dataset: d, source: .rest, phase: phase, records: recs, nextOffset: next, done: done)
+                tally.add(d, out, fetched: recs.count)
+            }
+            cp = .init(offset: next, done: done)
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import ArgumentParser
+import AvayaCM
+import CMExtract
+import Common
+import Foundation
+
+/// `cm2gc extract`: thin wrapper over `Extractor.run` (see docs/extraction.md).
+struct ExtractCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "extract",
+        abstract: "Pull CM configuration over REST (pbxd v3 or the CM REST contract) into a SQLite staging store.",
+        discussion: """
+        Credentials: CM_USERNAME and CM_PASSWORD, or --credentials FILE (mode 0600, one line \
+        USERNAME:PASSWORD); never on the command line. An interrupted run resumes where it stopped \
+        when the same command is run again. Build from the store with `cm2gc build STAGE.sqlite -o …`.
+        Exit codes: 0 done; 2 usage, credentials, network, protocol or store error (the run is \
+        recorded as failed; staged pages are kept for the resume; build refuses the store until a run succeeds).
+        """)
+
+    @Option(name: .long, help: "Base URL: pbxd root (http://host:port) or CM REST base (https://host/cm/v1).")
+    var from: String
+    @Option(name: .long, help: "Source shape: pbxd or rest.")
+    var kind: String
+    @Option(name: .long, help: "Staging store (SQLite), created if missing.")
+    var stage: String
+    @Flag(name: .long, help: "Fetch only what changed since the last successful run; record deletions.")
+    var incremental = false
+    @Option(name: .long, help: "Credentials file (mode 0600): USERNAME:PASSWORD.")
+    var credentials: String?
+    @Option(name: .long, help: "Request budget: requests per second, retries included.")
+    var rate: Double = 5
+    @Option(name: .long, help: "REST page size (limit).")
+    var pageSize = 200
+    @Option(name: .long, help: "pbxd PBX name (POST /<pbx>/v3/).")
+    var pbx = "cm"
+    @Option(name: .long, help: "Attempts per request before giving up (429, 5xx, network errors).")
+    var maxAttempts = 6
+    @Option(name: .long, help: "CA bundle (PEM) for TLS verification.")
+    var caBundle: String?
+    @Option(name: .long, help: "Client certificate (PEM) for mutual TLS.")
+    var clientCert: String?
+    @Option(name: .long, help: "Client key (PEM) for mutual TLS.")
+    var clientKey: String?
+    @Option(name: .long, help: "HTTP(S) proxy URL (default: HTTPS_PROXY/https_proxy).")
+    var proxy: String?
+    @Option(name: .long, help: "Connect timeout, seconds.")
+    var connectTimeout: Double = 15
+    @Option(name: .long, help: "Per-request timeout, seconds.")
+    var timeout: Double = 60
+    @Option(name: .customLong("ossi-dictionary"), help: "JSON file with extra/overriding OSSI field ids per form (pbxd).")
+    var ossiDictionary: String?
+    @Flag(name: .long, help: "Print the summary as JSON.")
+    var json = false
+
+    func run() async throws {
+        guard let k = SourceKind(rawValue: kind) else { throw ValidationError("--kind is pbxd or rest") }
+        guard rate > 0 else { throw ValidationError("--rate must be positive") }
+        do {
+            var o = ExtractOptions(from: from, kind: k, stage: stage, credentials: try CMCredentials.load(file: credentials))
+            o.incremental = incremental
+            o.pageSize = max(1, pageSize)
+            o.pbxName = pbx
+            o.connection.rate = rate
+            o.connection.backoff.maxAttempts = maxAttempts
+            o.connection.http.caBundlePath = caBundle
+            o.connection.http.clientCertificatePath = clientCert
+            o.connection.http.clientKeyPath = clientKey
+            if let proxy { o.connection.http.proxy = proxy }
+            o.connection.http.connectTimeout = .milliseconds(Int64(connectTimeout * 1000))
+            o.connection.http.requestTimeout = .milliseconds(Int64(timeout * 1000))
+            if let p = ossiDictionary { o.dictionary = OSSIDictionary.builtIn.merging(try OSSIDictionary.load(p)) }
+            let quiet = json
+            let s = try await Extractor.run(o) { line in
+                if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+            }
+            if json {
+                let v: JSONValue = ["run": .int(s.run), "resumed": .bool(s.resumed), "mode": .string(s.mode),
+                                    "counts": .object(s.counts.mapValues { .int(Int64($0)) }),
+                                    "deleted": .array(s.deleted.map { .string($0) }), "requests": .int(Int64(s.requests)),
+                                    "seconds": .double((s.seconds * 1000).rounded() / 1000)]
+                print(v.canonicalText(pretty: true))
+            } else {
+                print("run \(s.run) (\(s.mode)\(s.resumed ? ", resumed" : "")) succeeded in \(String(format: "%.1f", s.seconds)) s, \(s.requests) requests")
+                for key in ["fetched", "new", "changed", "unchanged", "deleted"] { print("  \(key): \(s.counts[key] ?? 0)") }
+                if !s.deleted.isEmpty { print("  deleted: " + s.deleted.joined(separator: ", ")) }
+            }
+        } catch let e as ValidationError {
+            throw e
+        } catch {
+            FileHandle.standardError.write(Data("cm2gc: error: \(error.localizedDescription)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}
