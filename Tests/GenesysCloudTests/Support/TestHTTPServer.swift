@@ -165,7 +165,10 @@ final class TestHTTPServer: @unchecked Sendable {
 
     private func fill(_ fd: Int32, _ buffer: inout Data) -> Bool {
         var chunk = [UInt8](repeating: 0, count: 16_384)
-        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        var n = 0
+        repeat {
+            n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        } while n < 0 && errno == EINTR  // a signal is not the peer hanging up
         if n <= 0 { return false }
         buffer.append(contentsOf: chunk[0..<n])
         return true
@@ -177,6 +180,7 @@ final class TestHTTPServer: @unchecked Sendable {
             let n = data.withUnsafeBytes { raw in
                 send(fd, raw.baseAddress! + offset, data.count - offset, Int32(MSG_NOSIGNAL))
             }
+            if n < 0 && errno == EINTR { continue }
             if n <= 0 { return false }
             offset += n
         }
