@@ -42,7 +42,7 @@ public enum BundleFormat {
 public struct BundleLimits: Sendable, Hashable {
     public var maxPayloadBytes: Int64 = 512_000
     public var maxFlowBytes: Int64 = 4_194_304
-    public var maxOtherMemberBytes: Int64 = 16_777_216
+    public var maxOtherMemberBytes: Int64 = 268_435_456  // a 100,000-station diff log is ~100 MiB
     public var maxMembers = 200_000
     public var maxTotalBytes: Int64 = 1_073_741_824
 
