@@ -177,3 +177,23 @@ final class TokenRecorder: HTTPTransport, @unchecked Sendable {  // `lock` guard
         return r
     }
 }
+
+@Suite struct CircuitBreakerTests {
+    @Test func stopsAfterConsecutiveFailuresAndResumesLater() async throws {
+        // Users without a name: the platform refuses each create with a 400.
+        let items = (0..<30).map { Item(type: "users", key: "bad\($0)", json: ["email": .string("bad\($0)@example.com")], phase: 1) }
+        let w = try await SandboxWorkspace.make(items: items)
+        defer { Task { await w.org.stop() } }
+        var o = w.options
+        o.workers = 1
+        o.maxConsecutiveFailures = 5
+        let report = try await w.apply(o)
+        #expect(report.breaker != nil, "\(report.text)")
+        #expect(report.counts.failed == 5)
+        #expect(report.counts.pending == 25)
+        #expect(report.exitCode == 1)
+        let status = try UploadOperations.status(bundle: w.bundle)
+        #expect(status.counts.pending == 25)
+        #expect(status.phases.first?.state == .inProgress)
+    }
+}
