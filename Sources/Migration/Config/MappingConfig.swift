@@ -19,6 +19,15 @@ public struct MappingConfig: Sendable, Codable, Hashable {
         public var nationalNumberLengths: [Int]
         /// IANA time zone of the site, for schedules [schedule.holiday, schedule.hours].
         public var timeZone: String
+        /// How CM's public-unknown-numbering writes calling party numbers at this site: `national`
+        /// (national significant number, or with the trunk prefix) or `international` (country
+        /// code first, no prefix: "4969…"). CM does not say; it depends on the trunks' numbering
+        /// format [verify per site] [station.did].
+        public var cpnFormat: CPNFormat = .national
+
+        public enum CPNFormat: String, Sendable, Codable, Hashable, CaseIterable {
+            case national, international
+        }
 
         public init(country: String, countryCode: String, trunkPrefix: String, internationalPrefix: String,
                     nationalNumberLengths: [Int], timeZone: String) {

@@ -182,7 +182,7 @@ extension MappingConfig {
     private static func readSite(_ n: ConfigNode) -> Site? {
         var s = MappingConfig.usSite
         var seen: Set<String> = []
-        for (k, v) in n.mapping(allowed: ["country", "countryCode", "trunkPrefix", "internationalPrefix", "nationalNumberLengths", "timeZone"]) {
+        for (k, v) in n.mapping(allowed: ["country", "countryCode", "trunkPrefix", "internationalPrefix", "nationalNumberLengths", "timeZone", "cpnFormat"]) {
             seen.insert(k)
             switch k {
             case "country": s.country = v.string() ?? s.country
@@ -193,6 +193,10 @@ extension MappingConfig {
             case "trunkPrefix": s.trunkPrefix = v.string() ?? s.trunkPrefix
             case "internationalPrefix": s.internationalPrefix = v.string() ?? s.internationalPrefix
             case "nationalNumberLengths": s.nationalNumberLengths = v.sequence().compactMap { $0.int(in: 4...14) }
+            case "cpnFormat":
+                if let f = v.string() {
+                    if let c = MappingConfig.Site.CPNFormat(rawValue: f) { s.cpnFormat = c } else { v.error("cpnFormat \(f) must be national or international") }
+                }
             default:
                 if let z = v.string() {
                     if TimeZone(identifier: z) != nil { s.timeZone = z } else { v.error("\(z) is not an IANA time zone such as Europe/Berlin") }

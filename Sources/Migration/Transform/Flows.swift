@@ -203,6 +203,7 @@ extension Context {
                 sink.exception(rule: "vdn.callroute", kind: .vdn, id: k, .rejected, "VDN \(k): its public number does not normalise: \(e)",
                                hint: "fix public-unknown-numbering or set didOverrides")
             case .success(let e164)?:
+                dids.append(e164)  // [did.pool] a call route's DNIS must be in a DID pool too
                 let flowRef: JSONValue = ["id": .string(ref(.flows, f.key))]
                 var payload: [String: JSONValue] = [
                     "name": .string("VDN \(k)" + (v.name.map { " \($0)" } ?? "")),

@@ -26,7 +26,9 @@ extension Context {
         if let len = row.cpnLength, len > 0, len < number.count {
             number = prefix + String(ext.suffix(max(0, len - prefix.count)))
         }
-        return PhoneNumberNormalizer(site: config.site(forLocation: location)).normalize(number)
+        let site = config.site(forLocation: location)
+        // An international-format CPN already starts with the country code: read it as "+…".
+        return PhoneNumberNormalizer(site: site).normalize(site.cpnFormat == .international ? "+" + number : number)
     }
 
     mutating func users() {
