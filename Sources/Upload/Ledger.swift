@@ -81,6 +81,8 @@ public final class Ledger: Sendable {
     private let db: any DatabaseWriter
     private let lockFD: Int32
     private let batcher: WriteBatcher
+    /// Transactions and the writes they carried so far (group commit).
+    var commitCounts: (transactions: Int, writes: Int) { batcher.counts }
 
     public static let schemaVersion = 1
 
@@ -450,6 +452,10 @@ final class WriteBatcher: @unchecked Sendable {  // `lock` guards `pending` and 
     private let lock = NSLock()
     private var pending: [Op] = []
     private var draining = false
+    private var stats = (transactions: 0, writes: 0)
+
+    /// Transactions committed and writes they carried (how well group commit batches).
+    var counts: (transactions: Int, writes: Int) { lock.lock(); defer { lock.unlock() }; return stats }
 
     init(db: any DatabaseWriter, path: String) {
         self.db = db
@@ -476,6 +482,8 @@ final class WriteBatcher: @unchecked Sendable {  // `lock` guards `pending` and 
             let batch = pending
             pending = []
             if batch.isEmpty { draining = false; lock.unlock(); return }
+            stats.transactions += 1
+            stats.writes += batch.count
             lock.unlock()
             var results = [(any Error)?](repeating: nil, count: batch.count)
             do {
