@@ -50,7 +50,7 @@ let package = Package(
             "Common", "CXML2", "CArchive",
         ], swiftSettings: swiftSettings),
         // Genesys Cloud payload model, contract validation, API client.
-        .target(name: "GenesysCloud", dependencies: ["Common"], swiftSettings: swiftSettings),
+        .target(name: "GenesysCloud", dependencies: ["Common", .product(name: "Yams", package: "Yams")], swiftSettings: swiftSettings),
         // Bundle format v1: deterministic tar, manifests, digest, approvals.
         .target(name: "BundleKit", dependencies: [
             "Common", "CArchive",
@@ -106,7 +106,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "AvayaCMTests", dependencies: ["Common", "AvayaCM"], exclude: ["Fixtures"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "UploadTests", dependencies: ["Upload", "BundleKit", "GenesysCloud", "Common", "Sandbox"],
+        .testTarget(name: "UploadTests", dependencies: ["Upload", "BundleKit", "GenesysCloud", "Common", "Sandbox", "Migration"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "SandboxTests", dependencies: [
             "Sandbox", "Common", "GenesysCloud",

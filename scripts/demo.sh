@@ -21,14 +21,9 @@ cp "$OUT/keys/alice.pub" "$OUT/keys/bob.pub" "$OUT/trusted-keys/"
 echo "== read the sample site (SAT captures + System Manager export)"
 "$BIN/cm2gc" read samples/sat samples/smgr | tail -n 25
 
-echo "== build the full bundle (with Architect call flows translated from the vectors)"
-"$BIN/cm2gc" build samples/sat samples/smgr --config samples/mapping.yaml -o "$OUT/full.tar"
-"$BIN/cm2gc" inspect "$OUT/full.tar" | sed -n '/Call flow fidelity/,/^## Exceptions/p' | head -20
-
-# cm2gc-upload cannot publish Architect flows yet (flow jobs), so the bundle for the upload
-# leaves vectors and VDNs to a person (manual exceptions) instead of failing at upload.
-echo "== build the bundle to upload (--no-call-flows)"
-"$BIN/cm2gc" build samples/sat samples/smgr --config samples/mapping.yaml --no-call-flows -o "$BUNDLE"
+echo "== build the bundle (with Architect call flows translated from the vectors)"
+"$BIN/cm2gc" build samples/sat samples/smgr --config samples/mapping.yaml -o "$BUNDLE"
+"$BIN/cm2gc" inspect "$BUNDLE" | sed -n '/Call flow fidelity/,/^## Exceptions/p' | head -20
 
 echo "== approve twice"
 "$BIN/cm2gc" approve --key "$OUT/keys/alice.key" --comment "queues and skills checked" "$BUNDLE"

@@ -110,6 +110,12 @@ struct Executor {
                 s.progress.stepsFinished(1, failed: 1)
                 continue
             }
+            if st.type == .flows, let v = verdicts[st.id], v.verdict == .conflict, s.options.adopt {
+                // A flow of that name exists and cannot be compared offline: --adopt publishes
+                // this bundle's version over it rather than keeping its unknown logic.
+                units.append(.single(st))
+                continue
+            }
             if let v = verdicts[st.id], v.verdict == .adopt || v.verdict == .conflict {
                 if v.verdict == .adopt || s.options.adopt, let id = v.existingID {
                     try await s.ledger.record([st.id], .init(state: .success, origin: .adopted, genesysID: id))
@@ -165,6 +171,7 @@ struct Executor {
             switch unit {
             case .single(let st):
                 switch st.action {
+                case .create where st.type == .flows, .update where st.type == .flows: try await publishFlow(st, started: started)
                 case .create where st.parent != nil: try await writeSetting(st, started: started)
                 case .create: try await create(st, started: started)
                 case .patch: try await patch(st, started: started)
@@ -269,6 +276,53 @@ struct Executor {
         let diffs = PayloadMatch.differences(expected: body, actual: found, type: st.type)
         throw UploadStepError.conflict("after an unknown outcome, the object found by natural key (id \(found["id"]?.stringValue ?? "?")) differs from the payload: "
                                        + diffs.prefix(5).map(\.description).joined(separator: "; "))
+    }
+
+    // MARK: Flows
+
+    /// Publishes a flow through a flow job: register, PUT the YAML to the presigned URL, poll
+    /// until Success, record the flow id for `@ref:flows/<key>`. Publishing the same YAML again
+    /// makes a new version with the same logic, so a step whose outcome was lost is resolved by
+    /// looking the flow up, and published again only if it is not there.
+    func publishFlow(_ st: UploadStep, started: ContinuousClock.Instant) async throws {
+        guard let flow = st.flow else { throw UploadStepError.unsupported("flow step \(st.id) has no Archy YAML") }
+        let h = flow.header
+        let overExisting = verdicts[st.id].map { $0.verdict == .conflict || $0.verdict == .adopt } ?? false
+        let origin: StepOrigin = st.action == .update ? .written : overExisting ? .adopted : .created
+        if origin == .created, try s.ledger.hasUnresolvedIntent(st.id),
+           let found = try await s.client.findFlows(name: h.name, apiType: h.apiType).first,
+           let id = found["id"]?.stringValue, found["publishedVersion"] != nil {
+            // The preflight found no such flow before the first attempt: this one is ours.
+            try await succeed([st], origin: .created, id: id, intent: nil, request: nil, response: nil, started: started,
+                              outcome: "RESOLVED_BY_LOOKUP")
+            return
+        }
+        let job = try await s.client.registerFlowJob()
+        let logged = APIRequest(.PUT, "/api/v2/flows/jobs/\(job.id)", template: "/api/v2/flows/jobs/{id}")
+        // The upload starts the publish: the write-ahead record comes before it.
+        let intent = try await s.ledger.recordIntent(kind: "apply", steps: [st.id], method: "PUT", path: "/api/v2/flows/jobs/\(job.id) (upload \(flow.path))",
+                                                     idempotencyKey: st.idempotencyKey)
+        do {
+            try await s.client.uploadFlowFile(to: job.uploadURL, headers: job.headers, yaml: flow.yaml)
+            let id = try await s.client.waitForFlowJob(job.id, policy: s.options.flowJobs)
+            await s.resolver.set(st.refKey, id)
+            try await succeed([st], origin: origin, id: id, intent: intent, request: logged, response: nil, started: started,
+                              outcome: "PUBLISHED")
+        } catch let e as FlowPublishError {
+            if case .timedOut = e {
+                try await s.ledger.closeIntent(intent, outcome: "UNKNOWN")  // it may still publish: look first next time
+            } else {
+                try? await s.ledger.closeIntent(intent, outcome: "FAILED")
+            }
+            throw e
+        } catch let e as GenesysClientError where e.isOutcomeUnknown {
+            try await s.ledger.closeIntent(intent, outcome: "UNKNOWN")
+            throw e
+        } catch {
+            // A lost answer while polling leaves the outcome open as well.
+            try await s.ledger.closeIntent(intent, outcome: "UNKNOWN")
+            throw error
+        }
     }
 
     // MARK: Writes to existing objects

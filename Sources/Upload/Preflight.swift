@@ -69,6 +69,21 @@ enum Preflight {
         var item = PreflightItem(step: step.id, type: step.type.rawValue, key: step.key, verdict: .create, existingID: nil,
                                  differences: [], note: nil)
         let spec = s.spec(step.type)
+        if let h = step.flow?.header {
+            // Name + type identify a flow; its logic cannot be compared without exporting it.
+            let found: [JSONValue]
+            if let listed = inventory.entities(.flows, key: h.name) {
+                found = listed.filter { $0["type"]?.stringValue?.uppercased() == h.apiType && $0["deleted"]?.boolValue != true }
+            } else {
+                found = try await s.client.findFlows(name: h.name, apiType: h.apiType)
+            }
+            guard let existing = found.first else { return item }
+            item.verdict = .conflict
+            item.existingID = existing["id"]?.stringValue
+            item.note = "a \(h.apiType) flow named \"\(h.name)\" exists; its logic cannot be compared before publishing; "
+                + "--adopt publishes this bundle's version over it"
+            return item
+        }
         guard let key = step.naturalKey(spec) else {
             item.note = "no natural key to look up; relies on the ledger"
             return item

@@ -301,6 +301,9 @@ extension UploadOperations {
                 return item
             }
             item.differences = PayloadMatch.differences(expected: expected, actual: actual, type: st.type)
+            if st.type == .flows, actual["publishedVersion"] == nil || actual["publishedVersion"]?.isNull == true {
+                item.differences.append(.init(path: "publishedVersion", expected: "a published version", actual: nil))
+            }
             item.status = item.differences.isEmpty ? .match : .drift
         } catch {
             item.status = .error

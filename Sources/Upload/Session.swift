@@ -29,6 +29,8 @@ public struct RunOptions: Sendable {
     /// Preflight: list a whole type once when at least this many objects of it are checked
     /// (instead of one lookup per object).
     public var inventoryThreshold = 20
+    /// Polling of flow jobs (flow publishing).
+    public var flowJobs = FlowJobPolicy()
 
     public init() {}
 }

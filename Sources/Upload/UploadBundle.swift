@@ -38,6 +38,10 @@ public struct UploadStep: Sendable {
     /// for creates, the whole payload otherwise.
     public var body: JSONValue?
 
+    /// For a flow step: the Archy YAML as approved and its header (type, name). `payload` and
+    /// `body` then hold the header's identity (`{"name", "type"}`) for lookups and comparisons.
+    public var flow: FlowSource?
+
     /// `<canonical type>/<key>`: how `@ref:` names this step's object.
     public var refKey: String { "\(type.rawValue)/\(key)" }
 
@@ -52,6 +56,13 @@ public struct UploadStep: Sendable {
         guard let s = cur?.stringValue, !LogicalRef.looksLikeRef(s) else { return nil }
         return s
     }
+}
+
+/// An Archy flow member of the bundle (bundle-spec.md section 9).
+public struct FlowSource: Sendable {
+    public var path: String
+    public var yaml: String
+    public var header: ArchyFlowHeader
 }
 
 /// A verified, approved bundle ready to execute.
@@ -128,13 +139,24 @@ public struct UploadBundle: Sendable {
             guard let type = resourceType(s.type) else {
                 throw UploadError.unsupportedPlan("step \(s.id): unknown resource type \"\(s.type)\"")
             }
-            if type == .flows {
-                // Flow publishing (flow jobs API) is not in this release: refuse before any request.
-                throw UploadError.unsupportedPlan("step \(s.id) publishes an Architect flow; this release of cm2gc-upload cannot publish flows yet. "
-                                                  + "Publish the flows in the bundle's flows/ folder with Archy first, or rebuild with `cm2gc build --no-call-flows`")
-            }
             var payload: JSONValue?
-            if let p = s.payload {
+            var flow: FlowSource?
+            if type == .flows, s.action != .delete || s.payload?.hasSuffix(".yaml") == true {
+                // Published through the flow jobs API; the YAML is sent as approved, byte for byte.
+                guard let p = s.payload, p.hasPrefix("flows/"), p.hasSuffix(".yaml"), let data = files[p] else {
+                    throw UploadError.unsupportedPlan("step \(s.id): a flow step needs its flows/<name>.yaml member")
+                }
+                guard let yaml = String(data: data, encoding: .utf8) else {
+                    throw UploadError.unsupportedPlan("step \(s.id): \(p) is not UTF-8 text")
+                }
+                do {
+                    let header = try ArchyFlowHeader.parse(yaml)
+                    flow = FlowSource(path: p, yaml: yaml, header: header)
+                    payload = header.identity
+                } catch {
+                    throw UploadError.unsupportedPlan("step \(s.id): \(p): \(error.localizedDescription)")
+                }
+            } else if let p = s.payload {
                 guard let data = files[p] else { throw UploadError.unsupportedPlan("step \(s.id): payload \(p) missing") }
                 do { payload = try normalise(JSONValue.parse(data)) } catch {
                     throw UploadError.unsupportedPlan("step \(s.id): payload \(p): \(error.localizedDescription)")
@@ -145,7 +167,7 @@ public struct UploadBundle: Sendable {
             var step = UploadStep(index: i, id: s.id, type: type, key: s.key, action: s.action, phase: s.phase,
                                   dependsOn: s.dependsOn, payload: payload, deferredFields: deferred,
                                   idempotencyKey: SHA256Digest.hex("\(digest)\n\(s.id)"), diffSequence: nil,
-                                  parent: nil, body: payload)
+                                  parent: nil, body: payload, flow: flow)
             step.diffSequence = diffSeq[step.refKey]
             if type.spec.parent != nil {
                 guard let payload, let parentText = payload["parent"]?.stringValue, let body = payload["body"] else {
@@ -156,7 +178,7 @@ public struct UploadBundle: Sendable {
                 }
                 step.body = body
             }
-            if s.action == .create, type.spec.create == nil {
+            if s.action == .create, type.spec.create == nil, type != .flows {
                 throw UploadError.unsupportedPlan("step \(s.id): \(type.rawValue) cannot be created (lookup-only type; refer to it with @ext:)")
             }
             if s.action == .create, creators[step.refKey] == nil { creators[step.refKey] = i }

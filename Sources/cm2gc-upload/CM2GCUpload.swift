@@ -119,6 +119,9 @@ struct RunArguments: ParsableArguments {
     @Option(name: .long, help: "Circuit breaker: stop when more than this share of the last 50 units failed.")
     var maxFailureRate: Double = 0.5
 
+    @Option(name: .long, help: "Give up waiting for one flow job (flow publishing) after this many seconds.")
+    var flowTimeout: Int = 900
+
     var options: RunOptions {
         var o = RunOptions()
         o.workers = max(1, workers)
@@ -126,6 +129,7 @@ struct RunArguments: ParsableArguments {
         o.resultsPath = results
         o.maxConsecutiveFailures = max(1, maxConsecutiveFailures)
         o.maxFailureRate = min(1, max(0, maxFailureRate))
+        o.flowJobs.timeout = .seconds(max(1, flowTimeout))
         return o
     }
 }

@@ -30,6 +30,7 @@ import Glibc
     func killedAtRandomPointsAndResumedEqualsACleanRun() async throws {
         let binary = try #require(Self.uploaderBinary(), "build the cm2gc-upload product (swift build --build-tests builds it)")
         let items = Bundles.sample() + Bundles.generated(users: 40, queues: 4, skills: 4).map { var i = $0; i.phase += 3; return i }
+            + FlowPublishTests.items().map { var i = $0; i.phase += 10; return i }
         var settings = SandboxOrg.Settings()
         settings.rateLimited = false
         let w = try await SandboxWorkspace.make(items: items, settings: settings)

@@ -279,9 +279,9 @@ public struct ResourceCatalogue: Sendable {
             lookup: .scan(path: "\(v2)/locations", field: "name"), naturalKey: "name"),
         ResourceSpec(
             type: .flows, model: "Flow", create: nil,
-            read: .init(.GET, "\(v2)/flows/{id}"), update: nil, delete: nil,
+            read: .init(.GET, "\(v2)/flows/{id}"), update: nil, delete: .init(.DELETE, "\(v2)/flows/{id}"),
             lookup: .listFilter(path: "\(v2)/flows", parameter: "name", field: "name"), naturalKey: "name",
-            notes: ["flows are published with Archy or the flow jobs API, outside this catalogue",
+            notes: ["published through the flow jobs API (register, PUT the YAML to the presigned URL, poll), not a POST create",
                     "name + type is unique: 409 architect.flow.already.exists"]),
     ]
 }

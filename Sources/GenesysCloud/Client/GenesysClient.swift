@@ -218,6 +218,37 @@ public final class GenesysClient: Sendable {
         }
     }
 
+    /// An idempotent request outside the Platform API (a presigned upload URL): no token, no
+    /// pacing (it is not counted against the API's rate limit), transient failures retried.
+    /// `label` stands for the URL in errors and events, since the URL itself may carry a signature.
+    func sendUnauthenticated(_ http: HTTPRequest, label: String) async throws {
+        let policy = configuration.retry
+        var attempt = 0
+        while true {
+            attempt += 1
+            let started = clock.now()
+            do {
+                let response = try await transport.send(http)
+                emit(.attempt(AttemptEvent(method: http.method, pathTemplate: label, attempt: attempt, status: response.status,
+                                           correlationId: nil, duration: clock.now() - started, pacerWait: .zero, error: nil, clientIndex: 0)))
+                if response.isSuccess { return }
+                let apiError = GenesysAPIError.decode(status: response.status, body: response.body, correlationId: nil, request: label)
+                if policy.retryableStatuses.contains(response.status) || response.status == 429, attempt < policy.maxAttempts {
+                    try await backoff(APIRequest(http.method, label, template: label), attempt: attempt)
+                    continue
+                }
+                throw GenesysClientError.api(apiError)
+            } catch let e as HTTPError {
+                emit(.attempt(AttemptEvent(method: http.method, pathTemplate: label, attempt: attempt, status: nil, correlationId: nil,
+                                           duration: clock.now() - started, pacerWait: .zero, error: e.localizedDescription, clientIndex: 0)))
+                guard e.isTransient || e.outcomeUnknown, attempt < policy.maxAttempts else {
+                    throw GenesysClientError.transport(request: label, e)
+                }
+                try await backoff(APIRequest(http.method, label, template: label), attempt: attempt)
+            }
+        }
+    }
+
     private static func mintFailureIsRetryable(_ error: any Error, _ policy: RetryPolicy) -> Bool {
         if let e = error as? HTTPError { return e.isTransient }
         if let e = error as? GenesysClientError, case .api(let api) = e { return policy.retryableStatuses.contains(api.status) }

@@ -21,6 +21,8 @@ struct Item {
     var action: PlanAction = .create
     var deps: [String] = []
     var id: String? = nil
+    /// Archy YAML: the item is a flow member (`flows/<key>.yaml`) instead of a JSON payload.
+    var yaml: String? = nil
     var stepID: String { id ?? "\(type)/\(key)\(action == .create ? "" : "#\(action.rawValue)")" }
 }
 
@@ -58,11 +60,11 @@ enum Bundles {
                                            targetAPIModel: "genesys-cloud-api-v2", created: 1_704_067_200, toolVersion: "0.1.0"))
         var added = Set<String>()
         for i in items where added.insert("\(i.type)/\(i.key)").inserted {
-            try b.addPayload(type: i.type, key: i.key, json: i.json)
+            if let yaml = i.yaml { try b.addFlow(name: i.key, yaml: yaml) } else { try b.addPayload(type: i.type, key: i.key, json: i.json) }
         }
         b.setPlan(items.map {
             PlanStep(id: $0.stepID, type: $0.type, key: $0.key, action: $0.action, dependsOn: $0.deps, phase: $0.phase,
-                     payload: BundleFormat.payloadPath(type: $0.type, key: $0.key))
+                     payload: $0.yaml != nil ? BundleFormat.flowPath(name: $0.key) : BundleFormat.payloadPath(type: $0.type, key: $0.key))
         })
         for i in items where i.action == .create {
             try b.addDiffRecord(DiffRecord(type: i.type, key: i.key, action: .create, source: "test"))

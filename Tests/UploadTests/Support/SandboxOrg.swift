@@ -20,6 +20,8 @@ final class SandboxOrg: Sendable {
         /// Requests per token per 60 s; nil = the platform's default (300).
         var rateLimit: Int?
         var rateLimited = true
+        /// How long a flow job takes to publish after its upload.
+        var flowJobSeconds = 0.2
     }
 
     private init(sandbox: GenesysSandbox, clientID: String, clientSecret: String) {
@@ -41,6 +43,7 @@ final class SandboxOrg: Sendable {
         c.rateLimit.enabled = s.rateLimited
         if let r = s.rateLimit { c.rateLimit.requestsPerWindow = r }
         c.stateWriteDebounceSeconds = 0
+        c.flowJobSeconds = s.flowJobSeconds
         return SandboxOrg(sandbox: try await GenesysSandbox.start(c), clientID: id, clientSecret: secret)
     }
 
@@ -117,7 +120,9 @@ final class SandboxOrg: Sendable {
             }
         }
         let dropped: Set<String> = ["id", "version", "selfUri", "dateCreated", "dateModified", "modifiedDate", "createdDate",
-                                    "memberCount", "skillUri", "languageUri", "joinedMemberCount", "userCount"]
+                                    "memberCount", "skillUri", "languageUri", "joinedMemberCount", "userCount",
+                                    // A flow published again after a kill is the same flow with a later version.
+                                    "publishedVersion"]
         func norm(_ v: JSONValue) -> JSONValue {
             switch v {
             case .object(let m):
@@ -180,6 +185,7 @@ struct SandboxWorkspace {
     var options: RunOptions {
         var o = RunOptions()
         o.lookupRetryDelay = .milliseconds(50)
+        o.flowJobs.firstPoll = .milliseconds(100)
         return o
     }
 

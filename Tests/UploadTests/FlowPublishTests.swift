@@ -1,0 +1,200 @@
+import BundleKit
+import Common
+import Foundation
+import GenesysCloud
+import Migration
+import Testing
+@testable import Upload
+
+/// Flow publishing through flow jobs (bundle-spec.md section 9), against the Genesys sandbox.
+@Suite struct FlowPublishTests {
+    static func inbound(_ name: String, queue: String) -> String {
+        """
+        inboundCall:
+          name: "\(name)"
+          division: "Home"
+          defaultLanguage: "en-us"
+          startUpRef: "/inboundCall/tasks/task[t1]"
+          tasks:
+            - task:
+                name: "Main"
+                refId: "t1"
+                actions:
+                  - transferToAcd:
+                      name: "To \(queue)"
+                      targetQueue:
+                        lit:
+                          name: "\(queue)"
+                  - disconnect:
+                      name: "Done"
+        """
+    }
+
+    static let inQueue = """
+        inqueueCall:
+          name: "Sales hold"
+          division: "Home"
+          defaultLanguage: "en-us"
+          startUpTaskActions:
+            - holdMusic:
+                name: "Hold music"
+                prompt:
+                  exp: "PromptSystem.on_hold_music"
+        """
+
+    /// A queue ("Hotline") with an in-queue flow, an inbound flow that names the queue, and a call route.
+    static func items(queueInFlow: String = "Hotline") -> [Item] {
+        [
+            Item(type: "flows", key: "sales-hold", json: .null, phase: 1, yaml: inQueue),
+            Item(type: "did-pools", key: "main", json: ["startPhoneNumber": "+13175550100", "endPhoneNumber": "+13175550199",
+                                                        "provider": "PURE_CLOUD"], phase: 1),
+            Item(type: "queues", key: "hotline", json: ["name": "Hotline", "queueFlow": ["id": "@ref:flows/sales-hold"]],
+                 phase: 2, deps: ["flows/sales-hold"]),
+            Item(type: "flows", key: "main", json: .null, phase: 3, deps: ["queues/hotline"], yaml: inbound("Main line", queue: queueInFlow)),
+            Item(type: "ivrs", key: "main", json: ["name": "Main line", "dnis": ["+13175550100"], "openHoursFlow": ["id": "@ref:flows/main"]],
+                 phase: 4, deps: ["flows/main", "did-pools/main"]),
+        ]
+    }
+
+    func jobRegistrations(_ org: SandboxOrg) async throws -> Int {
+        try await org.mutating().filter { $0 == "POST /api/v2/flows/jobs" }.count
+    }
+
+    @Test func publishesFlowsAfterTheirDependenciesAndARerunPublishesNothing() async throws {
+        let w = try await SandboxWorkspace.make(items: Self.items())
+        defer { Task { await w.org.stop() } }
+        let plan = try await w.plan()
+        #expect(plan.count(.create) == 5 && plan.conflicts == 0, "\(plan.text)")
+        let report = try await w.apply()
+        #expect(report.complete, "\(report.text)")
+        let flows = try await w.org.live("flows")
+        #expect(flows.count == 2)
+        #expect(flows.allSatisfy { $0["publishedVersion"]?["id"] != nil })
+        let byName = Dictionary(uniqueKeysWithValues: flows.compactMap { f in f["name"]?.stringValue.map { ($0, f) } })
+        let mainID = try #require(byName["Main line"]?["id"]?.stringValue)
+        let holdID = try #require(byName["Sales hold"]?["id"]?.stringValue)
+        #expect(byName["Main line"]?["type"]?.stringValue == "INBOUNDCALL")
+        #expect(byName["Sales hold"]?["type"]?.stringValue == "INQUEUECALL")
+        // The references to the flows carry the ids the jobs reported.
+        #expect(try await w.org.live("ivrs").first?["openHoursFlow"]?["id"]?.stringValue == mainID)
+        #expect(try await w.org.live("queues").first?["queueFlow"]?["id"]?.stringValue == holdID)
+        // The ledger records the flow ids for the steps.
+        let ledger = try #require(try Ledger.openExisting(path: Ledger.defaultPath(forBundle: w.bundle)))
+        let steps = Dictionary(uniqueKeysWithValues: try ledger.steps().map { ($0.id, $0) })
+        #expect(steps["flows/main"]?.genesysID == mainID && steps["flows/main"]?.origin == .created)
+        #expect(try await jobRegistrations(w.org) == 2)
+
+        let rec = try await w.reconcile()
+        #expect(rec.clean && rec.count(.match) == 5, "\(rec.text)")
+
+        let writes = try await w.org.mutating().count
+        let again = try await w.apply()
+        #expect(again.complete)
+        #expect(try await w.org.mutating().count == writes, "a finished bundle publishes nothing new")
+    }
+
+    @Test func aFlowNamingAMissingQueueFailsWithThePlatformsMessage() async throws {
+        let w = try await SandboxWorkspace.make(items: Self.items(queueInFlow: "Nowhere"))
+        defer { Task { await w.org.stop() } }
+        let report = try await w.apply()
+        #expect(!report.complete)
+        let failure = try #require(report.failures.first { $0.step == "flows/main" })
+        #expect(failure.error.contains("Unable to find a queue named 'Nowhere'"), "\(failure.error)")
+        #expect(report.failures.contains { $0.step == "ivrs/main" && $0.error.contains("flows/main") }, "the call route waits for its flow")
+        #expect(try await w.org.live("ivrs").isEmpty)
+        #expect(try await w.org.live("flows").count == 1)
+    }
+
+    @Test func anExistingFlowIsAConflictAndAdoptPublishesOverIt() async throws {
+        let w = try await SandboxWorkspace.make(items: Self.items())
+        defer { Task { await w.org.stop() } }
+        _ = try await w.org.seed(["flows": [["name": "Sales hold", "type": "INQUEUECALL", "description": "built by hand"]]])
+        let existing = try #require(try await w.org.live("flows").first?["id"]?.stringValue)
+
+        let plan = try await w.plan()
+        let item = try #require(plan.items.first { $0.step == "flows/sales-hold" })
+        #expect(item.verdict == .conflict && item.existingID == existing)
+        await #expect(throws: UploadError.self) { _ = try await w.apply() }
+        #expect(try await jobRegistrations(w.org) == 0, "apply stops before publishing anything")
+
+        var o = w.options
+        o.adopt = true
+        let report = try await w.apply(o)
+        #expect(report.complete, "\(report.text)")
+        let flows = try await w.org.live("flows")
+        #expect(flows.count == 2)
+        let hold = try #require(flows.first { $0["id"]?.stringValue == existing })
+        #expect(hold["publishedVersion"]?["id"]?.stringValue == "1", "this bundle's version was published over the existing flow")
+        let ledger = try #require(try Ledger.openExisting(path: Ledger.defaultPath(forBundle: w.bundle)))
+        #expect(try ledger.steps().first { $0.id == "flows/sales-hold" }?.origin == .adopted)
+
+        // Rollback removes what the bundle created and keeps the flow it found.
+        let rb = try await w.rollback()
+        #expect(rb.failures.isEmpty, "\(rb.text)")
+        #expect(try await w.org.live("flows").map { $0["id"]?.stringValue } == [existing])
+        #expect(try await w.org.live("ivrs").isEmpty)
+        #expect(try await w.org.live("queues").isEmpty)
+    }
+
+    @Test func aFlowFileThatIsNotAFlowIsRefusedBeforeAnyRequest() async throws {
+        var items = Self.items()
+        items[0].yaml = "name: no flow type here\n"
+        let w = try await SandboxWorkspace.make(items: items)
+        defer { Task { await w.org.stop() } }
+        await #expect(throws: UploadError.self) { _ = try await w.apply() }
+        #expect(try await w.org.journal().isEmpty)
+    }
+
+    /// Stage one on samples/ (with call flows), approved, uploaded: what `make demo` does.
+    @Test func theSampleSiteUploadsItsFlowsAndCallRoutes() async throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let dir = try makeTempDir()
+        let bundle = dir.appendingPathComponent("sample.tar")
+        _ = try StageOne.build(.init(sources: ["samples/sat", "samples/smgr"].map { root.appendingPathComponent($0).path },
+                                     configPath: root.appendingPathComponent("samples/mapping.yaml").path, output: bundle,
+                                     created: 1_735_689_600))
+        let approvers = try Approvers(in: dir)
+        try approvers.approve(bundle)
+        var settings = SandboxOrg.Settings()
+        settings.rateLimit = 30_000  // the platform's 300 requests/min per token would make this test take a minute
+        let org = try await SandboxOrg.start(settings)
+        defer { Task { await org.stop() } }
+        // The site phones belong to, as demo.sh seeds it.
+        _ = try await org.seed(["locations": [["id": "00000000-0000-4000-8000-00000000f001", "name": "Frankfurt"]],
+                                "sites": [["name": "Frankfurt HQ", "location": ["id": "00000000-0000-4000-8000-00000000f001"]]]])
+        var o = RunOptions()
+        o.flowJobs.firstPoll = .milliseconds(100)
+        let report = try await UploadOperations.apply(bundle: bundle, policy: approvers.policy, connection: org.connection(), options: o)
+        #expect(report.complete, "\(report.text)")
+
+        let files = try BundleFiles.read(contentsOf: bundle)
+        let flowMembers = files.paths.filter { $0.hasPrefix("flows/") }
+        let flows = try await org.live("flows")
+        #expect(flowMembers.count == 10 && flows.count == flowMembers.count)
+        #expect(flows.allSatisfy { $0["publishedVersion"] != nil })
+        let flowIDs = Set(flows.compactMap { $0["id"]?.stringValue })
+        let routes = try await org.live("ivrs")
+        #expect(routes.count == 6)
+        #expect(routes.allSatisfy { flowIDs.contains($0["openHoursFlow"]?["id"]?.stringValue ?? "") })
+        let queuesWithFlows = try await org.live("queues").filter { $0["queueFlow"]?["id"] != nil }
+        #expect(queuesWithFlows.count == 5 && queuesWithFlows.allSatisfy { flowIDs.contains($0["queueFlow"]?["id"]?.stringValue ?? "") })
+        // Every flow was published after the queues and schedule groups it names (else its job fails).
+        #expect(try await jobRegistrations(org) == 10)
+
+        let writes = try await org.mutating().count
+        let again = try await UploadOperations.apply(bundle: bundle, policy: approvers.policy, connection: org.connection(), options: o)
+        #expect(again.complete)
+        #expect(try await org.mutating().count == writes, "a re-run publishes nothing new")
+        let rec = try await UploadOperations.reconcile(bundle: bundle, policy: approvers.policy, connection: org.connection(), options: o)
+        #expect(rec.clean, "\(rec.text)")
+    }
+
+    @Test func archyHeaderParsing() throws {
+        let h = try ArchyFlowHeader.parse(Self.inbound("Main line", queue: "Sales"))
+        #expect(h.apiType == "INBOUNDCALL" && h.name == "Main line" && h.division == "Home")
+        #expect(throws: FlowPublishError.self) { try ArchyFlowHeader.parse("inboundCall:\n  description: x\n") }
+        #expect(throws: FlowPublishError.self) { try ArchyFlowHeader.parse("unknownFlow:\n  name: x\n") }
+        #expect(throws: FlowPublishError.self) { try ArchyFlowHeader.parse("a: [unclosed\n") }
+        #expect(throws: FlowPublishError.self) { try ArchyFlowHeader.parse("inboundCall:\n  name: x\ninqueueCall:\n  name: y\n") }
+    }
+}
