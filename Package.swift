@@ -101,12 +101,14 @@ let package = Package(
         .testTarget(name: "MigrationTests", dependencies: [
             "Migration", "AvayaCM", .product(name: "Yams", package: "Yams"),
         ], swiftSettings: swiftSettings),
-        .testTarget(name: "GenesysCloudTests", dependencies: ["GenesysCloud"], swiftSettings: swiftSettings),
+        // Test helpers shared by test targets (a loopback HTTP server for scripted answers).
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .testTarget(name: "GenesysCloudTests", dependencies: ["GenesysCloud", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BundleKitTests", dependencies: ["BundleKit", "Common", "CArchive"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "AvayaCMTests", dependencies: ["Common", "AvayaCM"], exclude: ["Fixtures"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "UploadTests", dependencies: ["Upload", "BundleKit", "GenesysCloud", "Common", "Sandbox", "Migration"],
+        .testTarget(name: "UploadTests", dependencies: ["Upload", "BundleKit", "GenesysCloud", "Common", "Sandbox", "Migration", "TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "SandboxTests", dependencies: [
             "Sandbox", "Common", "GenesysCloud",

@@ -1,5 +1,6 @@
 import Common
 import Foundation
+import TestSupport
 import Testing
 
 /// The libcurl client against the local test server. (They live here, next to the server, because

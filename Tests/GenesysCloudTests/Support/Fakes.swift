@@ -1,5 +1,6 @@
 import Common
 import Foundation
+import TestSupport
 @testable import GenesysCloud
 
 /// Virtual time: `sleep` records the wait and advances the clock at once, so tests of Retry-After

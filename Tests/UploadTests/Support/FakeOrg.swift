@@ -1,5 +1,6 @@
 import Common
 import Foundation
+import TestSupport
 @testable import GenesysCloud
 
 /// An in-memory Genesys Cloud org over `TestHTTPServer`, enough for the uploader's endpoints:

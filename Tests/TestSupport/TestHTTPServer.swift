@@ -3,22 +3,23 @@ import Foundation
 import Glibc
 #endif
 
-/// (Copy of GenesysCloudTests/Support/TestHTTPServer.swift, for the fake org.)
+/// Shared by the test targets (module `TestSupport`).
+///
 /// A tiny HTTP/1.1 server on 127.0.0.1, port chosen by the kernel, for tests. A thread per
 /// connection, keep-alive, Content-Length bodies only (all libcurl sends for our requests).
 /// Each request is answered by the handler, which sees the request and how many requests with the
 /// same path came before it (0-based), so tests can script "429, then 200".
 ///
 /// `@unchecked Sendable`: every mutable field is guarded by `lock`.
-final class TestHTTPServer: @unchecked Sendable {
-    struct Request: Sendable {
-        var method: String
-        var target: String  // path with query
-        var headers: [String: String]  // lower-cased names
-        var body: Data
-        var connection: Int  // 1-based connection number
-        var path: String { String(target.prefix { $0 != "?" }) }
-        var query: [String: String] {
+public final class TestHTTPServer: @unchecked Sendable {
+    public struct Request: Sendable {
+        public var method: String
+        public var target: String  // path with query
+        public var headers: [String: String]  // lower-cased names
+        public var body: Data
+        public var connection: Int  // 1-based connection number
+        public var path: String { String(target.prefix { $0 != "?" }) }
+        public var query: [String: String] {
             guard let q = target.split(separator: "?", maxSplits: 1).dropFirst().first else { return [:] }
             var out: [String: String] = [:]
             for pair in q.split(separator: "&") {
@@ -27,24 +28,24 @@ final class TestHTTPServer: @unchecked Sendable {
             }
             return out
         }
-        var json: Any? { try? JSONSerialization.jsonObject(with: body) }
+        public var json: Any? { try? JSONSerialization.jsonObject(with: body) }
     }
 
-    enum Action: Sendable {
+    public enum Action: Sendable {
         case respond(status: Int, headers: [(String, String)] = [], body: Data = Data(), delay: Double = 0)
         /// Close the connection after reading the request, without answering.
         case drop
-        static func json(_ status: Int, _ text: String, headers: [(String, String)] = [], delay: Double = 0) -> Action {
+        public static func json(_ status: Int, _ text: String, headers: [(String, String)] = [], delay: Double = 0) -> Action {
             .respond(status: status, headers: [("Content-Type", "application/json")] + headers, body: Data(text.utf8), delay: delay)
         }
-        static func empty(_ status: Int, headers: [(String, String)] = []) -> Action {
+        public static func empty(_ status: Int, headers: [(String, String)] = []) -> Action {
             .respond(status: status, headers: headers)
         }
     }
 
-    typealias Handler = @Sendable (Request, Int) -> Action
+    public typealias Handler = @Sendable (Request, Int) -> Action
 
-    let port: Int
+    public let port: Int
     private let listenFD: Int32
     private let handler: Handler
     private let lock = NSLock()
@@ -54,11 +55,11 @@ final class TestHTTPServer: @unchecked Sendable {
     private var open: Set<Int32> = []
     private var stopped = false
 
-    var baseURL: String { "http://127.0.0.1:\(port)" }
-    var connectionCount: Int { lock.lock(); defer { lock.unlock() }; return _connections }
-    var requests: [Request] { lock.lock(); defer { lock.unlock() }; return _requests }
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+    public var connectionCount: Int { lock.lock(); defer { lock.unlock() }; return _connections }
+    public var requests: [Request] { lock.lock(); defer { lock.unlock() }; return _requests }
 
-    init(handler: @escaping Handler) throws {
+    public init(handler: @escaping Handler) throws {
         self.handler = handler
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EIO) }
@@ -83,7 +84,7 @@ final class TestHTTPServer: @unchecked Sendable {
     }
 
     /// Stops accepting and closes every open connection.
-    func stop() {
+    public func stop() {
         lock.lock()
         stopped = true
         let fds = open
@@ -166,7 +167,10 @@ final class TestHTTPServer: @unchecked Sendable {
 
     private func fill(_ fd: Int32, _ buffer: inout Data) -> Bool {
         var chunk = [UInt8](repeating: 0, count: 16_384)
-        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        var n = 0
+        repeat {
+            n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        } while n < 0 && errno == EINTR  // a signal is not the peer hanging up
         if n <= 0 { return false }
         buffer.append(contentsOf: chunk[0..<n])
         return true
@@ -178,6 +182,7 @@ final class TestHTTPServer: @unchecked Sendable {
             let n = data.withUnsafeBytes { raw in
                 send(fd, raw.baseAddress! + offset, data.count - offset, Int32(MSG_NOSIGNAL))
             }
+            if n < 0 && errno == EINTR { continue }
             if n <= 0 { return false }
             offset += n
         }
@@ -195,10 +200,16 @@ final class TestHTTPServer: @unchecked Sendable {
         case 409: return "Conflict"
         case 429: return "Too Many Requests"
         case 500: return "Internal Server Error"
-        case 503: return "Service Unavailable"
         case 502: return "Bad Gateway"
+        case 503: return "Service Unavailable"
         default: return "Status"
         }
     }
 }
 
+/// A unique scratch directory per test (tests run in parallel in one process).
+public func makeTempDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("cm2gc-genesys-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
