@@ -81,12 +81,16 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ], swiftSettings: swiftSettings),
 
+        // What the executables share: argument-parser entry point with the products' exit codes.
+        .target(name: "CLISupport", dependencies: [
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: swiftSettings),
         .executableTarget(name: "cm2gc", dependencies: [
-            "Common", "AvayaCM", "Migration", "BundleKit", "CMExtract",
+            "Common", "AvayaCM", "Migration", "BundleKit", "CMExtract", "CLISupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: swiftSettings),
         .executableTarget(name: "cm2gc-upload", dependencies: [
-            "Common", "Upload", "BundleKit",
+            "Common", "Upload", "BundleKit", "CLISupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: swiftSettings),
         .executableTarget(name: "cm2gc-sandbox", dependencies: [

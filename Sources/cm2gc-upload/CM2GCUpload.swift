@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLISupport
 import BundleKit
 import Common
 import Foundation
@@ -15,23 +16,8 @@ struct CM2GCUpload: AsyncParsableCommand {
                       ReconcileCommand.self]
     )
 
-    /// ArgumentParser's `main`, except that usage errors exit with 2 (the documented code).
-    static func main() async {
-        do {
-            var command = try parseAsRoot()
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        } catch {
-            if exitCode(for: error) == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                Foundation.exit(UploadExit.usage)
-            }
-            exit(withError: error)
-        }
-    }
+    /// Usage errors exit with 2 (the documented code).
+    static func main() async { await main(usageExitCode: UploadExit.usage) }
 }
 
 /// The bundle and how it must be approved.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLISupport
 import BundleKit
 import Common
 import Foundation
@@ -29,22 +30,6 @@ enum BundleCLI {
 }
 
 extension CM2GC {
-    /// Same as ArgumentParser's `main`, except that command-line usage errors exit with 2 (the
-    /// product's documented code) instead of 64.
-    static func main() async {
-        do {
-            var command = try parseAsRoot()
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        } catch {
-            if exitCode(for: error) == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                Foundation.exit(2)
-            }
-            exit(withError: error)
-        }
-    }
+    /// Usage errors exit with 2 (the product's documented code) instead of 64.
+    static func main() async { await main(usageExitCode: 2) }
 }
