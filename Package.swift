@@ -121,7 +121,7 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ], swiftSettings: swiftSettings),
         .testTarget(name: "CMExtractTests", dependencies: [
-            "CMExtract", "Sandbox", "Migration", "AvayaCM", "Common",
+            "CMExtract", "Sandbox", "Migration", "AvayaCM", "Common", "TestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
         ], swiftSettings: swiftSettings),
     ]

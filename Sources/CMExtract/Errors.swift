@@ -30,7 +30,8 @@ public enum ExtractError: LocalizedError, Sendable, Equatable {
         case .unauthorized(let u, let s):
             return "the CM rejected the credentials (HTTP \(s)) at \(u); check CM_USERNAME/CM_PASSWORD or the --credentials file, and that the account may read configuration"
         case .unreachable(let u, let d):
-            return "cannot reach the CM at \(u): \(d); check the URL, that the service is running, the network route and any proxy"
+            // The HTTP error already names the URL and, for connect and TLS failures, what to check.
+            return "cannot reach the CM: \(d)" + (d.contains("; check") ? "" : "; check the URL (\(u)), that the service is running, the network route and any proxy")
         case .notJSON(let u, let ct, let s):
             return "the answer from \(u) is not JSON (Content-Type \(ct ?? "none")): \(s.debugDescription); check --from points at the REST service (and --kind matches), not a login page or proxy"
         case .badShape(let u, let d):

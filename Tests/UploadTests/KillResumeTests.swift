@@ -2,6 +2,7 @@ import Common
 import Foundation
 import GenesysCloud
 import Testing
+import TestSupport
 @testable import Upload
 #if canImport(Glibc)
 import Glibc
@@ -10,25 +11,9 @@ import Glibc
 /// The real `cm2gc-upload` binary, killed with SIGKILL at seeded random moments and resumed,
 /// must leave the org exactly as one clean run does.
 @Suite struct KillResumeTests {
-    /// The products directory holds the test bundle and the executables built with it.
-    static func uploaderBinary() -> URL? {
-        var candidates: [URL] = []
-        if let exe = Bundle.main.executableURL { candidates.append(exe.deletingLastPathComponent()) }
-        candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent())
-        for dir in candidates {
-            var d = dir
-            for _ in 0..<4 {
-                let u = d.appendingPathComponent("cm2gc-upload")
-                if FileManager.default.isExecutableFile(atPath: u.path) { return u }
-                d = d.deletingLastPathComponent()
-            }
-        }
-        return nil
-    }
-
     @Test(.timeLimit(.minutes(3)))
     func killedAtRandomPointsAndResumedEqualsACleanRun() async throws {
-        let binary = try #require(Self.uploaderBinary(), "build the cm2gc-upload product (swift build --build-tests builds it)")
+        let binary = try #require(productBinary("cm2gc-upload"), "build the cm2gc-upload product (swift build --build-tests builds it)")
         let items = Bundles.sample() + Bundles.generated(users: 40, queues: 4, skills: 4).map { var i = $0; i.phase += 3; return i }
             + FlowPublishTests.items().map { var i = $0; i.phase += 10; return i }
         var settings = SandboxOrg.Settings()

@@ -3,6 +3,7 @@ import Common
 import Foundation
 import GenesysCloud
 import Testing
+import TestSupport
 @testable import Upload
 
 @Suite struct PayloadMatchTests {
@@ -100,22 +101,13 @@ import Testing
 /// The binary's exit codes (0 / 1 / 2) and that refusals happen before any file or request.
 @Suite struct CLITests {
     static func run(_ args: [String], env: [String: String] = [:]) throws -> (Int32, String, String) {
-        let binary = try #require(KillResumeTests.uploaderBinary())
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = args
+        let binary = try #require(productBinary("cm2gc-upload"))
         var e = ProcessInfo.processInfo.environment
         e["GENESYS_CLIENT_ID"] = nil
         e["GENESYS_CLIENT_SECRET"] = nil
         for (k, v) in env { e[k] = v }
-        p.environment = e
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), r = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: r, as: UTF8.self))
+        let r = try runProduct(binary, args, environment: e)
+        return (r.status, r.stdout, r.stderr)
     }
 
     @Test func exitCodes() async throws {

@@ -1,0 +1,35 @@
+import Foundation
+
+/// An executable of this package built next to the test bundle (`swift build --build-tests`
+/// builds every product), for tests that run the real command line.
+public func productBinary(_ name: String) -> URL? {
+    var candidates: [URL] = []
+    if let exe = Bundle.main.executableURL { candidates.append(exe.deletingLastPathComponent()) }
+    candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent())
+    for dir in candidates {
+        var d = dir
+        for _ in 0..<4 {
+            let u = d.appendingPathComponent(name)
+            if FileManager.default.isExecutableFile(atPath: u.path) { return u }
+            d = d.deletingLastPathComponent()
+        }
+    }
+    return nil
+}
+
+/// Runs a product to completion; returns its exit status and what it wrote to stdout and stderr.
+public func runProduct(_ binary: URL, _ arguments: [String], environment: [String: String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    let p = Process()
+    p.executableURL = binary
+    p.arguments = arguments
+    p.environment = environment
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    // Read before waiting, so a chatty child cannot block on a full pipe.
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
