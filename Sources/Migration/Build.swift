@@ -142,7 +142,7 @@ public enum StageOne {
             rec.seq = seq
             rec.bundleID = bundleID
             rec.rule = d.rule
-            rec.sourceSystem = "avaya-cm"
+            rec.sourceSystem = d.sourceKind == Decision.configurationKind ? "mapping" : "avaya-cm"
             rec.sourceType = d.sourceKind
             rec.sourceID = d.sourceID
             rec.sourceDigest = d.sourceDigest

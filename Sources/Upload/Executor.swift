@@ -402,18 +402,23 @@ struct Executor {
     func writeSetting(_ st: UploadStep, started: ContinuousClock.Instant) async throws {
         guard let parent = st.parent else { return }
         let spec = s.spec(st.type)
-        guard spec.create?.path.contains("{id}") != true else {
-            throw UploadStepError.unsupported("\(st.type.rawValue) needs an object id in its path; not supported by the uploader yet")
-        }
         let parentID = try await s.resolver.id(for: parent)
         var body = try await s.resolver.resolve(st.body ?? .object([:]))
+        // A path with `{id}` names the child inside the parent (a queue member): the body's id.
+        var childID: String?
+        if spec.create?.path.contains("{id}") == true {
+            guard let id = body["id"]?.stringValue, !id.isEmpty else {
+                throw UploadStepError.unsupported("\(st.type.rawValue) needs the child's id in the body (its path has {id}); not supported for this type yet")
+            }
+            childID = id
+        }
         var conflictRetried = false
         while true {
             if spec.fieldsAddedAtSend.contains("version"), case .object(var o) = body, let parentType = spec.parent {
                 o["version"] = .int(try await s.client.currentVersion(parentType, id: parentID))
                 body = .object(o)
             }
-            let request = try s.createRequest(spec, body: body, parentID: parentID, idempotencyKey: st.idempotencyKey)
+            let request = try s.createRequest(spec, body: body, id: childID, parentID: parentID, idempotencyKey: st.idempotencyKey)
             let intent = try await s.ledger.recordIntent(kind: "apply", steps: [st.id], method: request.method.rawValue, path: request.path,
                                                    idempotencyKey: st.idempotencyKey, parentID: parentID)
             do {

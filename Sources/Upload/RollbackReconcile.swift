@@ -261,6 +261,18 @@ extension UploadOperations {
                 let parentID = try await s.resolver.id(for: parent)
                 item.id = parentID
                 let spec = s.spec(st.type)
+                if st.type == .queueMemberRings {
+                    // Read back through the queue's member listing: the member's ring.
+                    let body = try await s.resolver.resolve(st.body ?? .object([:]))
+                    let have = try await members.get(s, .queueMembers, parentID)
+                    guard let mid = body["id"]?.stringValue, let h = have.first(where: { $0["id"]?.stringValue == mid }) else {
+                        item.status = .missing
+                        return item
+                    }
+                    item.differences = PayloadMatch.differences(expected: body, actual: h)
+                    item.status = item.differences.isEmpty ? .match : .drift
+                    return item
+                }
                 if spec.bodyIsArray || st.type == .groupMembers {
                     let want = Executor.items(st.type, try await s.resolver.resolve(st.body ?? .array([])))
                     let have = try await members.get(s, st.type, parentID)

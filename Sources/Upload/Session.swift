@@ -154,10 +154,10 @@ public final class UploadSession: Sendable {
     func message(_ error: any Error) -> String { redactor.redact(error.localizedDescription) }
 
     /// A create-style request for a step (POST create, settings PUT/PATCH, member adds).
-    func createRequest(_ spec: ResourceSpec, body: JSONValue?, parentID: String? = nil, query: [(name: String, value: String)] = [],
-                       idempotencyKey: String) throws -> APIRequest {
+    func createRequest(_ spec: ResourceSpec, body: JSONValue?, id: String? = nil, parentID: String? = nil,
+                       query: [(name: String, value: String)] = [], idempotencyKey: String) throws -> APIRequest {
         guard let ep = spec.create else { throw UploadStepError.unsupported("\(spec.type.rawValue) cannot be created") }
-        let path = try ep.path(parentId: parentID)
+        let path = try ep.path(id: id, parentId: parentID)
         var r: APIRequest
         if let body {
             r = APIRequest(ep.method, path, template: ep.path, query: query, json: body, idempotent: spec.createIsIdempotent,

@@ -55,6 +55,7 @@ struct Sample: Sendable, CustomTestStringConvertible {
             memberGroups: [MemberGroup(id: "@ref:groups/sales-team", type: .group)],
             queueFlow: "@ext:flows/Sales In-Queue", onHoldPrompt: "@ref:prompts/hold-music")),
         Sample(.queueMembers, QueueMemberPayload(id: "@ref:users/ada", ringNumber: 2)),
+        Sample(.queueMemberRings, QueueMemberPayload(id: "@ref:users/ada", ringNumber: 3)),
         Sample(.groups, GroupPayload(name: "Hunt group 12", description: "from CM hunt group 12",
                                      addresses: [GroupContact(address: "+441632960100", extension: "3012", type: .groupRing)],
                                      ownerIds: ["@ref:users/boss"])),

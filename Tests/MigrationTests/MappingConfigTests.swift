@@ -29,6 +29,22 @@ import Common
         #expect(c.digest != MappingConfig().digest)
     }
 
+    @Test func readsCallWorkCodesAndCPNFormat() throws {
+        let c = try MappingConfig.parse(yaml: """
+        sites:
+          fra: { countryCode: "49", timeZone: Europe/Berlin, cpnFormat: international }
+        defaultSite: fra
+        callWorkCodes:
+          codes: { "11": Order placed, "7": Other }
+          queues: [1, 4]
+        """)
+        #expect(c.site(forLocation: nil).cpnFormat == .international)
+        #expect(c.callWorkCodes.codes == ["11": "Order placed", "7": "Other"])
+        #expect(c.callWorkCodes.queues == .huntGroups([1, 4]))
+        #expect(try MappingConfig.parse(yaml: "callWorkCodes: { queues: none }").callWorkCodes.queues == .none)
+        #expect(MappingConfig().site(forLocation: nil).cpnFormat == .national)
+    }
+
     @Test func unknownKeyNamesPathLineAndSuggestion() {
         do {
             _ = try MappingConfig.parse(yaml: "email:\n  domian: x.com\n", file: "m.yaml")
@@ -58,6 +74,11 @@ import Common
         "email: { template: \"{first}.{last}\" }",
         "[1, 2]",
         "a: [",
+        "sites: { x: { countryCode: \"49\", timeZone: UTC, cpnFormat: e164 } }\ndefaultSite: x",
+        "callWorkCodes: { codes: { \"1a\": Sale } }",
+        "callWorkCodes: { codes: { \"11\": \"\" } }",
+        "callWorkCodes: { queues: some }",
+        "callWorkCodes: { code: { \"11\": Sale } }",
     ])
     func badValuesAreErrors(yaml: String) {
         #expect(throws: MappingConfigError.self) { try MappingConfig.parse(yaml: yaml) }

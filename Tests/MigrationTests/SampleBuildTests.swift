@@ -115,6 +115,40 @@ import Testing
                 == r.transform.brokenCycles.count)
     }
 
+    /// [agent.reserve] Reserve agent 3033 (level 1 reserve in hunt group 5) answers from ring 2,
+    /// set after the members have joined; the queue has that ring.
+    @Test func reserveAgentGetsItsBullseyeRingAfterJoining() throws {
+        let (r, files, _) = try Self.shared.get()
+        let ring = try payload(files, "queue-member-rings", "hunt-5-3033")
+        #expect(ring["parent"]?.stringValue == "@ref:queues/hunt-5")
+        #expect(ring["body"]?["id"]?.stringValue == "@ref:users/3033")
+        #expect(ring["body"]?["ringNumber"]?.intValue == 2)
+        let queue = try payload(files, "queues", "hunt-5")
+        #expect((queue["bullseye"]?["rings"]?.arrayValue?.count ?? 0) >= 2)
+        let order = try JSONValue.parse(try #require(files["plan/order.json"]))
+        let step = try #require(order["steps"]?.arrayValue?.first { $0["id"]?.stringValue == "create:queue-member-rings/hunt-5-3033" })
+        let deps = step["depends_on"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        #expect(deps.contains("create:queue-members/hunt-5") && deps.contains("create:queues/hunt-5") && deps.contains("create:users/3033"))
+        #expect(!r.transform.exceptions.contains { $0.rule == "agent.reserve" }, "no longer left to a person")
+    }
+
+    /// [cwc.wrapup] The configured call work codes become wrap-up codes, offered on the queues of
+    /// hunt groups 1 and 2 only; the diff log says they come from the mapping.
+    @Test func callWorkCodesBecomeWrapupCodesOnTheConfiguredQueues() throws {
+        let (_, files, _) = try Self.shared.get()
+        #expect(try payload(files, "wrapup-codes", "cwc-11")["name"]?.stringValue == "Order placed")
+        let offered = try payload(files, "queue-wrapup-codes", "hunt-1")
+        #expect(offered["parent"]?.stringValue == "@ref:queues/hunt-1")
+        #expect(offered["body"]?.arrayValue?.compactMap { $0["id"]?.stringValue }
+                == ["@ref:wrapup-codes/cwc-11", "@ref:wrapup-codes/cwc-12", "@ref:wrapup-codes/cwc-21", "@ref:wrapup-codes/cwc-99"])
+        #expect(files["payloads/queue-wrapup-codes/hunt-2.json"] != nil)
+        #expect(files["payloads/queue-wrapup-codes/hunt-3.json"] == nil)
+        let log = String(decoding: try #require(files["difflog.jsonl"]), as: UTF8.self).split(separator: "\n")
+        let rec = try JSONValue.parse(Data(try #require(log.first { $0.contains("\"wrapup-codes/cwc-11") || $0.contains("cwc-11.json") }).utf8))
+        #expect(rec["source_system"]?.stringValue == "mapping")
+        #expect(rec["rule"]?.stringValue == "cwc.wrapup")
+    }
+
     @Test func fourteenAppearancesMakeTwoPhones() throws {
         let (_, files, _) = try Self.shared.get()
         let p1 = try payload(files, "phones", "3000-1"), p2 = try payload(files, "phones", "3000-2")

@@ -178,6 +178,12 @@ import Testing
         #expect(routes.allSatisfy { flowIDs.contains($0["openHoursFlow"]?["id"]?.stringValue ?? "") })
         let queuesWithFlows = try await org.live("queues").filter { $0["queueFlow"]?["id"] != nil }
         #expect(queuesWithFlows.count == 5 && queuesWithFlows.allSatisfy { flowIDs.contains($0["queueFlow"]?["id"]?.stringValue ?? "") })
+        // The reserve agent of hunt group 5 answers from ring 2 (agent.reserve).
+        let retention = try #require(try await org.live("queues").first { $0["name"]?.stringValue == "Retention" }?["id"]?.stringValue)
+        let reserve = try #require(try await org.live("users").first { $0["addresses"]?.arrayValue?.contains { $0["extension"]?.stringValue == "3033" } == true })
+        let rid = try #require(reserve["id"]?.stringValue)
+        let members = try await org.state()["_links"]?["queueMembers"]?[retention]
+        #expect(members?.arrayValue?.first { $0["id"]?.stringValue == rid }?["ringNumber"]?.intValue == 2, "\(members ?? .null)")
         // Every flow was published after the queues and schedule groups it names (else its job fails).
         #expect(try await jobRegistrations(org) == 10)
 

@@ -201,6 +201,16 @@ public struct ResourceCatalogue: Sendable {
             lookup: .membership(path: "\(v2)/routing/queues/{parentId}/members"),
             naturalKey: "id", batchLimit: 100, parent: .queues,
             notes: ["POST …/members?delete=false with [{id}]; ring numbers other than 1 need one PATCH per member"]),
+        // A member's bullseye ring (reserve agents): one PATCH per member once it has joined.
+        ResourceSpec(
+            type: .queueMemberRings, model: "QueueMember",
+            create: .init(.PATCH, "\(v2)/routing/queues/{parentId}/members/{id}"), createIsIdempotent: true,
+            read: .init(.GET, "\(v2)/routing/queues/{parentId}/members"),
+            update: nil, delete: nil,
+            lookup: .membership(path: "\(v2)/routing/queues/{parentId}/members"),
+            naturalKey: "id", parent: .queues,
+            notes: ["body {id, ringNumber}: {id} in the path is the member's user id (the body's id)",
+                    "\"Update the ring number OR joined status\" (research §2.8); ring 1–6"]),
         ResourceSpec(
             type: .queueWrapupCodes, model: "WritableEntity", bodyIsArray: true,
             create: .init(.POST, "\(v2)/routing/queues/{parentId}/wrapupcodes"), createIsIdempotent: true,

@@ -29,6 +29,7 @@ public enum ResourceType: String, Sendable, Hashable, Codable, CaseIterable, Com
     // Routing.
     case queues
     case queueMembers = "queue-members"
+    case queueMemberRings = "queue-member-rings"
     case queueWrapupCodes = "queue-wrapup-codes"
     // Devices bound to people.
     case phones

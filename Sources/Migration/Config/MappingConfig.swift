@@ -169,6 +169,24 @@ public struct MappingConfig: Sendable, Codable, Hashable {
     public var voicemailGroups: [Int] = []
     /// Extension → E.164 DID, overriding the public numbering table [station.did].
     public var didOverrides: [String: String] = [:]
+    /// Call work codes [cwc.wrapup]: CM keeps no table of them (agents key in digits; their
+    /// meaning lives in CMS reports and site documents), so the table comes from here.
+    public var callWorkCodes = CallWorkCodes()
+
+    public struct CallWorkCodes: Sendable, Codable, Hashable {
+        /// Code (digits) → wrap-up code name.
+        public var codes: [String: String] = [:]
+        /// Which queues offer the codes: every queue made from a hunt group, none, or the queues
+        /// of these hunt group numbers.
+        public var queues: Queues = .all
+
+        public enum Queues: Sendable, Codable, Hashable {
+            case all, none
+            case huntGroups([Int])
+        }
+
+        public init() {}
+    }
     /// Year for CM holiday rows, which carry no year [schedule.holiday]; nil: the year of the
     /// bundle's creation time (SOURCE_DATE_EPOCH or the newest input), never the wall clock.
     public var holidayYear: Int? = nil

@@ -7,7 +7,7 @@ extension MappingConfig {
     public static let topLevelKeys: Set<String> = [
         "version", "sites", "defaultSite", "locations", "email", "divisions", "phones", "skillLevels", "huntGroups",
         "presence", "secondsPerRing", "defaultOverflow", "exclude", "pools", "queues", "voicemailGroups", "didOverrides",
-        "holidayYear", "callFlows",
+        "holidayYear", "callFlows", "callWorkCodes",
     ]
 
     /// Reads a mapping YAML file strictly: unknown keys, wrong types and bad values are errors that
@@ -167,6 +167,29 @@ extension MappingConfig {
             case "holidayYear": holidayYear = n.int(in: 1970...2200)
             case "callFlows": callFlows = n.bool() ?? callFlows
             case "voicemailGroups": voicemailGroups = n.sequence().compactMap { $0.int(in: 1...99_999) }
+            case "callWorkCodes":
+                for (ck, cn) in n.mapping(allowed: ["codes", "queues"]) {
+                    if ck == "codes" {
+                        for (code, name) in cn.mapping() {
+                            guard let nm = name.string() else { continue }
+                            if code.isEmpty || code.count > 16 || !code.allSatisfy({ $0.isASCII && $0.isNumber }) {
+                                name.error("call work code \(code) must be 1–16 digits")
+                            } else if nm.trimmingCharacters(in: .whitespaces).isEmpty {
+                                name.error("call work code \(code) needs a name")
+                            } else {
+                                callWorkCodes.codes[code] = nm
+                            }
+                        }
+                    } else if let word = cn.node.scalar?.string {
+                        switch word {
+                        case "all": callWorkCodes.queues = .all
+                        case "none": callWorkCodes.queues = .none
+                        default: cn.error("queues is all, none or a list of hunt group numbers")
+                        }
+                    } else {
+                        callWorkCodes.queues = .huntGroups(cn.sequence().compactMap { $0.int(in: 1...99_999) })
+                    }
+                }
             case "didOverrides":
                 for (ext, num) in n.mapping() {
                     guard let s = num.string() else { continue }

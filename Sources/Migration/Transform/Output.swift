@@ -19,6 +19,9 @@ public struct Decision: Sendable, Hashable, Codable {
     public var targetKey: String?
     public var reason: String
     public var warnings: [String]
+
+    /// `sourceKind` of decisions that come from the mapping configuration (source system "mapping").
+    public static let configurationKind = "mapping-config"
 }
 
 /// Why a source record has no payload, or what a person must still do.
@@ -154,6 +157,28 @@ final class TransformSink {
                                       action: .create, targetType: type.rawValue, targetKey: key, reason: reason,
                                       warnings: warnings))
         mark(kind, id, 2)
+        return true
+    }
+
+    /// A payload that comes from the mapping configuration rather than a CM record (CM keeps no
+    /// such table); its decision names the configuration path as the source.
+    @discardableResult
+    func addConfigured(type: ResourceType, key: String, payload: JSONValue, rule: String, path: String, reason: String) -> Bool {
+        let resourceID = "\(type.rawValue)/\(key)"
+        guard !keys.contains(resourceID) else { return true }
+        let body = type.spec.parent != nil ? (payload["body"] ?? .null) : payload
+        let violations = type.spec.validate(body, validator: validator)
+        if !violations.isEmpty {
+            out.exceptions.append(TransformException(
+                rule: rule, sourceKind: Decision.configurationKind, sourceID: path, disposition: .rejected,
+                message: "the \(type.rawValue) payload from \(path) breaks the API contract: " + violations.map(\.description).joined(separator: "; "),
+                location: nil, hint: "fix the mapping configuration and rebuild"))
+            return false
+        }
+        keys.insert(resourceID)
+        out.resources.append(PlannedResource(type: type.rawValue, key: key, payload: payload))
+        out.decisions.append(Decision(rule: rule, sourceKind: Decision.configurationKind, sourceID: path, sourceDigest: nil,
+                                      action: .create, targetType: type.rawValue, targetKey: key, reason: reason, warnings: []))
         return true
     }
 

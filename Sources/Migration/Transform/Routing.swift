@@ -91,18 +91,23 @@ extension Context {
             sink.exception(rule: "hunt.queue", kind: .huntGroup, id: k, .approximated, "queue \(name): \(approximation)")
         }
         if !mem.isEmpty {
-            // The bulk add takes ids only; ring placement of reserve agents is a follow-up.
+            // The bulk add takes ids only (everyone joins ring 1); reserve agents then move out.
             let body: [JSONValue] = mem.map { u, _ in ["id": .string(ref(.users, u))] }
-            let reserves = mem.compactMap { u, r in r.flatMap { config.skillLevels.reserveRings[String($0)] }.map { "\(u) → ring \($0)" } }
-            if !reserves.isEmpty {
-                sink.exception(rule: "agent.reserve", kind: .huntGroup, id: k, .approximated,
-                               "queue \(name): reserve agents belong in outer bullseye rings: \(reserves.joined(separator: ", "))",
-                               hint: "set each member's ring (PATCH queue member ringNumber) after upload; not automated yet")
+            let added = sink.add(type: .queueMembers, key: key, payload: ["parent": .string(ref(.queues, key)), "body": .array(body)],
+                                 rule: "hunt.members", kind: .huntGroup, id: k, digest: digest,
+                                 reason: "\(body.count) members, in administered order (skill holders by level)")
+            // [agent.reserve] One ring step per reserve member, after the members have joined
+            // (`after` orders it behind the bulk add without sending anything).
+            for (u, reserve) in mem {
+                guard added, let level = reserve, let ring = config.skillLevels.reserveRings[String(level)], ring > 1 else { continue }
+                sink.add(type: .queueMemberRings, key: "\(key)-\(u)",
+                         payload: ["parent": .string(ref(.queues, key)), "after": [.string(ref(.queueMembers, key))],
+                                   "body": ["id": .string(ref(.users, u)), "ringNumber": .int(Int64(ring))]],
+                         rule: "agent.reserve", kind: .huntGroup, id: k, digest: digest,
+                         reason: "reserve level \(level) agent \(u) answers from bullseye ring \(ring) of queue \(name)")
             }
-            sink.add(type: .queueMembers, key: key, payload: ["parent": .string(ref(.queues, key)), "body": .array(body)],
-                     rule: "hunt.members", kind: .huntGroup, id: k, digest: digest,
-                     reason: "\(body.count) members, in administered order (skill holders by level)")
         }
+        callWorkCodes(queue: key, huntGroup: h.number, name: name)
         if let night = h.nightServiceDestination ?? h.coveragePath {
             sink.exception(rule: "hunt.overflow", kind: .huntGroup, id: k, .review,
                            "queue \(name) had night service / coverage to \(night); set its overflow or in-queue flow after upload",
@@ -153,5 +158,33 @@ extension Context {
                            "VDN \(k) \(v.name ?? "") gets no call route: call flows are switched off (callFlows: false)",
                            hint: "create the call route once its flow exists")
         }
+    }
+}
+
+extension Context {
+    /// [cwc.wrapup] The configured call work codes become wrap-up codes (once), offered on the
+    /// queues the configuration names, in code order, at most 100 per request.
+    mutating func callWorkCodes(queue key: String, huntGroup: Int, name: String) {
+        let cwc = config.callWorkCodes
+        guard !cwc.codes.isEmpty else { return }
+        switch cwc.queues {
+        case .none: return
+        case .huntGroups(let numbers) where !numbers.contains(huntGroup): return
+        default: break
+        }
+        let codes = cwc.codes.sorted { ($0.key.count, $0.key) < ($1.key.count, $1.key) }
+        var ids: [JSONValue] = []
+        for (code, codeName) in codes {
+            let codeKey = "cwc-\(code)"
+            if sink.addConfigured(type: .wrapupCodes, key: codeKey, payload: ["name": .string(codeName)], rule: "cwc.wrapup",
+                                  path: "callWorkCodes.codes.\(code)",
+                                  reason: "call work code \(code) becomes wrap-up code \(codeName)") {
+                ids.append(["id": .string(ref(.wrapupCodes, codeKey))])
+            }
+        }
+        guard !ids.isEmpty else { return }
+        sink.addConfigured(type: .queueWrapupCodes, key: key, payload: ["parent": .string(ref(.queues, key)), "body": .array(ids)],
+                           rule: "cwc.wrapup", path: "callWorkCodes.queues",
+                           reason: "queue \(name) offers the \(ids.count) call work codes as wrap-up codes")
     }
 }
