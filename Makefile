@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := libarchive-dev libcurl4-openssl-dev libxml2-dev libsqlite3-dev libssl-dev pkg-config
 OUT ?= out
 
-.PHONY: deps build release test demo bench-read bench-build bench-sandbox bench-upload clean
+.PHONY: deps build release test demo bench-read bench-build bench-extract bench-sandbox bench-upload clean
 
 # Installs the -dev packages with apt only when one is missing (CI and fresh machines).
 deps:
@@ -30,6 +30,11 @@ test: deps
 bench-build: deps
 	$(SWIFT) build -c release --product cm2gc
 	OUT=$(OUT) bash scripts/bench-build.sh
+
+# Extraction benchmark (release build): a generated site served by the CM sandbox, pulled over
+# both REST shapes; records/s, requests, peak memory.
+bench-extract: deps
+	OUT=$(OUT) bash scripts/bench-extract.sh
 
 # Avaya reader benchmark (release build): 100k stations + 20k agents in SAT, OSSI and SMGR XML.
 # Override the size with BENCH_ARGS="--stations 10000 --agents 2000".
