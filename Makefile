@@ -54,7 +54,8 @@ bench-sandbox: deps
 	bash scripts/bench-sandbox.sh
 
 # Uploads a generated bundle of 20 000+ steps into the in-process sandbox (limit 30 000 requests/min
-# per token) in a release build; prints and writes bench-results/upload.json.
+# per token) in a release build; prints and writes bench-results/upload.json. Environment:
+# CM2GC_BENCH_LIMIT (the sandbox's limit; client rate 97 % of it), CM2GC_BENCH_WORKERS, CM2GC_BENCH_USERS.
 bench-upload: deps
 	$(SWIFT) build -c release --build-tests -Xswiftc -enable-testing
 	CM2GC_BENCH=1 $(SWIFT) test -c release -Xswiftc -enable-testing --skip-build --filter UploadBenchmark

@@ -14,4 +14,19 @@ static inline CURLcode ccurl_getinfo_long(CURL *h, CURLINFO i, long *out) { retu
 static inline CURLcode ccurl_getinfo_double(CURL *h, CURLINFO i, double *out) { return curl_easy_getinfo(h, i, out); }
 static inline CURLcode ccurl_getinfo_str(CURL *h, CURLINFO i, char **out) { return curl_easy_getinfo(h, i, out); }
 static inline CURLMcode ccurl_multi_setopt_long(CURLM *m, CURLMoption o, long v) { return curl_multi_setopt(m, o, v); }
+/* CURLOPT_PREREQFUNCTION (libcurl 7.80): called on the loop thread each time libcurl is about to
+   send the request on a connection, including its own re-send after a reused connection died.
+   Return 0 to go on, 1 to abort. CURLE_UNKNOWN_OPTION when the libcurl headers predate it (a
+   runtime libcurl that predates it answers the same). */
+typedef int (*ccurl_prereq_cb)(void *userdata, char *primary_ip, char *local_ip, int primary_port, int local_port);
+static inline CURLcode ccurl_setopt_prereq(CURL *h, ccurl_prereq_cb cb, void *userdata) {
+#if LIBCURL_VERSION_NUM >= 0x075000
+  CURLcode rc = curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, cb);
+  if (rc != CURLE_OK) return rc;
+  return curl_easy_setopt(h, CURLOPT_PREREQDATA, userdata);
+#else
+  (void)h; (void)cb; (void)userdata;
+  return CURLE_UNKNOWN_OPTION;
+#endif
+}
 #endif

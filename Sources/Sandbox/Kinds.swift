@@ -5,6 +5,8 @@ import Foundation
 extension ResourceKind {
     static let edges = "/api/v2/telephony/providers/edges"
 
+    static let byName: [String: ResourceKind] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
+
     static let all: [ResourceKind] = [
         ResourceKind(name: "divisions", path: "/api/v2/authorization/divisions", label: "division",
                      createModel: "AuthzDivision", updateModel: "AuthzDivision", updateMethod: "PUT",

@@ -9,10 +9,11 @@ struct Persistence: Sendable {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         do {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
-            let s = try JSONDecoder().decode(Store.self, from: data)
+            var s = try JSONDecoder().decode(Store.self, from: data)
             guard s.format == Store.formatVersion else {
                 throw SandboxError.stateUnreadable(path, "format \(s.format), expected \(Store.formatVersion)")
             }
+            s.rebuildLookups()
             return s
         } catch let e as SandboxError {
             throw e

@@ -67,7 +67,8 @@ struct RateLimiter: Sendable {
     }
 
     private mutating func peek(_ key: String, limit: Int, window: Double, now: Double) -> Decision {
-        var w = windows[key] ?? Window()
+        // Moved out and back, not copied: a copy would duplicate the whole log (copy-on-write).
+        var w = windows.removeValue(forKey: key) ?? Window()
         let count: Int, reset: Double
         switch config.mode {
         case .sliding:
@@ -85,7 +86,7 @@ struct RateLimiter: Sendable {
     }
 
     private mutating func take(_ key: String, limit: Int, window: Double, now: Double) -> Decision {
-        var w = windows[key] ?? Window()
+        var w = windows.removeValue(forKey: key) ?? Window()
         switch config.mode {
         case .sliding: w.times.append(now)
         case .fixed: w.count += 1

@@ -159,9 +159,10 @@ extension GenesysEngine {
         let rule = config.rules.duplicates[kind.name] ?? .allow
         guard let status = rule.status else { return }
         // Soft-deleted users keep their email reserved (§2.1); other soft-deleted names are free.
-        let clash = store.all(kind.name).first { other in
-            other["id"]?.stringValue != excluding && (kind.name == "users" || !isDeleted(kind, other)) && keyFn(other) == key
-        }
+        // The natural-key index narrows the candidates to the objects filed under this key.
+        let clash = store.lookup(kind.name, .naturalKey, key).first { id, other in
+            id != excluding && (kind.name == "users" || !isDeleted(kind, other)) && keyFn(other) == key
+        }?.entity
         if let c = clash {
             var e = APIError(status, rule.code, rule.message)
             e.details = [["errorCode": .string(rule.code), "entityId": c["id"] ?? .null, "entityName": c["name"] ?? .null]]
@@ -255,7 +256,7 @@ extension GenesysEngine {
         try checkInUse(kind, id)
         switch kind.delete {
         case .hard:
-            store.entities[kind.name]?[id] = nil
+            store.remove(kind.name, id)
             mutated(id, nil)
         case .softState:
             var o = cur

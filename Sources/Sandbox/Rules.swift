@@ -163,7 +163,7 @@ extension GenesysEngine {
     }
 
     func extensionOwner(_ ext: String) -> JSONObject? {
-        store.all("users").first { u in
+        store.lookup("users", .userExtension, ext).map(\.entity).first { u in
             u["state"]?.stringValue != "deleted" && u.values(at: "addresses[]").contains { $0["extension"]?.stringValue == ext }
         }
     }
@@ -171,16 +171,17 @@ extension GenesysEngine {
     struct NumberOwner { var kind: String; var id: String; var type: String; var name: String? }
 
     /// Who holds a phone number: a user address, an IVR DNIS or a group address.
+    /// (The phone-number index narrows each scan to the holders of `n`.)
     func numberOwner(_ n: String) -> NumberOwner? {
-        for u in store.all("users") where u["state"]?.stringValue != "deleted" {
+        for (_, u) in store.lookup("users", .phoneNumber, n) where u["state"]?.stringValue != "deleted" {
             if u.values(at: "addresses[]").contains(where: { $0["address"]?.stringValue == n }), let id = u["id"]?.stringValue {
                 return NumberOwner(kind: "users", id: id, type: "USER", name: u["name"]?.stringValue)
             }
         }
-        for i in store.all("ivrs") where i.values(at: "dnis[]").contains(.string(n)) {
+        for (_, i) in store.lookup("ivrs", .phoneNumber, n) where i.values(at: "dnis[]").contains(.string(n)) {
             if let id = i["id"]?.stringValue { return NumberOwner(kind: "ivrs", id: id, type: "IVR_CONFIG", name: i["name"]?.stringValue) }
         }
-        for g in store.all("groups") where g.values(at: "addresses[]").contains(where: { $0["address"]?.stringValue == n }) {
+        for (_, g) in store.lookup("groups", .phoneNumber, n) where g.values(at: "addresses[]").contains(where: { $0["address"]?.stringValue == n }) {
             if let id = g["id"]?.stringValue { return NumberOwner(kind: "groups", id: id, type: "GROUP", name: g["name"]?.stringValue) }
         }
         return nil

@@ -228,6 +228,16 @@ import Testing
         #expect(p.rate == 90)
         p.observe(["inin-ratelimit-allowed": "100", "inin-ratelimit-count": "100", "inin-ratelimit-reset": "30"], now: .seconds(1))
         #expect(p.reserve(now: .seconds(1)) == .seconds(30))
+        // A configured rate whose burst fits in the allowance is kept; one that does not is lowered.
+        var fits = PacingState(PacingConfiguration(requestsPerMinute: 29_100, burst: 20))
+        fits.observe(["inin-ratelimit-allowed": "30000", "inin-ratelimit-count": "5", "inin-ratelimit-reset": "40"], now: .zero)
+        #expect(fits.rate == 29_100)
+        var over = PacingState(PacingConfiguration(requestsPerMinute: 29_990, burst: 20))
+        over.observe(["inin-ratelimit-allowed": "30000", "inin-ratelimit-count": "5", "inin-ratelimit-reset": "40"], now: .zero)
+        #expect(over.rate == 27_000)
+        var standard = PacingState(PacingConfiguration())
+        standard.observe(["inin-ratelimit-allowed": "300", "inin-ratelimit-count": "5", "inin-ratelimit-reset": "40"], now: .zero)
+        #expect(standard.rate == 270)
     }
 
     @Test func clientPacesThroughItsClock() async throws {

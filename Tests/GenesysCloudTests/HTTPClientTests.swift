@@ -51,6 +51,42 @@ import Testing
         #expect(server.connectionCount == 1)
     }
 
+    /// The hazard: a POST on a kept-alive connection that the server closes after reading it is
+    /// sent again by libcurl on a new connection, and the caller only sees the second answer.
+    @Test func libcurlResendsOnADeadReusedConnection() async throws {
+        let server = try TestHTTPServer { req, nth in req.path == "/create" && nth == 0 ? .drop : .json(200, "{}") }
+        defer { server.stop() }
+        let client = HTTPClient()
+        _ = try await client.send(HTTPRequest(method: .GET, url: server.baseURL + "/warm"))
+        let r = try await client.send(HTTPRequest(method: .POST, url: server.baseURL + "/create", body: Data("{}".utf8)))
+        #expect(r.status == 200)
+        #expect(server.requests.filter { $0.path == "/create" }.count == 2)
+    }
+
+    @Test func sendAtMostOnceRefusesTheResendAndKeepsReusingConnections() async throws {
+        let server = try TestHTTPServer { req, nth in req.path == "/create" && nth == 0 ? .drop : .json(200, "{}") }
+        defer { server.stop() }
+        let client = HTTPClient()
+        _ = try await client.send(HTTPRequest(method: .GET, url: server.baseURL + "/warm"))
+        await #expect {
+            _ = try await client.send(HTTPRequest(method: .POST, url: server.baseURL + "/create", body: Data("{}".utf8),
+                                                  sendAtMostOnce: true))
+        } throws: { e in
+            guard let e = e as? HTTPError, case .connectionDropped(_, let sent, _) = e else { return false }
+            return sent && e.outcomeUnknown
+        }
+        #expect(server.requests.filter { $0.path == "/create" }.count == 1)
+        // Healthy kept-alive connections still carry at-most-once requests.
+        let before = server.connectionCount
+        for _ in 0..<5 {
+            let r = try await client.send(HTTPRequest(method: .POST, url: server.baseURL + "/create", body: Data("{}".utf8),
+                                                      sendAtMostOnce: true))
+            #expect(r.status == 200)
+        }
+        #expect(server.connectionCount <= before + 1)
+        #expect(server.requests.filter { $0.path == "/create" }.count == 6)
+    }
+
     @Test func concurrentRequestsComplete() async throws {
         let server = try TestHTTPServer { req, _ in .json(200, #"{"p":"\#(req.path)"}"#, delay: 0.02) }
         defer { server.stop() }

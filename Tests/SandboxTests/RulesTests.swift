@@ -43,6 +43,50 @@ import Testing
         }
     }
 
+    /// Duplicate checks go through indexes: renames, deletes and address changes must free and
+    /// take keys exactly as a scan of the store would.
+    @Test func naturalKeyIndexesFollowUpdatesAndDeletes() async throws {
+        try await withSandbox { sb in
+            let q = try await sb.post("/api/v2/routing/queues", ["name": "Alpha"])
+            #expect(q.status == 200)
+            let renamed = try await sb.call(.put, "/api/v2/routing/queues/\(q.id)", ["name": "Beta"])
+            #expect(renamed.status == 200, "\(renamed.text)")
+            #expect(try await sb.post("/api/v2/routing/queues", ["name": "alpha"]).status == 200)
+            let dup = try await sb.post("/api/v2/routing/queues", ["name": "BETA"])
+            expectError(dup, 400, "duplicate.name")
+            #expect(dup["details"]?.arrayValue?.first?["entityId"]?.stringValue == q.id)
+            #expect(try await sb.call(.delete, "/api/v2/routing/queues/\(q.id)").status == 200)
+            #expect(try await sb.post("/api/v2/routing/queues", ["name": "Beta"]).status == 200)
+
+            // Soft-deleted skills free their name; soft-deleted users keep their email (§2.1).
+            let s = try await sb.post("/api/v2/routing/skills", ["name": "Gone"])
+            #expect(try await sb.call(.delete, "/api/v2/routing/skills/\(s.id)").status == 200)
+            #expect(try await sb.post("/api/v2/routing/skills", ["name": "Gone"]).status == 200)
+
+            let u = try await sb.post("/api/v2/users", ["name": "A", "email": "a@example.com"])
+            let moved = try await sb.call(.patch, "/api/v2/users/\(u.id)", ["email": "b@example.com", "version": 1])
+            #expect(moved.status == 200, "\(moved.text)")
+            #expect(try await sb.post("/api/v2/users", ["name": "A2", "email": "A@example.com"]).status == 200)
+            expectError(try await sb.post("/api/v2/users", ["name": "B2", "email": "B@example.com"]), 409, "general.conflict")
+
+            // Extensions: an owner that moves to another extension frees the old one.
+            #expect(try await sb.post("/api/v2/telephony/providers/edges/extensionpools", ["startNumber": "2000", "endNumber": "2999"]).status == 200)
+            let e = try await sb.post("/api/v2/users", ["name": "E", "email": "e@example.com",
+                                                        "addresses": [["mediaType": "PHONE", "type": "WORK", "extension": "2001"]]])
+            #expect(e.status == 200, "\(e.text)")
+            let taken = try await sb.post("/api/v2/users", ["name": "F", "email": "f@example.com",
+                                                            "addresses": [["mediaType": "PHONE", "type": "WORK", "extension": "2001"]]])
+            expectError(taken, 409, "general.conflict")
+            #expect(taken["details"]?.arrayValue?.first?["entityId"]?.stringValue == e.id)
+            let ext2 = try await sb.call(.patch, "/api/v2/users/\(e.id)", ["addresses": [["mediaType": "PHONE", "type": "WORK", "extension": "2002"]],
+                                                                         "version": 1])
+            #expect(ext2.status == 200, "\(ext2.text)")
+            let f = try await sb.post("/api/v2/users", ["name": "F", "email": "f@example.com",
+                                                        "addresses": [["mediaType": "PHONE", "type": "WORK", "extension": "2001"]]])
+            #expect(f.status == 200, "\(f.text)")
+        }
+    }
+
     @Test func versionsAndStaleUpdates() async throws {
         try await withSandbox { sb in
             let g = try await sb.post("/api/v2/groups", ["name": "Ring", "type": "official", "rulesVisible": true, "visibility": "public"])

@@ -61,6 +61,10 @@ import Testing
                                                            headers: ["Authorization": "Bearer \(token)"], body: Data(#"{"name":"Second"}"#.utf8)))
         let nid = try JSONValue.parse(next.body)["id"]?.stringValue
         #expect(nid != nil && nid != qid)  // the id generator resumed, it did not restart
+        // The duplicate index is rebuilt from the loaded state.
+        let dup = await sb2.engine.respond(SandboxRequest(method: "POST", target: "/api/v2/routing/queues",
+                                                          headers: ["Authorization": "Bearer \(token)"], body: Data(#"{"name":"persisted"}"#.utf8)))
+        #expect(dup.status == 400)
         await sb2.stop()
         try? FileManager.default.removeItem(at: dir)
     }

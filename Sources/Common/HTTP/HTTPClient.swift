@@ -103,6 +103,10 @@ final class CurlTransfer: @unchecked Sendable {
     fileprivate var body = Data()
     fileprivate var headers = HTTPHeaders()
     fileprivate var tooLarge = false
+    /// Times libcurl was about to send the request (`sendAtMostOnce`: the pre-request callback).
+    fileprivate var sends = 0
+    /// The pre-request callback refused libcurl's own second send.
+    fileprivate var resendRefused = false
 
     private let lock = NSLock()
     private var continuation: CheckedContinuation<HTTPResponse, any Error>?
@@ -152,6 +156,7 @@ final class CurlTransfer: @unchecked Sendable {
         try set(CURLOPT_FOLLOWLOCATION, 0)
         try set(CURLOPT_TCP_KEEPALIVE, 1)
         if r.freshConnection { try set(CURLOPT_FRESH_CONNECT, 1) }
+        if r.sendAtMostOnce && !r.freshConnection { try configureSendAtMostOnce() }
         try set(CURLOPT_ACCEPT_ENCODING, "")  // every encoding libcurl can decode
         try set(CURLOPT_CONNECTTIMEOUT_MS, max(1, c.connectTimeout.wholeMilliseconds))
         try set(CURLOPT_TIMEOUT_MS, max(1, (r.timeout ?? c.requestTimeout).wholeMilliseconds))
@@ -230,6 +235,32 @@ final class CurlTransfer: @unchecked Sendable {
         }, CURLOPT_HEADERFUNCTION)
     }
 
+    /// libcurl re-sends a request when a reused connection closes before any byte of the answer
+    /// (`Curl_retry_request`, any method, up to 5 times). Each send passes the pre-request
+    /// callback first, so the callback lets the first through and aborts the second: the transfer
+    /// then ends with CURLE_ABORTED_BY_CALLBACK, reported as a dropped connection after sending.
+    /// Connections idle for more than 20 s are not reused for such a request (one closed by the
+    /// server's idle timeout is the usual way a reused connection dies). Without the callback
+    /// (libcurl < 7.80), a new connection: libcurl never re-sends on one it just opened.
+    private func configureSendAtMostOnce() throws {
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        let rc = ccurl_setopt_prereq(easy, { ud, _, _, _, _ in
+            guard let ud else { return 1 }
+            let t = Unmanaged<CurlTransfer>.fromOpaque(ud).takeUnretainedValue()
+            t.sends += 1
+            guard t.sends == 1 else {
+                t.resendRefused = true
+                return 1  // CURL_PREREQFUNC_ABORT
+            }
+            return 0  // CURL_PREREQFUNC_OK
+        }, me)
+        if rc == CURLE_OK {
+            try set(CURLOPT_MAXAGE_CONN, 20)
+        } else {
+            try set(CURLOPT_FRESH_CONNECT, 1)
+        }
+    }
+
     // MARK: cross-thread state
 
     func setContinuation(_ c: CheckedContinuation<HTTPResponse, any Error>) {
@@ -269,6 +300,9 @@ final class CurlTransfer: @unchecked Sendable {
             let detail = errorDetail(code)
             let error: HTTPError
             switch code {
+            case CURLE_ABORTED_BY_CALLBACK where resendRefused:
+                error = .connectionDropped(url: url, requestSent: true,
+                                           detail: "the reused connection closed before any answer; libcurl's own second send was refused (\(detail))")
             case CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT:
                 error = .invalidRequest(detail)
             case CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_CONNECT:

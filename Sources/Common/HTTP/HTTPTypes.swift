@@ -62,19 +62,27 @@ public struct HTTPRequest: Sendable, Hashable {
     public var body: Data?
     /// Overrides the client's total timeout for this request.
     public var timeout: Duration?
-    /// Send on a new connection. libcurl silently sends a request a second time when a reused
-    /// keep-alive connection turns out to be dead; a request that must never reach the server
-    /// twice (a POST create) sets this, so a lost answer surfaces as `outcomeUnknown` instead.
+    /// Send on a new connection, never on a kept-alive one.
     public var freshConnection: Bool
+    /// The request goes on the wire at most once. libcurl sends a request again by itself (up to
+    /// five times, whatever the method) when a reused keep-alive connection closes before the
+    /// first byte of the answer, although the server may have received and processed it. With
+    /// this set the client refuses that second send and fails with
+    /// `connectionDropped(requestSent: true)` (`outcomeUnknown`), so the caller decides; the
+    /// request may still use a kept-alive connection. Set for requests that must never reach the
+    /// server twice (a POST create). A libcurl older than 7.80 lacks the hook; such a request then
+    /// goes on a new connection, which libcurl never re-sends on.
+    public var sendAtMostOnce: Bool
 
     public init(method: HTTPMethod, url: String, headers: HTTPHeaders = [:], body: Data? = nil, timeout: Duration? = nil,
-                freshConnection: Bool = false) {
+                freshConnection: Bool = false, sendAtMostOnce: Bool = false) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.timeout = timeout
         self.freshConnection = freshConnection
+        self.sendAtMostOnce = sendAtMostOnce
     }
 }
 

@@ -155,7 +155,8 @@ public final class GenesysClient: Sendable {
             }
 
             var http = try httpRequest(for: request, token: token)
-            http.freshConnection = !idempotent
+            // Never on the wire twice by libcurl's doing; kept-alive connections are still used.
+            http.sendAtMostOnce = !idempotent
             let started = clock.now()
             let response: HTTPResponse
             do {

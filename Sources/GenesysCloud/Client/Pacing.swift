@@ -8,8 +8,9 @@ public struct PacingConfiguration: Sendable, Hashable {
     /// Requests allowed back to back before the steady rate applies. Rate + burst stays under the
     /// platform limit in any one-minute window.
     public var burst: Int = 10
-    /// Lower the rate to `headroom` × `inin-ratelimit-allowed` when the platform announces less,
-    /// and pause until `inin-ratelimit-reset` when `inin-ratelimit-count` reaches the allowance.
+    /// Lower the rate to `headroom` × `inin-ratelimit-allowed` when the configured rate and burst
+    /// do not fit in the allowance the platform announces, and pause until
+    /// `inin-ratelimit-reset` when `inin-ratelimit-count` reaches the allowance.
     public var adaptToHeaders: Bool = true
     public var headroom: Double = 0.9
 
@@ -51,8 +52,12 @@ public struct PacingState: Sendable {
     public mutating func observe(_ headers: HTTPHeaders, now: Duration) {
         guard configuration.adaptToHeaders,
               let allowed = headers["inin-ratelimit-allowed"].flatMap(Double.init), allowed > 0 else { return }
-        let target = max(1, min(configuration.requestsPerMinute, Int(allowed * configuration.headroom)))
-        rate = target
+        // The pacer never sends more than rate + burst + 1 in any 60 s: when that fits in the
+        // allowance, the configured rate stands (an explicit --rate 29 100 against 30 000 is kept);
+        // otherwise the rate drops to the headroom share of the allowance.
+        let configured = max(1, configuration.requestsPerMinute)
+        let fits = Double(configured + max(0, configuration.burst) + 1) <= allowed
+        rate = fits ? configured : max(1, min(configured, Int(allowed * configuration.headroom)))
         if let count = headers["inin-ratelimit-count"].flatMap(Double.init), count >= allowed - 1,
            let reset = headers["inin-ratelimit-reset"].flatMap(Double.init), reset > 0, reset <= 3_600 {
             pause(until: now + .milliseconds(Int(reset * 1000)))
