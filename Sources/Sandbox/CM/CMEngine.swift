@@ -66,6 +66,9 @@ public actor CMEngine {
     /// dataset → id → lastModified.
     var modified: [CMRestDataset: [String: String]] = [:]
     var ossiCache: [String: [[String: String]]]?
+    /// REST form and sorted ids per dataset, built once per change: building them per page made
+    /// a full pull quadratic in the site's size.
+    var restCache: [CMRestDataset: (records: [String: JSONObject], ids: [String])] = [:]
     var journal: [CMJournalEntry] = []
     var seq = 0
     var rng: SplitMix64
@@ -118,6 +121,7 @@ public actor CMEngine {
         do { try dataset.insert(rec, id: id, into: &model) } catch { throw .invalid("\(error)") }
         modified[dataset, default: [:]][id] = stamp()
         ossiCache = nil
+        restCache = [:]
     }
 
     public func delete(_ dataset: CMRestDataset, id: String) throws(MutationError) {
@@ -143,6 +147,7 @@ public actor CMEngine {
         model = m
         modified[dataset]?[id] = nil
         ossiCache = nil
+        restCache = [:]
     }
 
     public var site: SiteModel { model }
@@ -219,9 +224,14 @@ public actor CMEngine {
             return Self.error(400, "bad.request", "modifiedSince must be an ISO 8601 UTC time")
         }
         let asOf = Self.iso(Date())
-        let recs = (try? d.records(of: model)) ?? [:]
+        let cached = restCache[d] ?? {
+            let recs = (try? d.records(of: model)) ?? [:]
+            return (recs, SiteModel.sortedKeys(recs))
+        }()
+        restCache[d] = cached
+        let recs = cached.records
         let stamps = modified[d] ?? [:]
-        var ids = SiteModel.sortedKeys(recs)
+        var ids = cached.ids
         if let s = since { ids = ids.filter { (stamps[$0] ?? "") >= s } }
         let page = ids.dropFirst(offset).prefix(limit)
         let keysOnly = r.q("view") == "keys"
