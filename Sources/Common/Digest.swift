@@ -3,8 +3,17 @@ import Foundation
 
 /// SHA-256 helpers. Digests are lower-case hex everywhere in the product and the bundle.
 public enum SHA256Digest {
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
     public static func hex(_ data: Data) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        // A table, not String(format:) per byte: a large bundle hashes hundreds of thousands of members.
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for b in SHA256.hash(data: data) {
+            out.append(hexDigits[Int(b >> 4)])
+            out.append(hexDigits[Int(b & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     public static func hex(_ text: String) -> String {
