@@ -232,10 +232,7 @@ public struct BuiltBundle: Sendable {
     }
 
     public func write(to url: URL, gzip: Bool = false) throws {
-        let data = try tarData(gzip: gzip)
-        do { try data.write(to: url, options: .atomic) } catch {
-            throw BundleError.io(path: url.path, reason: error.localizedDescription)
-        }
+        try files.writeTar(to: url, mtime: created, gzip: gzip)
     }
 }
 

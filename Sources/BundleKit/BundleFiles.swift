@@ -1,5 +1,8 @@
 import Common
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A bundle as an in-memory set of members (path → bytes): what the builder produces and what the
 /// reader returns. Creating one does not verify it; see `BundleVerifier`.
@@ -38,5 +41,33 @@ public struct BundleFiles: Sendable, Hashable {
     /// The deterministic tar for these members; `mtime` is the bundle's `created` time in seconds.
     public func tarData(mtime: Int64, gzip: Bool = false) throws -> Data {
         try TarIO.write(members, mtime: mtime, gzip: gzip)
+    }
+
+    /// Writes the same tar to `url` atomically (a temporary file next to it, then a rename), streaming:
+    /// the tar of a 100,000-station bundle is hundreds of MiB that never need to be in memory.
+    public func writeTar(to url: URL, mtime: Int64, gzip: Bool = false) throws {
+        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).partial")
+        guard FileManager.default.createFile(atPath: tmp.path, contents: nil) else {
+            throw BundleError.io(path: url.path, reason: "cannot create a file in \(url.deletingLastPathComponent().path)")
+        }
+        do {
+            let handle = try FileHandle(forWritingTo: tmp)
+            do {
+                try TarIO.write(members, mtime: mtime, gzip: gzip, to: handle)
+                try handle.close()
+            } catch {
+                try? handle.close()
+                throw error
+            }
+            guard rename(tmp.path, url.path) == 0 else {
+                throw BundleError.io(path: url.path, reason: String(cString: strerror(errno)))
+            }
+        } catch let e as BundleError {
+            try? FileManager.default.removeItem(at: tmp)
+            throw e
+        } catch {
+            try? FileManager.default.removeItem(at: tmp)
+            throw BundleError.io(path: url.path, reason: error.localizedDescription)
+        }
     }
 }

@@ -5,9 +5,11 @@ import Foundation
 /// names are ASCII, but set a UTF-8 ctype once anyway so a bad name fails cleanly instead of crashing.
 private let utf8Locale: Void = { _ = setlocale(LC_CTYPE, "C.UTF-8") }()
 
-/// Receives bytes from libarchive's write callback.
+/// Receives bytes from libarchive's write callback: in memory, or straight into a file.
 private final class DataSink {
     var data = Data()
+    let file: FileHandle?
+    init(file: FileHandle? = nil) { self.file = file }
 }
 
 /// Deterministic tar writing and defensive tar reading over libarchive. Every handle is freed on every
@@ -15,6 +17,17 @@ private final class DataSink {
 enum TarIO {
     /// Writes regular files in byte order of path with fixed metadata (bundle-spec.md section 3).
     static func write(_ files: [String: Data], mtime: Int64, gzip: Bool) throws -> Data {
+        let sink = DataSink()
+        try write(files, mtime: mtime, gzip: gzip, into: sink)
+        return sink.data
+    }
+
+    /// Same bytes, streamed into an open file: a large bundle never sits in memory as a whole tar.
+    static func write(_ files: [String: Data], mtime: Int64, gzip: Bool, to file: FileHandle) throws {
+        try write(files, mtime: mtime, gzip: gzip, into: DataSink(file: file))
+    }
+
+    private static func write(_ files: [String: Data], mtime: Int64, gzip: Bool, into sink: DataSink) throws {
         _ = utf8Locale
         guard let a = archive_write_new() else { throw BundleError.archiveWrite("archive_write_new failed") }
         defer { archive_write_free(a) }
@@ -31,13 +44,16 @@ enum TarIO {
         }
         // No padding to a 10240-byte record: with gzip it would append zeros after the gzip stream.
         try check(archive_write_set_bytes_in_last_block(a, 1), "block size")
-        let sink = DataSink()
-        return try withExtendedLifetime(sink) {
+        try withExtendedLifetime(sink) {
             let ctx = Unmanaged.passUnretained(sink).toOpaque()
             try check(archive_write_open2(a, ctx, nil, { _, userData, buffer, length in
                 guard let userData, let buffer else { return -1 }
                 let sink = Unmanaged<DataSink>.fromOpaque(userData).takeUnretainedValue()
-                sink.data.append(buffer.assumingMemoryBound(to: UInt8.self), count: length)
+                if let file = sink.file {
+                    do { try file.write(contentsOf: UnsafeRawBufferPointer(start: buffer, count: length)) } catch { return -1 }
+                } else {
+                    sink.data.append(buffer.assumingMemoryBound(to: UInt8.self), count: length)
+                }
                 return length
             }, nil, nil), "open")
             for path in files.keys.sorted(by: BundlePath.precedes) {
@@ -63,7 +79,6 @@ enum TarIO {
                 }
             }
             try check(archive_write_close(a), "close")
-            return sink.data
         }
     }
 

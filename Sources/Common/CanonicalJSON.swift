@@ -60,6 +60,12 @@ extension JSONValue {
 
     static func escape(_ s: String, into out: inout String) {
         out += "\""
+        // Most strings need no escape at all: append them whole, not scalar by scalar.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            out += s
+            out += "\""
+            return
+        }
         for u in s.unicodeScalars {
             switch u {
             case "\"": out += "\\\""
@@ -84,6 +90,17 @@ extension JSONValue {
 /// Encodes any Encodable as canonical JSON bytes.
 public enum CanonicalJSON {
     public static func data<T: Encodable>(_ value: T, pretty: Bool = false) throws -> Data {
-        try JSONValue.from(value).canonicalData(pretty: pretty)
+        try jsonValue(of: value).canonicalData(pretty: pretty)
+    }
+
+    /// The value as JSON, built directly from `Encodable` (no JSON text written and parsed
+    /// again); types JSONEncoder treats specially (Data, URL, Decimal, Date, Float) and
+    /// integers beyond Int64 fall back to `JSONValue.from`. Same canonical bytes either way.
+    public static func jsonValue<T: Encodable>(of value: T) throws -> JSONValue {
+        do {
+            return try DirectJSONEncoder.box(value, codingPath: []).resolve()
+        } catch is DirectJSONEncoder.Unsupported {
+            return try JSONValue.from(value)
+        }
     }
 }

@@ -3,15 +3,16 @@ import Foundation
 
 /// SHA-256 helpers. Digests are lower-case hex everywhere in the product and the bundle.
 public enum SHA256Digest {
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
     public static func hex(_ data: Data) -> String {
-        // A table, not String(format:) per byte: this runs for every bundle file and every
-        // sandbox request (token hash), and formatting was most of its cost.
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
+        // A table, not String(format:) per byte: it runs for every bundle member and every
+        // sandbox request, and formatting was most of its cost.
+        var out: [UInt8] = []
         out.reserveCapacity(64)
         for b in SHA256.hash(data: data) {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0x0f)])
+            out.append(hexDigits[Int(b >> 4)])
+            out.append(hexDigits[Int(b & 0x0F)])
         }
         return String(decoding: out, as: UTF8.self)
     }

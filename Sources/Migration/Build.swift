@@ -242,7 +242,7 @@ public enum MigrationError: LocalizedError, Sendable {
 extension SiteModel {
     /// Canonical JSON of the model, for the source fingerprint.
     var canonicalJSON: String {
-        (try? JSONValue.from(self).canonicalText()) ?? ""
+        (try? CanonicalJSON.jsonValue(of: self).canonicalText()) ?? ""
     }
 }
 

@@ -9,9 +9,10 @@ enum PlanText {
                        deleted: [String]) -> String {
         var out = ""
         var counts: [String: Int] = [:]
-        for phase in Set(steps.map(\.phase)).sorted() {
+        let byPhase = Dictionary(grouping: steps, by: \.phase)  // each group keeps the steps' order
+        for phase in byPhase.keys.sorted() {
             out += "# phase \(phase)\n"
-            for s in steps where s.phase == phase {
+            for s in byPhase[phase] ?? [] {
                 let id = "\(s.type)/\(s.key)"
                 let sym: String
                 switch s.action {

@@ -8,6 +8,9 @@ public struct Digraph: Sendable {
     public private(set) var nodes: [String] = []
     private var index: [String: Int] = [:]
     private var adj: [[Int]] = []
+    /// Every edge as `from << 32 | to`: duplicate checks in O(1) (a node referenced by 100,000
+    /// others would make a scan of its adjacency list quadratic).
+    private var edges: Set<UInt64> = []
 
     public init() {}
 
@@ -25,13 +28,15 @@ public struct Digraph: Sendable {
     /// decides; the algorithms do not care).
     public mutating func addEdge(_ from: String, _ to: String) {
         let a = add(from), b = add(to)
-        if !adj[a].contains(b) { adj[a].append(b) }
+        if edges.insert(Self.edgeKey(a, b)).inserted { adj[a].append(b) }
     }
 
     public mutating func removeEdge(_ from: String, _ to: String) {
-        guard let a = index[from], let b = index[to] else { return }
+        guard let a = index[from], let b = index[to], edges.remove(Self.edgeKey(a, b)) != nil else { return }
         adj[a].removeAll { $0 == b }
     }
+
+    private static func edgeKey(_ a: Int, _ b: Int) -> UInt64 { UInt64(UInt32(truncatingIfNeeded: a)) << 32 | UInt64(UInt32(truncatingIfNeeded: b)) }
 
     public func successors(_ node: String) -> [String] {
         guard let i = index[node] else { return [] }
@@ -40,7 +45,7 @@ public struct Digraph: Sendable {
 
     public func hasEdge(_ from: String, _ to: String) -> Bool {
         guard let a = index[from], let b = index[to] else { return false }
-        return adj[a].contains(b)
+        return edges.contains(Self.edgeKey(a, b))
     }
 
     /// Components with more than one node, or a self-loop; each sorted, the list sorted by first member.
@@ -79,7 +84,7 @@ public struct Digraph: Sendable {
                             comp.append(w)
                             if w == v { break }
                         }
-                        if comp.count > 1 || adj[v].contains(v) {
+                        if comp.count > 1 || edges.contains(Self.edgeKey(v, v)) {
                             out.append(comp.map { nodes[$0] }.sorted())
                         }
                     }
@@ -96,11 +101,14 @@ public struct Digraph: Sendable {
         var truncated = false
         for comp in cyclicComponents() {
             let members = Set(comp)
+            // Sorted successors inside the component, once per member (not once per visit).
+            var inside: [String: [String]] = [:]
+            for m in comp { inside[m] = successors(m).filter { members.contains($0) } }
             for start in comp {
                 // Only cycles whose smallest node is `start`: each cycle is found exactly once.
                 var path = [start]
                 var onPath: Set<String> = [start]
-                var work: [[String]] = [successors(start).filter { members.contains($0) && $0 >= start }]
+                var work: [[String]] = [(inside[start] ?? []).filter { $0 >= start }]
                 while !work.isEmpty {
                     if result.count >= limit { truncated = true; break }
                     guard let next = work[work.count - 1].first else {
@@ -113,7 +121,7 @@ public struct Digraph: Sendable {
                         result.append(path)
                     } else if !onPath.contains(next) {
                         path.append(next); onPath.insert(next)
-                        work.append(successors(next).filter { members.contains($0) && $0 >= start })
+                        work.append((inside[next] ?? []).filter { $0 >= start })
                     }
                 }
                 if truncated { break }

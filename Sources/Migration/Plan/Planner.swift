@@ -62,11 +62,15 @@ public enum Planner {
 
     public static func plan(_ resources: [PlannedResource]) -> Plan {
         let byId = Dictionary(resources.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        // Sorted by id (stable for equal ids), with each id and its references worked out once.
+        let ordered = resources.enumerated().map { (id: $0.element.id, n: $0.offset, r: $0.element) }
+            .sorted { ($0.id, $0.n) < ($1.id, $1.n) }
+            .map { (r: $0.r, refs: references(in: $0.r.payload)) }
         var graph = Digraph()
         var unresolved: [(String, String)] = []
-        for r in resources.sorted(by: { $0.id < $1.id }) {
+        for (r, refs) in ordered {
             graph.add(r.id)
-            for ref in references(in: r.payload) {
+            for ref in refs {
                 if byId[ref] == nil { unresolved.append((r.id, ref)); continue }
                 if ref != r.id { graph.addEdge(ref, r.id) }  // ref must exist before r
             }
@@ -89,8 +93,8 @@ public enum Planner {
         let layers = graph.longestPathLayers() ?? [:]
         var steps: [OrderedStep] = []
         var patches: [OrderedStep] = []
-        for r in resources.sorted(by: { $0.id < $1.id }) {
-            let refs = references(in: r.payload).filter { byId[$0] != nil && $0 != r.id }
+        for (r, allRefs) in ordered {
+            let refs = allRefs.filter { byId[$0] != nil && $0 != r.id }
             let late = deferred[r.id] ?? []
             var createPayload = r.payload
             var fields: [String] = []

@@ -57,30 +57,44 @@ public enum PersonName {
 /// keeps the value, later ones get a numbered suffix [names are unique per resource type].
 public struct UniqueNamer: Sendable {
     private var used: Set<String> = []
+    /// Per wanted name (as compared): the suffix number to try next. Names are only ever added,
+    /// so every smaller suffix stays taken and probing resumes there (linear, not quadratic, when
+    /// thousands of people share a name); the answer is still the smallest free suffix.
+    private var nextSuffix: [String: Int] = [:]
 
     public init() {}
 
     /// Returns the name to use and whether it had to change.
     public mutating func claim(_ wanted: String, caseInsensitive: Bool = true) -> (String, Bool) {
         func key(_ s: String) -> String { caseInsensitive ? s.lowercased() : s }
-        if used.insert(key(wanted)).inserted { return (wanted, false) }
-        var n = 2
+        let k = key(wanted)
+        if used.insert(k).inserted { return (wanted, false) }
+        let memo = (caseInsensitive ? "i:" : "s:") + k
+        var n = nextSuffix[memo] ?? 2
         while true {
             let candidate = "\(wanted) (\(n))"
-            if used.insert(key(candidate)).inserted { return (candidate, true) }
             n += 1
+            if used.insert(key(candidate)).inserted {
+                nextSuffix[memo] = n
+                return (candidate, true)
+            }
         }
     }
 
     /// Same for e-mail addresses: the suffix goes before the @.
     public mutating func claimEmail(_ wanted: String) -> (String, Bool) {
-        if used.insert(wanted.lowercased()).inserted { return (wanted, false) }
+        let k = wanted.lowercased()
+        if used.insert(k).inserted { return (wanted, false) }
+        let memo = "e:" + k
         let at = wanted.firstIndex(of: "@") ?? wanted.endIndex
-        var n = 2
+        var n = nextSuffix[memo] ?? 2
         while true {
             let candidate = "\(wanted[..<at])\(n)\(wanted[at...])"
-            if used.insert(candidate.lowercased()).inserted { return (candidate, true) }
             n += 1
+            if used.insert(candidate.lowercased()).inserted {
+                nextSuffix[memo] = n
+                return (candidate, true)
+            }
         }
     }
 }

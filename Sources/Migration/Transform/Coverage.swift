@@ -9,7 +9,7 @@ extension Context {
         let s = p.lowercased()
         if s.hasPrefix("h"), let n = Int(s.dropFirst()) { return "hunt:\(n)" }
         if s.allSatisfy(\.isNumber), !s.isEmpty {
-            if let hg = model.huntGroups.values.first(where: { $0.extension == p }) { return "hunt:\(hg.number)" }
+            if let hg = index.huntGroupByExtension[p] { return "hunt:\(hg.number)" }
             return model.stations[p] != nil ? "station:\(p)" : nil
         }
         return nil
@@ -38,7 +38,7 @@ extension Context {
     func isVoicemailPoint(_ p: String) -> Bool {
         let s = p.lowercased()
         if s.hasPrefix("h"), let n = Int(s.dropFirst()) { return config.voicemailGroups.contains(n) }
-        if let hg = model.huntGroups.values.first(where: { $0.extension == p }) { return config.voicemailGroups.contains(hg.number) }
+        if let hg = index.huntGroupByExtension[p] { return config.voicemailGroups.contains(hg.number) }
         return false
     }
 
@@ -77,6 +77,16 @@ extension Context {
             let all = (c.inside.all ?? false) || (c.outside.all ?? false)
             let rings = c.dontAnswerRings ?? 2
             let voicemailIdx = c.points.firstIndex { isVoicemailPoint($0.point) }
+            // Non-voicemail points: Genesys forwarding is unconditional when enabled, CM coverage
+            // is conditional, so forwarding is prepared but only enabled for "all calls". The
+            // targets depend on the path only: worked out once, not once per station using it.
+            var targets: [JSONValue] = []
+            for p in c.points where !isVoicemailPoint(p.point) {
+                if let n = pointNode(p.point), brokenEdges.contains("cov:\(c.number)>\(n)") { continue }
+                if model.stations[p.point] != nil, let e164 = stationNumber(p.point) {
+                    targets.append(["type": "PHONENUMBER", "value": .string(e164)])
+                }
+            }
             var produced = false
             for ext in users {
                 guard let user = userForStation[ext] else { continue }
@@ -87,15 +97,6 @@ extension Context {
                                 rule: "coverage.forwarding", kind: .coveragePath, id: k, digest: digest,
                                 reason: "coverage path \(k) ends in voicemail after \(rings) rings → voicemail after \(seconds) s for \(ext)") {
                         produced = true
-                    }
-                }
-                // Non-voicemail points: Genesys forwarding is unconditional when enabled, CM coverage
-                // is conditional, so forwarding is prepared but only enabled for "all calls".
-                var targets: [JSONValue] = []
-                for p in c.points where !isVoicemailPoint(p.point) {
-                    if let n = pointNode(p.point), brokenEdges.contains("cov:\(c.number)>\(n)") { continue }
-                    if model.stations[p.point] != nil, let e164 = stationNumber(p.point) {
-                        targets.append(["type": "PHONENUMBER", "value": .string(e164)])
                     }
                 }
                 if !targets.isEmpty {

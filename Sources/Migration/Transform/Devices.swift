@@ -48,18 +48,27 @@ extension Context {
                     ? "\(st.setType ?? "unknown") set → \(policy.kind.rawValue) phone with \(lines) line(s)"
                     : "\(appearances) call appearances split over \(phoneCount) phones of at most \(perPhone) lines: phone \(i + 1) has \(lines)"
                 sink.add(type: .phones, key: "\(user)-\(i + 1)", payload: .object(payload), rule: phoneCount == 1 ? "station.phone" : "station.lines",
-                         kind: .station, id: ext, digest: recordDigest(st), reason: reason)
+                         kind: .station, id: ext, digest: stationDigests[ext] ?? recordDigest(st), reason: reason)
             }
             if policy.kind == .webrtc {
                 sink.exception(rule: "station.phone", kind: .station, id: ext, .review,
                                "station \(ext) is a \(st.setType ?? "non-SIP") set; the hardware cannot move, the user gets a WebRTC phone")
             }
         }
+        // The first station (plain string order, all stations) whose policy uses each base.
+        var firstStationFor: [String: String] = [:]
+        if !baseSettingsUsed.isEmpty {
+            for k in model.stations.keys.sorted() {
+                guard let b = phonePolicy(setType: model.stations[k]?.setType).baseSettings, firstStationFor[b] == nil else { continue }
+                firstStationFor[b] = k
+                if baseSettingsUsed.allSatisfy({ firstStationFor[$0] != nil }) { break }
+            }
+        }
         for base in baseSettingsUsed.sorted() {
             let meta = config.phones.metaBases[base] ?? base
             let payload: JSONValue = ["name": .string(base), "phoneMetaBase": ["id": .string(meta)],
                                       "lines": [["name": .string("\(base) line")]]]
-            let firstStation = model.stations.keys.sorted().first { phonePolicy(setType: model.stations[$0]?.setType).baseSettings == base } ?? ""
+            let firstStation = firstStationFor[base] ?? ""
             sink.add(type: .phoneBaseSettings, key: LogicalRef.makeKey(base), payload: payload, rule: "station.phone", kind: .station,
                      id: firstStation, digest: nil, reason: "phone base settings \(base) (model \(meta)) for the phones that use it")
         }
@@ -123,7 +132,7 @@ extension Context {
     /// [cor.policy] [cos.policy] [pickup.group]: no target; listed for a person.
     mutating func policies() {
         for (k, c) in Self.sorted(model.cors) {
-            let users = model.stations.values.filter { $0.cor == c.number }.count
+            let users = index.stationsPerCOR[c.number] ?? 0
             sink.exception(rule: "cor.policy", kind: .cor, id: k, .manual,
                            "COR \(c.number) \(c.description ?? "") (FRL \(c.frl.map(String.init) ?? "?")) restricts \(users) stations; Genesys uses outbound routes and roles",
                            hint: "map calling permissions to roles/outbound routes by hand")
@@ -174,10 +183,17 @@ extension Context {
         // DIDs: +<cc><national>; ranges over the numeric value of numbers of equal length.
         var didsByPrefix: [Int: [Int]] = [:]
         for d in Set(dids) { if let n = Int(d.dropFirst()) { didsByPrefix[d.count, default: []].append(n) } }
+        // E.164 number → the first station (plain string order) that has it, built once.
+        var stationWithNumber: [String: String] = [:]
+        if !didsByPrefix.isEmpty {
+            for k in model.stations.keys.sorted() {
+                if let n = stationNumber(k), stationWithNumber[n] == nil { stationWithNumber[n] = k }
+            }
+        }
         for (_, nums) in didsByPrefix.sorted(by: { $0.key < $1.key }) {
             for r in Self.ranges(nums.sorted(), maxGap: config.pools.maxDidGap) {
                 let s = "+\(r.lowerBound)", e = "+\(r.upperBound)"
-                let station = model.stations.keys.sorted().first { stationNumber($0) == s } ?? ""
+                let station = stationWithNumber[s] ?? ""
                 sink.add(type: .didPools, key: "did-\(r.lowerBound)-\(r.upperBound)",
                          payload: ["name": .string("DIDs \(s)-\(e)"), "startPhoneNumber": .string(s), "endPhoneNumber": .string(e), "provider": "PURE_CLOUD"],
                          rule: "did.pool", kind: .station, id: station, digest: nil, reason: "DIDs \(s)–\(e) cover the migrated users' numbers")
@@ -187,7 +203,7 @@ extension Context {
 
     func poolSource(extension e: String) -> (ObjectKind, String) {
         if model.stations[e] != nil { return (.station, e) }
-        if let h = model.huntGroups.values.first(where: { $0.extension == e }) { return (.huntGroup, String(h.number)) }
+        if let h = index.huntGroupByExtension[e] { return (.huntGroup, String(h.number)) }
         return (.station, e)
     }
 

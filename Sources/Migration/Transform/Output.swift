@@ -112,6 +112,8 @@ public struct VectorFidelity: Sendable, Hashable, Codable {
 final class TransformSink {
     private(set) var out = TransformOutput()
     private var keys: Set<String> = []
+    /// `<type>/<key>` → position in `out.resources` (appended only until `finish`).
+    private var position: [String: Int] = [:]
     private var outcome: [String: Int] = [:]  // "kind:id" → 2 payload, 1 excluded, 0 exception
     private var seen: [String: [String]] = [:] // kind → ids
     let validator = ContractValidator()
@@ -152,6 +154,7 @@ final class TransformSink {
             return false
         }
         keys.insert(resourceID)
+        position[resourceID] = out.resources.count
         out.resources.append(PlannedResource(type: type.rawValue, key: key, payload: payload))
         out.decisions.append(Decision(rule: rule, sourceKind: kind.rawValue, sourceID: id, sourceDigest: digest,
                                       action: .create, targetType: type.rawValue, targetKey: key, reason: reason,
@@ -201,12 +204,12 @@ final class TransformSink {
     func addFidelity(_ f: VectorFidelity) { out.fidelity.append(f) }
 
     func payload(_ type: ResourceType, _ key: String) -> JSONValue? {
-        out.resources.first { $0.type == type.rawValue && $0.key == key }?.payload
+        position["\(type.rawValue)/\(key)"].map { out.resources[$0].payload }
     }
 
     /// Changes a payload already added (a queue gets its in-queue flow once flows exist).
     func amend(_ type: ResourceType, _ key: String, _ change: (inout JSONValue) -> Void) {
-        guard let i = out.resources.firstIndex(where: { $0.type == type.rawValue && $0.key == key }) else { return }
+        guard let i = position["\(type.rawValue)/\(key)"] else { return }
         change(&out.resources[i].payload)
     }
 
@@ -246,7 +249,7 @@ final class TransformSink {
             o.reconciliation[kind] = r
         }
         o.unaccounted.sort()
-        o.resources.sort { $0.id < $1.id }
+        o.resources = o.resources.map { ($0.id, $0) }.sorted { $0.0 < $1.0 }.map(\.1)  // ids are unique
         o.flows.sort { $0.key < $1.key }
         o.fidelity.sort { $0.vector < $1.vector }
         return o

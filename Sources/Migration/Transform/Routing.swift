@@ -14,10 +14,8 @@ extension Context {
         var seen: Set<String> = []
         if h.skill == true {
             var holders: [(Int, Int?, String, String)] = []  // level, reserve, login, user
-            for (login, a) in Self.sorted(model.agents) {
-                for s in a.skills where s.skill == h.number {
-                    if let u = userForAgent[login] { holders.append((s.level ?? 99, s.reserveLevel, login, u)) } else { missing.append(login) }
-                }
+            for (login, _, s) in index.skillHolders[h.number] ?? [] {
+                if let u = userForAgent[login] { holders.append((s.level ?? 99, s.reserveLevel, login, u)) } else { missing.append(login) }
             }
             for (_, reserve, _, u) in holders.sorted(by: { ($0.0, $0.2) < ($1.0, $1.2) }) where seen.insert(u).inserted {
                 out.append((u, reserve))

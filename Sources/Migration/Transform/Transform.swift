@@ -41,6 +41,11 @@ struct Context {
     /// E.164 DIDs given to users (for the DID pools).
     var dids: [String] = []
     var migratedExtensions: [String] = []
+    /// Source digests of stations, worked out once in `users()` (phones and lines reuse them).
+    var stationDigests: [String: String] = [:]
+    /// Lookups built once from the model, so that per-record rules never scan a whole table
+    /// (a 100,000-station site would otherwise be quadratic).
+    let index: ModelIndex
 
     init(config: MappingConfig, model: SiteModel, sink: TransformSink, holidayYear: Int) {
         self.config = config
@@ -48,6 +53,7 @@ struct Context {
         self.sink = sink
         self.holidayYear = holidayYear
         self.excluded = ExtensionRangeSet(config.exclude)
+        self.index = ModelIndex(model)
     }
 
     static func sorted<V>(_ d: [String: V]) -> [(String, V)] {
@@ -163,7 +169,7 @@ struct Context {
             let (name, renamed) = used.claim(skillName(n))
             let hg = model.huntGroups[String(n)]
             let kind: ObjectKind = hg != nil ? .huntGroup : .agent
-            let id = hg != nil ? String(n) : (model.agents.values.filter { $0.skills.contains { $0.skill == n } }.map(\.loginId).min() ?? String(n))
+            let id = hg != nil ? String(n) : (index.skillHolders[n]?.map(\.agent.loginId).min() ?? String(n))
             sink.add(type: .routingSkills, key: skillKey(n), payload: ["name": .string(name)], rule: "hunt.queue", kind: kind,
                      id: id, digest: hg.flatMap(recordDigest), reason: "skill \(n) becomes routing skill \(name)",
                      warnings: renamed ? ["name made unique: \(name)"] : [])
@@ -193,5 +199,51 @@ struct Context {
             sink.add(type: .presenceDefinitions, key: "aux-\(rc.code)", payload: payload, rule: "aux.presence", kind: .reasonCode,
                      id: k, digest: recordDigest(rc), reason: "AUX \(rc.code) \"\(rc.name)\" becomes a \(system) secondary presence")
         }
+    }
+}
+
+/// Indexes over an immutable `SiteModel`, each preserving the choice the per-record scan it
+/// replaces would make (first in the same order).
+struct ModelIndex {
+    /// Station keys in `SiteModel.sortedKeys` order, and agent keys likewise.
+    let stationKeys: [String]
+    let agentKeys: [String]
+    /// Station extension / agent login → the SMGR user with the smallest login name listing it.
+    let smgrUserByStation: [String: AvayaCM.User]
+    let smgrUserByAgent: [String: AvayaCM.User]
+    /// Hunt-group extension → the hunt group (the lowest-numbered one if an extension repeats).
+    let huntGroupByExtension: [String: HuntGroup]
+    /// Skill number → the agents holding it (one entry per assignment), in sorted login order.
+    let skillHolders: [Int: [(login: String, agent: Agent, skill: AgentSkill)]]
+    /// COR number → how many stations use it.
+    let stationsPerCOR: [Int: Int]
+
+    init(_ m: SiteModel) {
+        stationKeys = SiteModel.sortedKeys(m.stations)
+        agentKeys = SiteModel.sortedKeys(m.agents)
+        var byStation: [String: AvayaCM.User] = [:], byAgent: [String: AvayaCM.User] = [:]
+        let users = SiteModel.sortedKeys(m.users).compactMap { m.users[$0] }.sorted { $0.loginName < $1.loginName }
+        for u in users {
+            for e in u.stationExtensions where byStation[e] == nil { byStation[e] = u }
+            for l in u.agentLoginIds where byAgent[l] == nil { byAgent[l] = u }
+        }
+        smgrUserByStation = byStation
+        smgrUserByAgent = byAgent
+        var hunts: [String: HuntGroup] = [:]
+        for k in SiteModel.sortedKeys(m.huntGroups) {
+            guard let h = m.huntGroups[k], let e = h.extension else { continue }
+            if let old = hunts[e], old.number <= h.number { continue }
+            hunts[e] = h
+        }
+        huntGroupByExtension = hunts
+        var holders: [Int: [(login: String, agent: Agent, skill: AgentSkill)]] = [:]
+        for k in agentKeys {
+            guard let a = m.agents[k] else { continue }
+            for s in a.skills { holders[s.skill, default: []].append((k, a, s)) }
+        }
+        skillHolders = holders
+        var cors: [Int: Int] = [:]
+        for s in m.stations.values { if let c = s.cor { cors[c, default: 0] += 1 } }
+        stationsPerCOR = cors
     }
 }

@@ -6,11 +6,11 @@ import GenesysCloud
 extension Context {
     /// The SMGR person behind a station or an agent, if any.
     func smgrUser(station ext: String) -> AvayaCM.User? {
-        model.users.values.sorted { $0.loginName < $1.loginName }.first { $0.stationExtensions.contains(ext) }
+        index.smgrUserByStation[ext]
     }
 
     func smgrUser(agent login: String) -> AvayaCM.User? {
-        model.users.values.sorted { $0.loginName < $1.loginName }.first { $0.agentLoginIds.contains(login) }
+        index.smgrUserByAgent[login]
     }
 
     /// [station.did]: the public-unknown-numbering row with the longest matching extension code.
@@ -34,6 +34,7 @@ extension Context {
     mutating func users() {
         for (ext, st) in Self.sorted(model.stations) {
             let digest = recordDigest(st)
+            stationDigests[ext] = digest
             if excluded.contains(ext) {
                 sink.exclude(rule: "exclude", kind: .station, id: ext, digest: digest, reason: "extension \(ext) is in the configured exclusions")
                 continue
