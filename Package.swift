@@ -108,7 +108,7 @@ let package = Package(
         // Test helpers shared by test targets (a loopback HTTP server for scripted answers).
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "GenesysCloudTests", dependencies: ["GenesysCloud", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "BundleKitTests", dependencies: ["BundleKit", "Common", "CArchive"],
+        .testTarget(name: "BundleKitTests", dependencies: ["BundleKit", "Common", "CArchive", "TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "AvayaCMTests", dependencies: ["Common", "AvayaCM"], exclude: ["Fixtures"],
                     swiftSettings: swiftSettings),

@@ -1,6 +1,7 @@
 import CArchive
 import Common
 import Foundation
+import TestSupport
 import Testing
 @testable import BundleKit
 
@@ -118,33 +119,13 @@ struct ProcessResult {
 }
 
 func run(_ executable: String, _ arguments: [String], in cwd: URL? = nil) throws -> ProcessResult {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: executable)
-    p.arguments = arguments
-    if let cwd { p.currentDirectoryURL = cwd }
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return ProcessResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                         stderr: String(decoding: e, as: UTF8.self))
+    let r = try runProduct(URL(fileURLWithPath: executable), arguments, in: cwd)
+    return ProcessResult(status: r.status, stdout: r.stdout, stderr: r.stderr)
 }
 
 /// The `cm2gc` executable built next to the test binary (`swift build --build-tests` builds both).
 func cm2gcPath() throws -> String {
-    let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-    var dir = exe.deletingLastPathComponent()
-    for _ in 0..<4 {
-        let candidate = dir.appendingPathComponent("cm2gc").path
-        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        dir = dir.deletingLastPathComponent()
-    }
-    let fromBundle = Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("cm2gc").path
-    try #require(FileManager.default.isExecutableFile(atPath: fromBundle), "cm2gc binary not found; run swift build --build-tests first")
-    return fromBundle
+    try #require(productBinary("cm2gc"), "cm2gc binary not found; run swift build --build-tests first").path
 }
 
 func metadataObject(_ files: BundleFiles) throws -> [String: JSONValue] {

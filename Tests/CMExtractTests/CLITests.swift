@@ -26,10 +26,7 @@ import Glibc
     /// staged page. The final store equals a clean pull's, and nothing staged was served twice
     /// beyond the one page in flight at each kill.
     @Test func killedWithSIGKILLAndRunAgainResumesWithoutRefetching() async throws {
-        var f = CMFaultConfig()
-        f.latencyRate = 1
-        f.latencyMilliseconds = 15
-        let sb = try await Fixture.sandbox(faults: f)
+        let sb = try await Fixture.slowSandbox(ms: 15)
         defer { Task { await sb.stop() } }
         let stage = try tempDir().appendingPathComponent("killed.sqlite")
         let pageSize = 5

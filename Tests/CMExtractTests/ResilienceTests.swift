@@ -41,10 +41,7 @@ import Testing
     /// run resumes after the last staged page: nothing staged is fetched again, beyond at most
     /// the one page that was in flight.
     @Test func anInterruptedPullResumesWithoutRefetching() async throws {
-        var f = CMFaultConfig()
-        f.latencyRate = 1
-        f.latencyMilliseconds = 10
-        let sb = try await Fixture.sandbox(faults: f)
+        let sb = try await Fixture.slowSandbox(ms: 10)
         defer { Task { await sb.stop() } }
         let stage = try tempDir().appendingPathComponent("resume.sqlite")
         let o = Fixture.options(sb, kind: .rest, stage: stage, rate: 100, pageSize: 5)

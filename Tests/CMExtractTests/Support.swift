@@ -28,6 +28,14 @@ enum Fixture {
 
     static let credentials = CMCredentials(username: "cm2gc", password: Secret("sandbox"))
 
+    /// A sandbox that answers every request after `ms` milliseconds (so a pull can be caught mid-run).
+    static func slowSandbox(ms: Int) async throws -> CMSandbox {
+        var f = CMFaultConfig()
+        f.latencyRate = 1
+        f.latencyMilliseconds = ms
+        return try await sandbox(faults: f)
+    }
+
     static func sandbox(faults: CMFaultConfig = .init(), site: SiteModel = satModel) async throws -> CMSandbox {
         var c = CMSandboxConfig(site: site)
         c.faults = faults

@@ -3,7 +3,7 @@ import Foundation
 /// An executable of this package built next to the test bundle (`swift build --build-tests`
 /// builds every product), for tests that run the real command line.
 public func productBinary(_ name: String) -> URL? {
-    var candidates: [URL] = []
+    var candidates: [URL] = [URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()]
     if let exe = Bundle.main.executableURL { candidates.append(exe.deletingLastPathComponent()) }
     candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent())
     for dir in candidates {
@@ -17,12 +17,15 @@ public func productBinary(_ name: String) -> URL? {
     return nil
 }
 
-/// Runs a product to completion; returns its exit status and what it wrote to stdout and stderr.
-public func runProduct(_ binary: URL, _ arguments: [String], environment: [String: String]) throws -> (status: Int32, stdout: String, stderr: String) {
+/// Runs a program to completion; returns its exit status and what it wrote to stdout and stderr.
+/// `environment` nil inherits this process's.
+public func runProduct(_ binary: URL, _ arguments: [String], environment: [String: String]? = nil,
+                       in directory: URL? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
     let p = Process()
     p.executableURL = binary
     p.arguments = arguments
-    p.environment = environment
+    if let environment { p.environment = environment }
+    if let directory { p.currentDirectoryURL = directory }
     let out = Pipe(), err = Pipe()
     p.standardOutput = out
     p.standardError = err
