@@ -3,17 +3,14 @@
 # `cm2gc build` on it (release build) and report wall and CPU time, records/s and peak memory.
 # Usage: scripts/bench-build.sh [STATIONS] [AGENTS]
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 STATIONS=${1:-100000}
 AGENTS=${2:-20000}
 OUT=${OUT:-out}/bench-build
 BIN=$(swift build -c release --show-bin-path)
 mkdir -p "$OUT"
 SITE="$OUT/site-$STATIONS-$AGENTS"
-if [ ! -d "$SITE/sat" ]; then
-  echo "generating $STATIONS stations, $AGENTS agents into $SITE"
-  "$BIN/cm2gc" generate-site --stations "$STATIONS" --agents "$AGENTS" --hunt-groups 200 --vectors 50 --vdns 100 \
-    --format sat -o "$SITE" >/dev/null
-fi
+generate_site "$BIN" "$SITE" "$STATIONS" "$AGENTS" 200
 export SOURCE_DATE_EPOCH=1735689600
 python3 - "$BIN/cm2gc" "$SITE/sat" "$OUT/bundle.tar" "$STATIONS" "$AGENTS" <<'PY'
 import os, resource, subprocess, sys, time, json

@@ -5,6 +5,7 @@
 # to show the tool's own ceiling, and the budget-bound time is printed next to it.
 # Usage: scripts/bench-extract.sh [STATIONS] [AGENTS]   (RATE=requests/s, PAGE=page size)
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 STATIONS=${1:-20000}
 AGENTS=${2:-4000}
 RATE=${RATE:-2000}
@@ -14,21 +15,11 @@ for p in cm2gc cm2gc-sandbox; do swift build -c release --product "$p" >/dev/nul
 BIN=$(swift build -c release --show-bin-path)
 mkdir -p "$OUT"
 SITE="$OUT/site-$STATIONS-$AGENTS"
-if [ ! -d "$SITE/sat" ]; then
-  echo "generating $STATIONS stations, $AGENTS agents into $SITE"
-  "$BIN/cm2gc" generate-site --stations "$STATIONS" --agents "$AGENTS" --hunt-groups 100 --vectors 50 --vdns 100 \
-    --format sat -o "$SITE" >/dev/null
-fi
+generate_site "$BIN" "$SITE" "$STATIONS" "$AGENTS" 100
 "$BIN/cm2gc-sandbox" cm --port 0 --site "$SITE/sat" > "$OUT/sandbox.out" 2> "$OUT/sandbox.err" &
 SB=$!
 trap 'kill $SB 2>/dev/null || true' EXIT
-URL=""
-for _ in $(seq 1 600); do
-  URL=$(sed -n 's/^listening \(http:[^ ]*\).*/\1/p' "$OUT/sandbox.out" | head -1)
-  [ -n "$URL" ] && break
-  sleep 0.1
-done
-[ -n "$URL" ] || { echo "the CM sandbox did not start"; cat "$OUT/sandbox.err"; exit 1; }
+URL=$(wait_for_listening "$OUT/sandbox.out")
 export CM_USERNAME=cm2gc CM_PASSWORD=sandbox
 for KIND in rest pbxd; do
   FROM="$URL"; [ "$KIND" = rest ] && FROM="$URL/cm/v1"
@@ -43,7 +34,7 @@ wall = time.monotonic() - t0
 if p.returncode != 0:
     sys.stderr.write(p.stderr); sys.exit(p.returncode)
 s = json.loads(p.stdout)
-records = sum(s["counts"].values())
+records = s["counts"].get("fetched", 0)  # the per-dataset keys break the same total down
 peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 print(f"{kind}: {records} records in {wall:.1f} s = {records / wall:,.0f} records/s; {s['requests']} requests "
       f"({s['requests'] / wall:,.0f}/s, budget {rate}/s); peak RSS {peak:,.0f} MiB (max of the children so far)")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job end to end on samples/. Extended as stages land.
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 OUT=${1:-out}
 mkdir -p "$OUT"
 BIN=$(swift build --show-bin-path)
@@ -51,13 +52,7 @@ printf '{"locations": [{"id": "00000000-0000-4000-8000-00000000f001", "name": "F
 "$BIN/cm2gc-sandbox" genesys --port 0 --clients-file "$CLIENTS" --seed "$OUT/sandbox-seed.json" > "$OUT/sandbox.out" 2> "$OUT/sandbox.err" &
 SANDBOX_PID=$!
 trap 'kill $SANDBOX_PID 2>/dev/null || true' EXIT
-URL=""
-for _ in $(seq 1 100); do
-  URL=$(sed -n 's/^listening \(http:[^ ]*\).*/\1/p' "$OUT/sandbox.out" | head -1)
-  [ -n "$URL" ] && break
-  sleep 0.1
-done
-[ -n "$URL" ] || { echo "sandbox did not start"; cat "$OUT/sandbox.err"; exit 1; }
+URL=$(wait_for_listening "$OUT/sandbox.out")
 echo "sandbox at $URL"
 
 UP=(--trusted-keys "$OUT/trusted-keys" --require-approvals 2 --base-url "$URL")
