@@ -287,7 +287,11 @@ struct Executor {
     func publishFlow(_ st: UploadStep, started: ContinuousClock.Instant) async throws {
         guard let flow = st.flow else { throw UploadStepError.unsupported("flow step \(st.id) has no Archy YAML") }
         let h = flow.header
-        let overExisting = verdicts[st.id].map { $0.verdict == .conflict || $0.verdict == .adopt } ?? false
+        // This run's preflight, or the decision a previous run recorded (a resumed publish over an
+        // existing flow must stay "adopted", so rollback never deletes that flow).
+        let recorded = try s.ledger.step(st.id)?.decision
+        let overExisting = verdicts[st.id].map { $0.verdict == .conflict || $0.verdict == .adopt }
+            ?? (recorded == .adopt || recorded == .conflict)
         let origin: StepOrigin = st.action == .update ? .written : overExisting ? .adopted : .created
         if origin == .created, try s.ledger.hasUnresolvedIntent(st.id),
            let found = try await s.client.findFlows(name: h.name, apiType: h.apiType).first,

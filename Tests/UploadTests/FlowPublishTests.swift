@@ -136,6 +136,29 @@ import Testing
         #expect(try await w.org.live("queues").isEmpty)
     }
 
+    /// Publishing over an existing flow (--adopt) that times out and is resumed stays "adopted":
+    /// rollback must never delete a flow the bundle did not create.
+    @Test func aResumedPublishOverAnExistingFlowStaysAdopted() async throws {
+        var settings = SandboxOrg.Settings()
+        settings.flowJobSeconds = 2
+        let w = try await SandboxWorkspace.make(items: Self.items(), settings: settings)
+        defer { Task { await w.org.stop() } }
+        _ = try await w.org.seed(["flows": [["name": "Sales hold", "type": "INQUEUECALL"]]])
+        let existing = try #require(try await w.org.live("flows").first?["id"]?.stringValue)
+        var o = w.options
+        o.adopt = true
+        o.flowJobs.timeout = .milliseconds(200)
+        let first = try await w.apply(o)
+        #expect(first.failures.contains { $0.step == "flows/sales-hold" && $0.error.contains("still") }, "\(first.text)")
+        o.flowJobs.timeout = .seconds(60)
+        let second = try await w.apply(o)
+        #expect(second.complete, "\(second.text)")
+        let ledger = try #require(try Ledger.openExisting(path: Ledger.defaultPath(forBundle: w.bundle)))
+        #expect(try ledger.step("flows/sales-hold")?.origin == .adopted)
+        _ = try await w.rollback()
+        #expect(try await w.org.live("flows").map { $0["id"]?.stringValue } == [existing])
+    }
+
     @Test func aFlowFileThatIsNotAFlowIsRefusedBeforeAnyRequest() async throws {
         var items = Self.items()
         items[0].yaml = "name: no flow type here\n"
