@@ -18,16 +18,8 @@ public struct SiteProfile: Sendable, Hashable, Codable {
     public static let sample = SiteProfile()
 }
 
-/// Deterministic pseudo-random numbers (SplitMix64): same seed, same site, on every platform.
-struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// Draws for the generator: same seed, same site, on every platform.
+extension SplitMix64 {
     mutating func int(_ n: Int) -> Int { n <= 1 ? 0 : Int(next() % UInt64(n)) }
     mutating func chance(_ pct: Int) -> Bool { int(100) < pct }
 }
@@ -60,7 +52,7 @@ public enum SiteGenerator {
     }
 
     public static func generate(_ p: SiteProfile) -> SiteModel {
-        var rng = SplitMix64(state: p.seed)
+        var rng = SplitMix64(seed: p.seed)
         var m = SiteModel()
         let plan = Plan(p)
         let skillGroups = max(1, (p.huntGroups * 5) / 8)  // the first groups are EAS skills

@@ -60,7 +60,7 @@ actor Connection {
     let options: ConnectionOptions
     let transport: any HTTPTransport
     let budget: RequestBudget
-    private var rng: SplitMix
+    private var rng: SplitMix64
     /// Requests sent (retries included), for the run record and the figures.
     private(set) var requests = 0
 
@@ -73,7 +73,7 @@ actor Connection {
         self.options = options
         self.transport = transport ?? HTTPClient(configuration: options.http)
         budget = RequestBudget(perSecond: options.rate)
-        rng = SplitMix(seed: options.jitterSeed ?? UInt64.random(in: 0...UInt64.max))
+        rng = SplitMix64(seed: options.jitterSeed ?? UInt64.random(in: 0...UInt64.max))
     }
 
     /// Sends and returns the parsed JSON body of a 2xx answer. Retries 429, 5xx and network
@@ -129,15 +129,3 @@ actor Connection {
     }
 }
 
-/// SplitMix64: seedable jitter so a test run is reproducible.
-struct SplitMix: RandomNumberGenerator, Sendable {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

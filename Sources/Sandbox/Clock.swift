@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// Seconds since an arbitrary origin. Token expiry, rate windows, search lag and flow jobs all
@@ -40,20 +41,7 @@ public final class ManualClock: SandboxClock, @unchecked Sendable {
     public func sleep(seconds: Double) async { advance(seconds) }
 }
 
-/// SplitMix64: tiny, seedable, and good enough for fault dice and reproducible ids.
-struct SplitMix64: RandomNumberGenerator, Sendable, Codable {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-
+extension SplitMix64 {
     /// A version-4 UUID from two draws, lower-case like the platform's ids.
     mutating func uuid() -> String {
         let a = next(), b = next()

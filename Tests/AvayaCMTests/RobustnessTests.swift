@@ -35,7 +35,7 @@ import Testing
     }
 
     @Test func binaryGarbageIsRejectedNotCrashed() {
-        var rng = SplitMix64(state: 42)
+        var rng = SplitMix64(seed: 42)
         let bytes = (0..<4096).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
         let r = AvayaReader.read(bytes: bytes, name: "garbage.bin")
         #expect(r.report.rejects.count == 1)
@@ -138,7 +138,7 @@ import Testing
                       "ossi/stations.txt", "ossi/groups.txt", "ossi/system.txt", "smgr/users.xml"])
     func mutatedSamplesNeverCrash(_ rel: String) throws {
         let original = try Self.sample(rel)
-        var rng = SplitMix64(state: UInt64(truncatingIfNeeded: rel.hashValue & 0) &+ 0xC0FFEE &+ UInt64(rel.utf8.count))
+        var rng = SplitMix64(seed: UInt64(truncatingIfNeeded: rel.hashValue & 0) &+ 0xC0FFEE &+ UInt64(rel.utf8.count))
         // A smaller slice keeps the run fast; mutations hit structure as well as bytes.
         let base = Array(original.prefix(12_000))
         for round in 0..<25 {

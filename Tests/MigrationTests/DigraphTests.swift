@@ -1,3 +1,4 @@
+import Common
 import Testing
 @testable import Migration
 
@@ -34,7 +35,7 @@ import Testing
     /// other, every found cycle is a real cycle, and layers respect every edge of a DAG.
     @Test(arguments: 1...40)
     func matchesBruteForce(seed: UInt64) {
-        var rng = SplitMix(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let n = Int(rng.next() % 12) + 2
         var g = Digraph()
         let names = (0..<n).map { "n\($0 < 10 ? "0" : "")\($0)" }
@@ -67,18 +68,5 @@ import Testing
         } else {
             Issue.record("a forward-only graph must be acyclic")
         }
-    }
-}
-
-/// Small deterministic RNG for property tests.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
