@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := libarchive-dev libcurl4-openssl-dev libxml2-dev libsqlite3-dev libssl-dev pkg-config
 OUT ?= out
 
-.PHONY: deps build release test demo bench-read bench-build bench-extract bench-sandbox bench-upload clean
+.PHONY: deps pydeps build release test demo bench-read bench-build bench-extract bench-sandbox bench-upload clean
 
 # Installs the -dev packages with apt only when one is missing (CI and fresh machines).
 deps:
@@ -22,9 +22,25 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-test: deps
+# The credentials-process tests drive the real AWS CLI against moto's Secrets Manager emulator
+# on loopback. Installed with pip into .build/pytools when not already on PATH (fresh machines, CI);
+# the tests fail, never skip, without them.
+PYTOOLS := $(CURDIR)/.build/pytools
+pydeps:
+	@if command -v aws >/dev/null 2>&1 && command -v moto_server >/dev/null 2>&1; then :; \
+	elif [ -x "$(PYTOOLS)/bin/aws" ] && [ -x "$(PYTOOLS)/bin/moto_server" ]; then :; \
+	else \
+	  if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' >/dev/null 2>&1; then \
+	    SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq python3 python3-venv; \
+	  fi; \
+	  echo "installing with pip into $(PYTOOLS): moto[server] awscli"; \
+	  python3 -m venv "$(PYTOOLS)" && "$(PYTOOLS)/bin/pip" install --quiet --no-compile --disable-pip-version-check 'moto[server]' awscli; \
+	fi
+
+test: deps pydeps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	PATH="$(PYTOOLS)/bin:$$PATH" $(SWIFT) test --skip-build
 
 # Stage-one benchmark (release build): generate a 100,000-station site and build a bundle from it.
 bench-build: deps

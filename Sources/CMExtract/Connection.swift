@@ -14,9 +14,23 @@ public struct CMCredentials: Sendable, CustomStringConvertible {
 
     public var description: String { "CMCredentials(\(username), [REDACTED])" }
 
-    /// `file`: one line `USERNAME:PASSWORD` (split at the first colon; Basic auth forbids a
-    /// colon in the user name), mode 0600. Else `CM_USERNAME` and `CM_PASSWORD`.
-    public static func load(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> CMCredentials {
+    /// `process`: a command printing `{"username": …, "password": …}` on stdout
+    /// (`CredentialProcess`; docs/credentials.md). `file`: one line `USERNAME:PASSWORD` (split
+    /// at the first colon; Basic auth forbids a colon in the user name), mode 0600. Else
+    /// `CM_USERNAME` and `CM_PASSWORD`.
+    public static func load(file: String?, process: String? = nil,
+                            environment: [String: String] = ProcessInfo.processInfo.environment) throws -> CMCredentials {
+        if let process {
+            guard file == nil else { throw ExtractError.credentialsMissing("give either --credentials or --credentials-process, not both") }
+            let f: [String: Secret]
+            do { f = try CredentialProcess.fields(["username", "password"], from: process, environment: environment) } catch {
+                throw ExtractError.credentialsProcess(error.localizedDescription)
+            }
+            guard let u = f["username"]?.value, !u.contains(":"), let p = f["password"] else {
+                throw ExtractError.credentialsProcess("the user name contains a colon, which Basic auth cannot carry")
+            }
+            return CMCredentials(username: u, password: p)
+        }
         if let file {
             let s = try Secrets.read(.file(file)).value
             let line = s.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? ""
@@ -64,7 +78,11 @@ actor Connection {
     /// Requests sent (retries included), for the run record and the figures.
     private(set) var requests = 0
 
-    init(base: String, credentials: CMCredentials, options: ConnectionOptions, transport: (any HTTPTransport)? = nil) throws {
+    /// The extraction window, checked right before every request (retries included).
+    let gate: WindowGate?
+
+    init(base: String, credentials: CMCredentials, options: ConnectionOptions, transport: (any HTTPTransport)? = nil,
+         gate: WindowGate? = nil) throws {
         guard let u = URL(string: base), let scheme = u.scheme?.lowercased(), scheme == "http" || scheme == "https", u.host != nil else {
             throw ExtractError.invalidURL(base)
         }
@@ -73,6 +91,7 @@ actor Connection {
         self.options = options
         self.transport = transport ?? HTTPClient(configuration: options.http)
         budget = RequestBudget(perSecond: options.rate)
+        self.gate = gate
         rng = SplitMix64(seed: options.jitterSeed ?? UInt64.random(in: 0...UInt64.max))
     }
 
@@ -89,6 +108,8 @@ actor Connection {
             attempt += 1
             try Task.checkCancellation()
             try await budget.acquire()
+            // After the budget's wait and any backoff: never a request outside the window.
+            try await gate?.admit(run: nil)
             requests += 1
             let resp: HTTPResponse
             do {

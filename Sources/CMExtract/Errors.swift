@@ -17,13 +17,29 @@ public enum ExtractError: LocalizedError, Sendable, Equatable {
     /// pbxd (or CM behind it) reported an error for a command.
     case commandFailed(command: String, detail: String)
     case credentialsMissing(String)
+    /// `--credentials-process` failed or printed no usable `{"username", "password"}`.
+    case credentialsProcess(String)
     case invalidURL(String)
+    /// `--window` is closed: nothing (more) is requested; `run` (if one was open) is paused at its checkpoint.
+    case windowClosed(window: String, nextOpening: String, run: Int64?)
+    /// Another extraction holds the staging store's run lock.
+    case busy(String)
     /// The staging store cannot be opened, or was written by another source kind.
     case store(path: String, detail: String)
     /// The newest extraction run did not finish; its records must not be built from.
     case runIncomplete(path: String, run: Int64, status: String)
     /// A staged record does not decode into the source model.
     case badRecord(dataset: String, key: String, detail: String)
+
+    /// Exit code of `cm2gc extract` (docs/operations.md): 3 paused outside the window, 75 another
+    /// run holds the store, 2 anything else.
+    public var exitCode: Int32 {
+        switch self {
+        case .windowClosed: return ExtractExit.windowClosed
+        case .busy: return RunLock.busyExitCode
+        default: return 2
+        }
+    }
 
     public var errorDescription: String? {
         switch self {
@@ -42,6 +58,14 @@ public enum ExtractError: LocalizedError, Sendable, Equatable {
             return "CM rejected '\(c)': \(d)"
         case .credentialsMissing(let d):
             return "no CM credentials: \(d); set CM_USERNAME and CM_PASSWORD, or pass --credentials FILE (mode 0600, one line USERNAME:PASSWORD)"
+        case .credentialsProcess(let d):
+            return d
+        case .windowClosed(let w, let next, let run):
+            return "the extraction window \(w) is closed; "
+                + (run.map { "run \($0) is paused at its checkpoint and resumes when extract runs again inside the window" } ?? "nothing was requested")
+                + " (next opening \(next)); run again then, or pass --wait-for-window to sleep until it opens"
+        case .busy(let m):
+            return "staging store: \(m)"
         case .invalidURL(let u):
             return "invalid --from URL \(u.debugDescription); expected http(s)://host[:port][/base]"
         case .store(let p, let d):
@@ -52,4 +76,15 @@ public enum ExtractError: LocalizedError, Sendable, Equatable {
             return "staged \(d) record \(k.debugDescription) does not match the source model: \(why); re-extract, or check the CM REST service against docs/cm-rest.md"
         }
     }
+}
+
+/// Exit codes of `cm2gc extract` an orchestrator branches on (docs/operations.md).
+public enum ExtractExit {
+    public static let success: Int32 = 0
+    /// Usage, credentials, network, protocol or store error.
+    public static let failure: Int32 = 2
+    /// The window closed (or was closed at start): the run is paused at its checkpoint.
+    public static let windowClosed: Int32 = 3
+    /// Another extraction holds the store (`RunLock.busyExitCode`).
+    public static let busy: Int32 = RunLock.busyExitCode
 }

@@ -16,6 +16,12 @@ public struct ExtractOptions: Sendable {
     public var pbxName = "cm"
     public var datasets: [CMRestDataset] = CMRestDataset.allCases
     public var dictionary: OSSIDictionary = .builtIn
+    /// Requests only while this window is open (`--window`); nil: any time.
+    public var window: ExtractionWindow?
+    /// When the window is closed: sleep until it opens (true) or pause the run and stop (false).
+    public var waitForWindow = false
+    /// Wall clock for the window (tests inject one).
+    public var clock: any WallClock = SystemWallClock()
 
     public init(from: String, kind: SourceKind, stage: String, credentials: CMCredentials) {
         self.from = from
@@ -36,6 +42,8 @@ public struct ExtractSummary: Sendable, Hashable {
     public var deleted: [String]
     public var requests: Int
     public var seconds: Double
+    /// The holder recorded in a lock file left by a run that died (its lock was taken over).
+    public var tookOverLockFrom: String?
 }
 
 public enum Extractor {
@@ -46,8 +54,21 @@ public enum Extractor {
     public static func run(_ o: ExtractOptions, transport: (any HTTPTransport)? = nil,
                            log: @escaping @Sendable (String) -> Void = { _ in }) async throws -> ExtractSummary {
         let start = ContinuousClock.now
+        // One extraction per store: refused at once, before the store is opened (no waiting).
+        let lock: RunLock
+        do {
+            lock = try RunLock.acquire(o.stage + ".lock", command: "cm2gc extract --kind \(o.kind.rawValue) --from \(redactedURL(o.from))")
+        } catch let e as RunLockError {
+            if case .busy = e { throw ExtractError.busy(e.localizedDescription) }
+            throw ExtractError.store(path: o.stage, detail: e.localizedDescription)
+        }
+        defer { lock.release() }
+        if let gone = lock.tookOverFrom { log("took over the run lock left by \(gone), which has ended") }
+        let gate = o.window.map { WindowGate(window: $0, clock: o.clock, wait: o.waitForWindow, log: log) }
+        // Outside the window (and not waiting): stop before the store or the CM is touched.
+        try await gate?.admit(run: nil)
         let store = try StagingStore(path: o.stage)
-        let conn = try Connection(base: o.from, credentials: o.credentials, options: o.connection, transport: transport)
+        let conn = try Connection(base: o.from, credentials: o.credentials, options: o.connection, transport: transport, gate: gate)
         let (run, resumed) = try store.beginOrResume(source: o.kind, url: redactedURL(o.from), incremental: o.incremental)
         log("\(resumed ? "resuming" : "starting") \(run.mode) extraction run \(run.id) from \(redactedURL(o.from)) (\(o.kind.rawValue))")
         var tally = Tally()
@@ -56,6 +77,11 @@ public enum Extractor {
             case .rest: try await RestPull(o: o, store: store, conn: conn, run: run, log: log).pull(&tally)
             case .pbxd: try await PbxdPull(o: o, store: store, conn: conn, run: run, log: log).pull(&tally)
             }
+        } catch ExtractError.windowClosed(let w, let next, _) {
+            let requests = await conn.requests
+            try? store.finishRun(run.id, status: "paused", counts: tally.counts, requests: requests, error: "extraction window \(w) closed")
+            log("extraction window \(w) closed: run \(run.id) paused at its checkpoint after \(requests) requests")
+            throw ExtractError.windowClosed(window: w, nextOpening: next, run: run.id)
         } catch {
             let requests = await conn.requests
             let interrupted = error is CancellationError
@@ -68,7 +94,7 @@ public enum Extractor {
         let (whole, atto) = (ContinuousClock.now - start).components
         let secs = Double(whole) + Double(atto) / 1e18
         return ExtractSummary(run: run.id, resumed: resumed, mode: run.mode, counts: tally.counts, deleted: tally.deleted,
-                              requests: requests, seconds: secs)
+                              requests: requests, seconds: secs, tookOverLockFrom: lock.tookOverFrom?.description)
     }
 
     /// The URL without user info, for logs and the run record.

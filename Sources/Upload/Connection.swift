@@ -15,6 +15,9 @@ public struct ConnectionOptions: Sendable {
     /// A credentials file (mode 0600): JSON `{"client_id": …, "client_secret": …}`, a JSON array of
     /// those (a pool of OAuth clients), or `GENESYS_CLIENT_ID=…` / `GENESYS_CLIENT_SECRET=…` lines.
     public var credentialsFile: String?
+    /// A command printing `{"clientId": …, "clientSecret": …}` (or the file's JSON forms) on
+    /// stdout, run once per command (`CredentialProcess`; docs/credentials.md).
+    public var credentialsProcess: String?
     public var proxy: String?
     public var caBundle: String?
     public var clientCertificate: String?
@@ -56,8 +59,18 @@ public struct ConnectionOptions: Sendable {
         return s
     }
 
-    /// Reads the OAuth clients: the file if given, else the environment variables.
+    /// Reads the OAuth clients: the credentials process or file if given, else the environment variables.
     public func credentials() throws -> [OAuthClientCredentials] {
+        if credentialsFile != nil, credentialsProcess != nil {
+            throw UploadError.usage("give either --credentials or --credentials-process, not both")
+        }
+        if let command = credentialsProcess {
+            let out: Secret
+            do { out = try CredentialProcess.output(of: command, environment: environment) } catch {
+                throw UploadError.credentials(error.localizedDescription)
+            }
+            return try Self.parseCredentials(out.value, source: "the --credentials-process output")
+        }
         if let file = credentialsFile {
             let secret: Secret
             do { secret = try Secrets.read(.file(file)) } catch { throw UploadError.credentials(error.localizedDescription) }

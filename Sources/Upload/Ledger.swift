@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import GRDB
 #if canImport(Glibc)
@@ -74,28 +75,27 @@ public struct LedgerIntent: Sendable, Hashable, Codable {
 /// request has an intent row committed before it is sent. An intent without an outcome is the
 /// evidence of a request whose answer may have been lost; the executor resolves those by lookup.
 ///
-/// One process at a time: `open` takes an exclusive `flock` on `<ledger>.lock` (released by the
-/// kernel even on SIGKILL).
+/// One process at a time: `open` takes an exclusive `flock` on `<ledger>.lock` (`RunLock`: released
+/// by the kernel even on SIGKILL, so a dead process's lock is taken over), or adopts one the caller
+/// took earlier with `Ledger.lock` (before verifying the bundle and reading credentials).
 public final class Ledger: Sendable {
     public let path: String
     private let db: any DatabaseWriter
-    private let lockFD: Int32
+    private let runLock: RunLock?
     private let batcher: WriteBatcher
     /// Transactions and the writes they carried so far (group commit).
     var commitCounts: (transactions: Int, writes: Int) { batcher.counts }
 
     public static let schemaVersion = 1
 
-    private init(path: String, db: any DatabaseWriter, lockFD: Int32) {
+    private init(path: String, db: any DatabaseWriter, lock: RunLock?) {
         self.path = path
         self.db = db
-        self.lockFD = lockFD
+        self.runLock = lock
         self.batcher = WriteBatcher(db: db, path: path)
     }
 
-    deinit {
-        if lockFD >= 0 { close(lockFD) }
-    }
+    deinit { runLock?.release() }
 
     /// Default ledger path: `<bundle>.ledger.sqlite`.
     public static func defaultPath(forBundle bundle: URL) -> String { bundle.path + ".ledger.sqlite" }
@@ -103,16 +103,17 @@ public final class Ledger: Sendable {
     /// Opens (or creates) the ledger for a bundle digest. An existing ledger for another digest is
     /// refused. `steps` seeds a new ledger; for an existing one they must be the same step ids.
     public static func open(path: String, bundleDigest: String, bundleID: String, steps: [(id: String, type: String, key: String,
-                            action: String, phase: Int, idempotencyKey: String)], lock: Bool = true) throws -> Ledger {
-        let lockFD = lock ? try takeLock(path) : -1
+                            action: String, phase: Int, idempotencyKey: String)], lock: Bool = true,
+                            heldLock: RunLock? = nil) throws -> Ledger {
+        let runLock = try heldLock ?? (lock ? Self.lock(path: path, command: "cm2gc-upload") : nil)
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: configuration())
         } catch {
-            if lockFD >= 0 { close(lockFD) }
+            runLock?.release()
             throw UploadError.ledger(path: path, reason: "\(error)")
         }
-        let ledger = Ledger(path: path, db: pool, lockFD: lockFD)
+        let ledger = Ledger(path: path, db: pool, lock: runLock)
         try ledger.write { db in
             try createSchema(db)
             let digest = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'bundle_digest'")
@@ -146,18 +147,18 @@ public final class Ledger: Sendable {
     }
 
     /// Opens an existing ledger read-mostly (status, reconcile); nil when the file does not exist.
-    public static func openExisting(path: String, lock: Bool = false) throws -> Ledger? {
+    public static func openExisting(path: String, lock: Bool = false, heldLock: RunLock? = nil) throws -> Ledger? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        let lockFD = lock ? try takeLock(path) : -1
+        let runLock = try heldLock ?? (lock ? Self.lock(path: path, command: "cm2gc-upload") : nil)
         do {
             let pool = try DatabasePool(path: path, configuration: configuration())
-            let ledger = Ledger(path: path, db: pool, lockFD: lockFD)
+            let ledger = Ledger(path: path, db: pool, lock: runLock)
             try ledger.write { try createSchema($0) }
             return ledger
         } catch let e as UploadError {
             throw e
         } catch {
-            if lockFD >= 0 { close(lockFD) }
+            runLock?.release()
             throw UploadError.ledger(path: path, reason: "\(error)")
         }
     }
@@ -165,7 +166,7 @@ public final class Ledger: Sendable {
     /// A throwaway in-memory ledger (the read-only `plan` runs without touching the real one).
     static func openInMemory(bundle: UploadBundle) throws -> Ledger {
         let queue = try DatabaseQueue()
-        let ledger = Ledger(path: ":memory:", db: queue, lockFD: -1)
+        let ledger = Ledger(path: ":memory:", db: queue, lock: nil)
         try ledger.write { db in
             try createSchema(db)
             let insert = try db.makeStatement(sql: """
@@ -189,15 +190,15 @@ public final class Ledger: Sendable {
         return c
     }
 
-    private static func takeLock(_ path: String) throws -> Int32 {
-        let lockPath = path + ".lock"
-        let fd = Glibc.open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw UploadError.io(path: lockPath, reason: String(cString: strerror(errno))) }
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            close(fd)
-            throw UploadError.ledgerBusy(path: path)
+    /// Takes the run lock of the ledger at `path` (`<path>.lock`) without waiting: another live
+    /// process holding it is `ledgerBusy` (exit 75).
+    public static func lock(path: String, command: String) throws -> RunLock {
+        do { return try RunLock.acquire(path + ".lock", command: command) } catch let e as RunLockError {
+            switch e {
+            case .busy(_, let holder): throw UploadError.ledgerBusy(path: path, holder: holder?.description)
+            case .unusable(let p, let reason): throw UploadError.io(path: p, reason: reason)
+            }
         }
-        return fd
     }
 
     private static func createSchema(_ db: Database) throws {

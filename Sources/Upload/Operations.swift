@@ -183,16 +183,21 @@ public enum UploadOperations {
     }
 
     static func session(bundle: UploadBundle, connection: ConnectionOptions, options: RunOptions, progress: ProgressReporter,
-                        command: String, createLedger: Bool = true, withResults: Bool = true) throws -> UploadSession {
+                        command: String, createLedger: Bool = true, withResults: Bool = true,
+                        heldLock: RunLock? = nil) throws -> UploadSession {
         let ledgerPath = options.ledgerPath ?? Ledger.defaultPath(forBundle: bundle.url)
-        // Credentials first: a usage problem must not leave a ledger behind.
+        // The run lock before the credentials: a second run is refused at once, without
+        // starting a --credentials-process.
+        let lock = try heldLock ?? Ledger.lock(path: ledgerPath, command: "cm2gc-upload \(command)")
+        // Credentials next: a usage problem must not leave a ledger behind.
         let (client, redactor) = try makeClient(connection, progress: progress)
         let ledger: Ledger
         if createLedger {
             ledger = try Ledger.open(path: ledgerPath, bundleDigest: bundle.digest, bundleID: bundle.bundleID,
-                                     steps: bundle.steps.map { ($0.id, $0.type.rawValue, $0.key, $0.action.rawValue, $0.phase, $0.idempotencyKey) })
+                                     steps: bundle.steps.map { ($0.id, $0.type.rawValue, $0.key, $0.action.rawValue, $0.phase, $0.idempotencyKey) },
+                                     heldLock: lock)
         } else {
-            guard let l = try Ledger.openExisting(path: ledgerPath, lock: true) else {
+            guard let l = try Ledger.openExisting(path: ledgerPath, heldLock: lock) else {
                 throw UploadError.usage("no ledger at \(ledgerPath): nothing was applied from this bundle")
             }
             guard l.bundleDigest == bundle.digest else {
@@ -212,8 +217,10 @@ public enum UploadOperations {
     public static func apply(bundle url: URL, policy: VerificationPolicy, connection: ConnectionOptions,
                              options: RunOptions = .init(), progress: ProgressReporter = .init(mode: .quiet)) async throws -> ApplyReport {
         let clockStart = ContinuousClock.now
+        // Before verification: a second apply of the same bundle (ledger) exits at once.
+        let lock = try Ledger.lock(path: options.ledgerPath ?? Ledger.defaultPath(forBundle: url), command: "cm2gc-upload apply")
         let bundle = try UploadBundle.load(url, policy: policy)
-        let s = try session(bundle: bundle, connection: connection, options: options, progress: progress, command: "apply")
+        let s = try session(bundle: bundle, connection: connection, options: options, progress: progress, command: "apply", heldLock: lock)
         let run = try s.ledger.beginRun("apply")
         let before = try s.ledger.steps()
         await s.seedResolver(from: before)

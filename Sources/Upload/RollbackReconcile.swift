@@ -97,9 +97,10 @@ extension UploadOperations {
     /// ledger. Resumable: each delete has an intent and a rollback state; 404 counts as done.
     public static func rollback(bundle url: URL, policy: VerificationPolicy, connection: ConnectionOptions,
                                 options: RunOptions = .init(), progress: ProgressReporter = .init(mode: .quiet)) async throws -> RollbackReport {
+        let runLock = try Ledger.lock(path: options.ledgerPath ?? Ledger.defaultPath(forBundle: url), command: "cm2gc-upload rollback")
         let bundle = try UploadBundle.load(url, policy: policy)
         let s = try session(bundle: bundle, connection: connection, options: options, progress: progress, command: "rollback",
-                            createLedger: false)
+                            createLedger: false, heldLock: runLock)
         let run = try s.ledger.beginRun("rollback")
         let ledgerSteps = Dictionary(uniqueKeysWithValues: try s.ledger.steps().map { ($0.id, $0) })
         await s.seedResolver(from: Array(ledgerSteps.values))

@@ -1,4 +1,5 @@
 import BundleKit
+import Common
 import Foundation
 import GenesysCloud
 
@@ -13,8 +14,8 @@ public enum UploadError: LocalizedError, Sendable {
     case refused(String)
     /// The ledger belongs to another bundle, or is damaged.
     case ledgerMismatch(path: String, reason: String)
-    /// Another process holds the ledger.
-    case ledgerBusy(path: String)
+    /// Another live process holds the ledger's run lock (who, when known).
+    case ledgerBusy(path: String, holder: String?)
     /// A SQLite error on the ledger.
     case ledger(path: String, reason: String)
     /// The plan holds something the uploader cannot execute (unknown type, missing payload, …).
@@ -34,8 +35,9 @@ public enum UploadError: LocalizedError, Sendable {
             return "refused before any request to Genesys Cloud: \(m)"
         case .ledgerMismatch(let path, let reason):
             return "ledger \(path): \(reason). Use the ledger written for this bundle, or pass --ledger with a new path for a new bundle."
-        case .ledgerBusy(let path):
-            return "ledger \(path) is in use by another cm2gc-upload process; wait for it to finish (only one run per ledger)."
+        case .ledgerBusy(let path, let holder):
+            return "ledger \(path) is in use by \(holder ?? "another cm2gc-upload process"); only one run per ledger, so nothing was done. "
+                + "Run again when it has finished (exit code 75; the lock of a process that died is taken over automatically)."
         case .ledger(let path, let reason):
             return "ledger \(path): \(reason)"
         case .unsupportedPlan(let m):
@@ -51,11 +53,12 @@ public enum UploadError: LocalizedError, Sendable {
     }
 
     /// 1: refused or judged (verification, approvals, conflicts, ledger of another bundle);
-    /// 2: usage, I/O, credentials.
+    /// 2: usage, I/O, credentials; 75: another run holds the ledger (try again later).
     public var exitCode: Int32 {
         switch self {
         case .refused, .conflicts, .ledgerMismatch, .unsupportedPlan: return 1
-        case .usage, .io, .ledgerBusy, .ledger, .credentials: return 2
+        case .ledgerBusy: return UploadExit.busy
+        case .usage, .io, .ledger, .credentials: return 2
         }
     }
 }
@@ -67,6 +70,8 @@ public enum UploadExit {
     public static let failure: Int32 = 1
     /// Usage, I/O, credentials.
     public static let usage: Int32 = 2
+    /// Another run holds the ledger (apply, rollback or reconcile of the same bundle): nothing was done.
+    public static let busy: Int32 = RunLock.busyExitCode
 
     /// Maps any error to an exit code.
     public static func code(for error: any Error) -> Int32 {

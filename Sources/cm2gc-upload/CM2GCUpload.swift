@@ -37,7 +37,7 @@ struct BundleArguments: ParsableArguments {
     }
 }
 
-/// Where the org is and how to reach it. Secrets: GENESYS_CLIENT_ID / GENESYS_CLIENT_SECRET or --credentials.
+/// Where the org is and how to reach it. Secrets: GENESYS_CLIENT_ID / GENESYS_CLIENT_SECRET, --credentials or --credentials-process.
 struct ConnectionArguments: ParsableArguments {
     @Option(name: .long, help: "One base URL for login and API (e.g. the sandbox http://127.0.0.1:PORT).")
     var baseURL: String?
@@ -53,6 +53,9 @@ struct ConnectionArguments: ParsableArguments {
 
     @Option(name: .long, help: "Credentials file, mode 0600: JSON {\"client_id\",\"client_secret\"} or a JSON array of them (a pool of OAuth clients), or GENESYS_CLIENT_ID=/GENESYS_CLIENT_SECRET= lines. Default: those environment variables.")
     var credentials: String?
+
+    @Option(name: .long, help: ArgumentHelp("Command printing {\"clientId\",\"clientSecret\"} as JSON on stdout (Vault, AWS Secrets Manager, Azure Key Vault: docs/credentials.md). Split into words like a shell without expansions; not run by a shell.", valueName: "CMD"))
+    var credentialsProcess: String?
 
     @Option(name: .long, help: "HTTP(S) proxy URL (default: HTTPS_PROXY from the environment).")
     var proxy: String?
@@ -79,6 +82,7 @@ struct ConnectionArguments: ParsableArguments {
         o.apiURL = apiURL
         o.loginURL = loginURL
         o.credentialsFile = credentials
+        o.credentialsProcess = credentialsProcess
         o.proxy = proxy
         o.caBundle = caBundle
         o.clientCertificate = clientCert

@@ -51,6 +51,8 @@ struct BuildCommand: ParsableCommand {
         } catch {
             if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
             FileHandle.standardError.write(Data("cm2gc: error: \(error.localizedDescription)\n".utf8))
+            // Orchestrators parse stdout: an object for failures too.
+            if json { print(JSONValue.object(["status": "failed", "error": .string(error.localizedDescription), "exit_code": 2]).canonicalText(pretty: true)) }
             throw ExitCode(2)
         }
         if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }

@@ -10,11 +10,14 @@ struct ExtractCommand: AsyncParsableCommand {
         commandName: "extract",
         abstract: "Pull CM configuration over REST (pbxd v3 or the CM REST contract) into a SQLite staging store.",
         discussion: """
-        Credentials: CM_USERNAME and CM_PASSWORD, or --credentials FILE (mode 0600, one line \
-        USERNAME:PASSWORD); never on the command line. An interrupted run resumes where it stopped \
+        Credentials: CM_USERNAME and CM_PASSWORD, --credentials FILE (mode 0600, one line \
+        USERNAME:PASSWORD), or --credentials-process CMD (prints {"username","password"} as JSON; \
+        docs/credentials.md); never on the command line. An interrupted run resumes where it stopped \
         when the same command is run again. Build from the store with `cm2gc build STAGE.sqlite -o …`.
         Exit codes: 0 done; 2 usage, credentials, network, protocol or store error (the run is \
-        recorded as failed; staged pages are kept for the resume; build refuses the store until a run succeeds).
+        recorded as failed; staged pages are kept for the resume; build refuses the store until a run succeeds); \
+        3 the --window is closed (the run is paused at its checkpoint; run again inside the window); \
+        75 another extract holds the store (nothing was touched). See docs/operations.md.
         """)
 
     @Option(name: .long, help: "Base URL: pbxd root (http://host:port) or CM REST base (https://host/cm/v1).")
@@ -27,6 +30,14 @@ struct ExtractCommand: AsyncParsableCommand {
     var incremental = false
     @Option(name: .long, help: "Credentials file (mode 0600): USERNAME:PASSWORD.")
     var credentials: String?
+    @Option(name: .long, help: ArgumentHelp("Command printing {\"username\",\"password\"} as JSON on stdout (docs/credentials.md). Split into words like a shell without expansions; not run by a shell.", valueName: "CMD"))
+    var credentialsProcess: String?
+    @Option(name: .long, help: ArgumentHelp("Request only inside this daily window of local time, e.g. 22:00-05:30 (spans midnight when the start is later).", valueName: "HH:MM-HH:MM"))
+    var window: String?
+    @Option(name: .long, help: "IANA time zone of --window (default: the system's), e.g. Europe/Berlin.")
+    var windowZone: String?
+    @Flag(name: .long, help: "When the window is closed, sleep until it opens instead of pausing the run and exiting with 3.")
+    var waitForWindow = false
     @Option(name: .long, help: "Request budget: requests per second, retries included.")
     var rate: Double = 5
     @Option(name: .long, help: "REST page size (limit).")
@@ -55,8 +66,14 @@ struct ExtractCommand: AsyncParsableCommand {
     func run() async throws {
         guard let k = SourceKind(rawValue: kind) else { throw ValidationError("--kind is pbxd or rest") }
         guard rate > 0 else { throw ValidationError("--rate must be positive") }
+        guard window != nil || (windowZone == nil && !waitForWindow) else { throw ValidationError("--window-zone and --wait-for-window need --window") }
+        let w: ExtractionWindow?
+        do { w = try window.map { try ExtractionWindow(parsing: $0, zone: windowZone) } } catch { throw ValidationError(error.localizedDescription) }
         do {
-            var o = ExtractOptions(from: from, kind: k, stage: stage, credentials: try CMCredentials.load(file: credentials))
+            var o = ExtractOptions(from: from, kind: k, stage: stage,
+                                   credentials: try CMCredentials.load(file: credentials, process: credentialsProcess))
+            o.window = w
+            o.waitForWindow = waitForWindow
             o.incremental = incremental
             o.pageSize = max(1, pageSize)
             o.pbxName = pbx
@@ -74,10 +91,11 @@ struct ExtractCommand: AsyncParsableCommand {
                 if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) }
             }
             if json {
-                let v: JSONValue = ["run": .int(s.run), "resumed": .bool(s.resumed), "mode": .string(s.mode),
+                let v: JSONValue = ["status": "succeeded", "exit_code": 0, "run": .int(s.run), "resumed": .bool(s.resumed), "mode": .string(s.mode),
                                     "counts": .object(s.counts.mapValues { .int(Int64($0)) }),
                                     "deleted": .array(s.deleted.map { .string($0) }), "requests": .int(Int64(s.requests)),
-                                    "seconds": .double((s.seconds * 1000).rounded() / 1000)]
+                                    "seconds": .double((s.seconds * 1000).rounded() / 1000),
+                                    "took_over_lock_from": s.tookOverLockFrom.map { JSONValue.string($0) } ?? .null]
                 print(v.canonicalText(pretty: true))
             } else {
                 print("run \(s.run) (\(s.mode)\(s.resumed ? ", resumed" : "")) succeeded in \(String(format: "%.1f", s.seconds)) s, \(s.requests) requests")
@@ -87,8 +105,19 @@ struct ExtractCommand: AsyncParsableCommand {
         } catch let e as ValidationError {
             throw e
         } catch {
-            FileHandle.standardError.write(Data("cm2gc: error: \(error.localizedDescription)\n".utf8))
-            throw ExitCode(2)
+            let code = (error as? ExtractError)?.exitCode ?? ExtractExit.failure
+            if json {
+                // One object on stdout for orchestrators, whatever the outcome.
+                var v: [String: JSONValue] = ["status": .string(code == ExtractExit.windowClosed ? "paused" : code == ExtractExit.busy ? "busy" : "failed"),
+                                              "exit_code": .int(Int64(code)), "error": .string(error.localizedDescription)]
+                if case ExtractError.windowClosed(_, let next, let run)? = error as? ExtractError {
+                    v["next_opening"] = .string(next)
+                    v["run"] = run.map { JSONValue.int($0) } ?? .null
+                }
+                print(JSONValue.object(v).canonicalText(pretty: true))
+            }
+            FileHandle.standardError.write(Data("cm2gc: \(code == ExtractExit.windowClosed ? "paused" : "error"): \(error.localizedDescription)\n".utf8))
+            throw ExitCode(code)
         }
     }
 }

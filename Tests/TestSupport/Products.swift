@@ -36,3 +36,18 @@ public func runProduct(_ binary: URL, _ arguments: [String], environment: [Strin
     p.waitUntilExit()
     return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
 }
+
+/// Runs `body` on its own thread and awaits it. Async tests that wait for a child process must not
+/// block the cooperative pool (two threads on a 2-core machine): a child that talks to an
+/// in-process sandbox needs that pool to be answered.
+public func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { c in
+        Thread.detachNewThread { c.resume(with: Result { try body() }) }
+    }
+}
+
+/// `runProduct` without blocking the cooperative pool (see `offThePool`).
+public func runProductAsync(_ binary: URL, _ arguments: [String], environment: [String: String]? = nil,
+                            in directory: URL? = nil) async throws -> (status: Int32, stdout: String, stderr: String) {
+    try await offThePool { try runProduct(binary, arguments, environment: environment, in: directory) }
+}
