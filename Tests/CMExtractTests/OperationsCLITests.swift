@@ -106,15 +106,26 @@ import Glibc
         #expect(!(r.stdout + r.stderr).contains(password))
         let db = try Data(contentsOf: stage)
         #expect(db.range(of: Data(password.utf8)) == nil, "the password is in the staging store")
+    }
+}
 
-        // A secret of the wrong shape: a clear error naming the members, not the value.
-        try await aws.createSecret(name: "cm2gc/wrong", value: #"{"user": "cm2gc", "pass": "Zq9-not-shown"}"#)
-        let w = try await runProductAsync(try ExtractCLITests.binary(),
-                               ["extract", "--from", sb.restURL, "--kind", "rest", "--stage", stage.path, "--credentials-process",
-                                "aws secretsmanager get-secret-value --secret-id cm2gc/wrong --query SecretString --output text"],
-                               environment: env)
-        #expect(w.status == 2)
-        #expect(w.stderr.contains("no non-empty string \"username\" (members: pass, user)"), "\(w.stderr)")
-        #expect(!w.stderr.contains("Zq9-not-shown"))
+@Suite struct CMCredentialsProcessTests {
+    /// A secret of the wrong shape: a clear error naming the members, never the value.
+    @Test func aWrongShapeNamesTheMembersNotTheValue() throws {
+        let dir = try tempDir()
+        let script = dir.appendingPathComponent("creds")
+        try Data("#!/bin/sh\necho '{\"user\": \"cm2gc\", \"pass\": \"Zq9-not-shown\"}'\n".utf8).write(to: script)
+        chmod(script.path, 0o700)
+        let e = #expect(throws: ExtractError.self) { try CMCredentials.load(file: nil, process: script.path) }
+        #expect(e?.localizedDescription.contains("no non-empty string \"username\" (members: pass, user)") == true, "\(String(describing: e))")
+        #expect(e?.localizedDescription.contains("Zq9-not-shown") == false)
+        #expect(e?.exitCode == 2)
+        let good = dir.appendingPathComponent("good")
+        try Data("#!/bin/sh\nprintf '%s' '{\"username\": \"svc\", \"password\": \"p:w\"}'\n".utf8).write(to: good)
+        chmod(good.path, 0o700)
+        let c = try CMCredentials.load(file: nil, process: good.path)
+        #expect(c.username == "svc" && c.password.value == "p:w")
+        #expect(!"\(c)".contains("p:w"))
+        #expect(throws: ExtractError.self) { try CMCredentials.load(file: good.path, process: good.path) }
     }
 }
