@@ -18,6 +18,23 @@ import Glibc
         return e
     }
 
+    /// Starts `cm2gc` with the sandbox credentials and returns once the sandbox has journalled
+    /// `target` requests (or the process ended, or 60 s passed).
+    static func start(_ bin: URL, _ args: [String], untilServed target: Int, by sb: CMSandbox) async throws -> Process {
+        let p = Process()
+        p.executableURL = bin
+        p.arguments = args
+        p.environment = environment()
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let deadline = ContinuousClock.now + .seconds(60)
+        while await sb.engine.lastSeq < target, p.isRunning, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        return p
+    }
+
     static func binary() throws -> URL {
         try #require(productBinary("cm2gc"), "build the cm2gc product (swift build --build-tests builds it)")
     }
@@ -35,17 +52,7 @@ import Glibc
         let bin = try Self.binary()
         var kills = 0
         for target in [8, 20, 35] {
-            let p = Process()
-            p.executableURL = bin
-            p.arguments = args
-            p.environment = Self.environment()
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            let deadline = ContinuousClock.now + .seconds(60)
-            while await sb.engine.lastSeq < target, p.isRunning, ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(2))
-            }
+            let p = try await Self.start(bin, args, untilServed: target, by: sb)
             if p.isRunning {
                 kill(p.processIdentifier, SIGKILL)
                 kills += 1

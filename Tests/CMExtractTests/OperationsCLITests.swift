@@ -20,17 +20,7 @@ import Glibc
         let stage = try tempDir().appendingPathComponent("locked.sqlite")
         let args = ["extract", "--from", sb.restURL, "--kind", "rest", "--stage", stage.path, "--rate", "100", "--page-size", "5", "--json"]
         let bin = try ExtractCLITests.binary()
-        let first = Process()
-        first.executableURL = bin
-        first.arguments = args
-        first.environment = ExtractCLITests.environment()
-        first.standardOutput = FileHandle.nullDevice
-        first.standardError = FileHandle.nullDevice
-        try first.run()
-        let deadline = ContinuousClock.now + .seconds(60)
-        while await sb.engine.lastSeq < 3, first.isRunning, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(2))
-        }
+        let first = try await ExtractCLITests.start(bin, args, untilServed: 3, by: sb)
         #expect(first.isRunning, "the first extract finished before the second started")
 
         let started = ContinuousClock.now
