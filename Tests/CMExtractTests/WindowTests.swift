@@ -4,6 +4,7 @@ import Common
 import Foundation
 import Sandbox
 import Testing
+import TestSupport
 
 /// Wall time that moves only when told to; `sleep(until:)` jumps instead of waiting.
 final class TestWallClock: WallClock, @unchecked Sendable {  // guarded by `lock`
@@ -43,7 +44,7 @@ final class ClockedTransport: HTTPTransport, @unchecked Sendable {  // guarded b
     }
 }
 
-private func berlin(_ text: String) -> Date {
+func berlin(_ text: String) -> Date {
     let f = ISO8601DateFormatter()
     f.formatOptions = [.withInternetDateTime]
     return f.date(from: text) ?? Date.distantPast
@@ -157,4 +158,26 @@ final class LineLog: @unchecked Sendable {  // guarded by `lock`
     private var lines: [String] = []
     func add(_ s: String) { lock.withLock { lines.append(s) } }
     var all: [String] { lock.withLock { lines } }
+}
+
+@Suite struct PausedStoreBuildTests {
+    /// A store whose run the window paused is refused by `cm2gc build`, with a JSON object on
+    /// stdout for the orchestrator (exit 2).
+    @Test func buildRefusesAPausedStoreWithAJSONError() async throws {
+        let sb = try await Fixture.sandbox()
+        defer { Task { await sb.stop() } }
+        let dir = try tempDir()
+        let stage = dir.appendingPathComponent("paused.sqlite")
+        let clock = TestWallClock(berlin("2026-12-06T05:29:20+01:00"))
+        let o = try ExtractionWindowTests.options(sb, stage: stage, clock: clock)
+        let t = ClockedTransport(HTTPClient(configuration: o.connection.http), clock: clock, step: 20)
+        await #expect(throws: ExtractError.self) { try await Extractor.run(o, transport: t) }
+        #expect(t.sent.count == 2)
+        let bin = try ExtractCLITests.binary()
+        let r = try await runProductAsync(bin, ["build", stage.path, "-o", dir.appendingPathComponent("b.tar").path, "--json"])
+        #expect(r.status == 2, "\(r.stderr)")
+        let v = try JSONValue.parse(Data(r.stdout.utf8))
+        #expect(v["status"]?.stringValue == "failed" && v["exit_code"]?.intValue == 2)
+        #expect(v["error"]?.stringValue?.contains("run 1 is paused") == true, "\(r.stdout)")
+    }
 }
