@@ -10,7 +10,7 @@ struct CM2GCUpload: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cm2gc-upload",
         abstract: "Stage two: verify an approved bundle and ingest it into a Genesys Cloud org.",
-        discussion: "Exit codes: 0 success; 1 refused, conflict, failed steps or drift; 2 usage, I/O or credentials. See docs/upload.md.",
+        discussion: "Exit codes: 0 success; 1 refused, conflict, failed steps or drift; 2 usage, I/O or credentials; 75 another run holds the ledger (nothing done). See docs/upload.md and docs/operations.md.",
         version: ToolVersion.current,
         subcommands: [VerifyCommand.self, PlanCommand.self, ApplyCommand.self, StatusCommand.self, RollbackCommand.self,
                       ReconcileCommand.self]
