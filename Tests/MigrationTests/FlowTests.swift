@@ -550,6 +550,22 @@ struct FlowRun {
         #expect(r.transform.fidelity.first { $0.vector == 6 }?.faithful == true)
     }
 
+    /// Issue 13.8 through the whole transform: the kept branch is in the flow and the
+    /// approximation is an exception naming vector and step; every record stays accounted for.
+    @Test func keptBranchIsAnApproximationNamingVectorAndStep() throws {
+        var m = try AvayaReader.read(paths: [SampleBuildTests.path("samples/sat")]).model
+        m.vectors["7"] = Self.vector(7, ["goto step 3 if staffed-agents in skill 1 = 0", "queue-to skill 1 pri m",
+                                         "disconnect after announcement 8703"], name: "Staffed")
+        let out = Transformer(config: MappingConfig(), createdEpoch: 1_735_689_600).run(m)
+        let e = out.exceptions.filter { $0.rule == "vdn.flow" && $0.sourceID == "7" && $0.disposition == .approximated }
+        #expect(e.count == 1)
+        #expect(e.first?.message.contains("step 1 \"goto step 3 if staffed-agents in skill 1 = 0\"") == true)
+        #expect(e.first?.message.contains("cannot be evaluated in Architect") == true)
+        let flow = try #require(out.flows.first { $0.key == "vector-7" })
+        #expect(flow.yaml.contains("\"Vector 7 step 3: disconnect after announcement 8703\""))
+        #expect(out.unaccounted.isEmpty)
+    }
+
     @Test func adjunctRoutingIsAnExceptionNamingVectorAndStep() throws {
         var m = try AvayaReader.read(paths: [SampleBuildTests.path("samples/sat")]).model
         m.vectors["7"] = Self.vector(7, ["announcement 8701", "adjunct routing link 1", "queue-to skill 1 pri m"], name: "Adjunct")
