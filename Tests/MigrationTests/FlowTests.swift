@@ -82,6 +82,16 @@ struct FlowRun {
         vdnFlow: { $0 == "7004" ? Named(name: "Flow 7004", resource: "flows/vector-4") : nil },
         phoneNumber: { $0.hasPrefix("3") ? "+496912\($0)" : nil }) }
 
+    /// `translated`, `approximated`, `unsupported`, or nil (not reached).
+    static func outcome(_ t: TranslatedFlow, _ v: Int, _ s: Int) -> String? {
+        switch t.outcomes[StepKey(vector: v, step: s)] {
+        case .translated?: "translated"
+        case .approximated?: "approximated"
+        case .unsupported?: "unsupported"
+        case nil: nil
+        }
+    }
+
     static func translate(_ vs: [Vector], skills: [Int?] = [1, 2, nil]) -> TranslatedFlow {
         let map = Dictionary(vs.map { ($0.number, $0) }, uniquingKeysWith: { a, _ in a })
         return VectorTranslator(vectors: map, vdnSkills: skills, names: names)
@@ -175,7 +185,7 @@ struct FlowRun {
             var r = FlowRun(digits: digits)
             #expect(Array(r.run(t.flow).dropFirst()) == want, "digit \(digits)")
         }
-        #expect(t.outcomes[StepKey(vector: 1, step: 1)].map { if case .approximated = $0 { true } else { false } } == true)
+        #expect(Self.outcome(t, 1, 1) == "approximated")
     }
 
     @Test func queueLoopBecomesInQueueBehaviour() throws {
@@ -202,7 +212,7 @@ struct FlowRun {
         #expect((body["startUpTaskActions"] as? [Any])?.count == 4)
         #expect(try ArchyKeys.audit(iq.flow.yaml().render()).clean)
         // The loop's repetition is reported, not silently assumed.
-        #expect(t.outcomes[StepKey(vector: 2, step: 6)].map { if case .approximated = $0 { true } else { false } } == true)
+        #expect(Self.outcome(t, 2, 6) == "approximated")
     }
 
     @Test func gotoVectorChainReturns() {
@@ -230,10 +240,10 @@ struct FlowRun {
         var r = FlowRun()
         #expect(r.run(t.flow) == ["disconnect"])
         for s in [1, 3] {
-            #expect(t.outcomes[StepKey(vector: 1, step: s)].map { if case .unsupported = $0 { true } else { false } } == true, "step \(s)")
+            #expect(Self.outcome(t, 1, s) == "unsupported", "step \(s)")
         }
         // The queue-statistics branch is kept (approximated), not dropped.
-        #expect(t.outcomes[StepKey(vector: 1, step: 2)].map { if case .approximated = $0 { true } else { false } } == true)
+        #expect(Self.outcome(t, 1, 2) == "approximated")
     }
 
     /// Issue 13.8: a branch Architect cannot evaluate stays in the flow, so a destination reached
@@ -374,7 +384,7 @@ struct FlowRun {
                 for y in yamls { #expect(try ArchyKeys.audit(y).unknown.isEmpty, "\(y)") }
                 #expect(!text.contains("jumpToTask"))
                 func unsupported(_ w: Int, _ n: Int) -> Bool {
-                    t.outcomes[StepKey(vector: w, step: n)].map { if case .unsupported = $0 { true } else { false } } ?? false
+                    Self.outcome(t, w, n) == "unsupported"
                 }
                 // A `goto vector` the translator refused (target missing, too deep) is reported on
                 // its step; the target's destinations are then not expected in this flow.
