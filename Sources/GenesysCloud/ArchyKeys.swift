@@ -56,6 +56,10 @@ public enum ArchyKeys {
                                          path: "terraform/modules/flows/orbit-parked-call-retrieval/orbit-parked-call-retrieval.yaml",
                                          commit: "5eaa8154647ebfa99385a81b8459e296a0b09b74")
 
+    static let switchToMessaging = Evidence(repo: "GenesysCloudBlueprints/switch-voice-to-web-messaging",
+                                            path: "terraform/modules/in-queue-call-flow/Switch to Web Messaging via SMS.yaml",
+                                            commit: "2a99a9374d60970598cc75446cb3c773e8b5aa11")
+
     static func a(_ parent: String, _ keys: [String], _ e: Evidence) -> [Entry] {
         keys.map { Entry(parent: parent, key: $0, status: .attested(e)) }
     }
@@ -124,6 +128,7 @@ public enum ArchyKeys {
         t += a("holdMusic", ["name", "prompt", "playStyle"], tfInQueue)
         t += a("playStyle", ["entirePrompt"], tfInQueue)
         t += a("startUpTaskActions", ["playAudio", "disconnect"], callbackOffer)
+        t += a("startUpTaskActions", ["decision"], switchToMessaging)
         // Believed, not shown by Genesys-owned YAML: flagged wherever a flow uses them.
         t += u("outputs", ["open", "closed", "holiday"],
                "Genesys-owned YAML shows evaluateScheduleGroup only with its `emergency` output; `open`, `closed` and `holiday` follow the action's other paths in Architect")

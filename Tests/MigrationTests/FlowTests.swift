@@ -215,6 +215,40 @@ struct FlowRun {
         #expect(Self.outcome(t, 2, 6) == "approximated")
     }
 
+    /// Issue 13.8, preferred form: an in-queue loop condition on a queue statistic the in-queue
+    /// flow can read becomes a `decision` on it, with CM's overflow steps in its `no` output.
+    @Test func inQueueQueueStatisticsBecomeADecision() throws {
+        let calls = Self.translate([Self.vector(3, [
+            "queue-to skill 1 pri h", "wait-time 30 secs hearing music", "announcement 8702",
+            "goto step 2 if calls-queued in skill 1 pri m < 20", "route-to number 3001 with cov y if unconditionally",
+        ])])
+        let iq = try #require(calls.inQueue.first)
+        guard case .decision(let name, let exp, let no)? = iq.flow.cycle.last else { Issue.record("\(iq.flow.cycle)"); return }
+        #expect(name == "Vector 3 step 4: goto step 2 if calls-queued in skill 1 pri m < 20")
+        #expect(exp == "Call.PositionInQueue < 20")
+        #expect(no == [.transferToNumber(name: "Vector 3 step 5: route-to number 3001 with cov y if unconditionally", number: "+4969123001")])
+        #expect(Self.outcome(calls, 3, 5) == "approximated")
+        let audit = try ArchyKeys.audit(iq.flow.yaml().render())
+        #expect(audit.unknown.isEmpty)
+        #expect(Set(audit.unverified.map(\.name)) == ["actions.transferToNumber", "transferToNumber.name", "transferToNumber.targetNumber"])
+
+        let wait = Self.translate([Self.vector(4, [
+            "queue-to skill 1 pri m", "wait-time 20 secs hearing music", "goto step 2 if expected-wait <= 300",
+            "announcement 8703", "disconnect after announcement none",
+        ])])
+        let w = try #require(wait.inQueue.first)
+        guard case .decision(_, let e, let n)? = w.flow.cycle.last else { Issue.record("\(w.flow.cycle)"); return }
+        #expect(e == "Call.EstimatedWaitTime <= MakeDuration(0, 0, 0, 300)")
+        #expect(n.count == 2)
+        #expect(try ArchyKeys.audit(w.flow.yaml().render()).clean)
+        // Statistics the in-queue flow cannot read stay reported as overflow.
+        let staffed = Self.translate([Self.vector(5, [
+            "queue-to skill 1 pri m", "wait-time 20 secs hearing music", "goto step 2 if staffed-agents in skill 1 > 0",
+            "disconnect after announcement none",
+        ])])
+        #expect(Self.outcome(staffed, 5, 4) == "unsupported")
+    }
+
     @Test func gotoVectorChainReturns() {
         let main = Self.vector(10, ["goto vector 11 @step 1 if unconditionally", "disconnect after announcement 8703"])
         let sub = Self.vector(11, ["announcement 8701", "goto vector 12 @step 1 if unconditionally", "announcement 8702", "return"])

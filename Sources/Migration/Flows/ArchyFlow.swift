@@ -128,6 +128,8 @@ public struct ArchyInQueueFlow: Sendable, Hashable {
     public enum Item: Sendable, Hashable {
         case play(prompt: String)
         case hold(seconds: Int)
+        /// A loop condition on a queue statistic the in-queue flow can read; `no` is CM's overflow.
+        case decision(name: String, exp: String, no: [ArchyAction])
     }
     public var name: String
     public var description: String
@@ -145,6 +147,8 @@ public struct ArchyInQueueFlow: Sendable, Hashable {
                 return .map([("holdMusic", .map([("name", .string("Hold music (CM wait \(s) s)")),
                                                  ("prompt", .map([("exp", .string("Flow.HoldPrompt"))])),
                                                  ("playStyle", .map([("entirePrompt", .bool(true))]))]))])
+            case .decision(let name, let exp, let no):
+                return ArchyInboundFlow.action(.decision(name: name, exp: exp, yes: [], no: no))
             }
         }
         let actions = (prelude + cycle).enumerated().map { item($1, $0 + 1) }

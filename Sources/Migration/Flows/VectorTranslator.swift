@@ -412,14 +412,14 @@ public struct VectorTranslator {
             record(v, s, .approximated("\(subject) is compared by its trailing digits (Genesys addresses are tel: URIs)"), &st)
             return .next([.decision(name: name, exp: "EndsWith(\(field), \"\(value)\")", yes: make(&st), no: [])])
         case .queueStat:
-            why = "an inbound flow has no built-in queue statistics (Genesys reads them with a data action, e.g. the architect-flow-public-api blueprint)"
+            why = "an inbound flow has no built-in queue statistics, Genesys reads them with a data action (architect-flow-public-api blueprint)"
         case .digitsTable, .serviceHours:
             why = "CM's vector routing and service-hours tables are not migrated"
         case .callData:
             why = "only `ani = n` and `dnis = n` are generated"
         default: break
         }
-        record(v, s, .approximated("condition \"\(c.text)\" cannot be evaluated in Architect (\(why)); its branch is kept under decision \"\(name)\" with condition false: write the condition there"), &st)
+        record(v, s, .approximated("condition \"\(c.text)\" cannot be evaluated in Architect: \(why); its branch is kept under decision \"\(name)\" with condition false: write the condition there"), &st)
         return .next([.decision(name: name, exp: "false", yes: make(&st), no: [])])
     }
 
@@ -579,6 +579,13 @@ public struct VectorTranslator {
                     }
                 } else if cond == .always {
                     record(v, c, .approximated(again), &st)
+                } else if let (exp, note) = Self.inQueueCondition(cond), let f = next(v, after: c),
+                          case let (actions, used)? = overflowActions(v, from: f, when: cond.text, visited: visited, &st) {
+                    // A queue statistic the in-queue flow can read: the overflow runs when it fails.
+                    record(v, c, .approximated("\(again); the condition is checked once per pass\(note)"), &st)
+                    items.append((c, .decision(name: label(v, vs), exp: exp, no: actions)))
+                    resources.formUnion(used.resources)
+                    visited += used.steps
                 } else {
                     record(v, c, .approximated("\(again), regardless of \"\(cond.text)\""), &st)
                     if let f = next(v, after: c) { overflow.append((f, cond.text)) }
@@ -605,7 +612,7 @@ public struct VectorTranslator {
                 o = next(v, after: c)
             }
         }
-        guard !items.isEmpty else { return nil }
+        guard items.contains(where: { if case .decision = $0.1 { false } else { true } }) else { return nil }
         let split = loopStart.flatMap { ls in items.firstIndex { $0.0 >= ls } } ?? items.count
         let vname = vectors[v]?.name.map { " \($0)" } ?? ""
         let flow = ArchyInQueueFlow(name: "CM Vector \(v)\(vname) step \(s) in-queue",
@@ -613,5 +620,74 @@ public struct VectorTranslator {
                                     division: "", language: language,
                                     prelude: items[..<split].map { $0.1 }, cycle: items[split...].map { $0.1 })
         return InQueueRequest(vector: v, step: s, queue: q, flow: flow, resources: resources.sorted())
+    }
+
+    /// A CM in-queue condition as an expression on what an in-queue call flow knows of its queue
+    /// (`Call.EstimatedWaitTime`, `Call.PositionInQueue`, both in Genesys's callback blueprint),
+    /// with what is approximate about it; nil when the flow cannot read it.
+    static func inQueueCondition(_ c: Condition) -> (String, String)? {
+        let ops = ["=": "==", "<>": "!=", "<": "<", ">": ">", "<=": "<=", ">=": ">="]
+        guard case let .queueStat(subject, _, op, value) = c, let o = ops[op] else { return nil }
+        switch subject {
+        case "expected-wait":
+            return ("Call.EstimatedWaitTime \(o) MakeDuration(0, 0, 0, \(value))", " on the call's estimated wait time (Genesys's estimate, not CM's)")
+        case "calls-queued":
+            return ("Call.PositionInQueue \(o) \(value)", " on the call's position in queue, not the number of calls queued")
+        default:
+            return nil
+        }
+    }
+
+    /// The steps CM runs in queue when a loop condition fails (overflow), as in-queue actions,
+    /// up to the first that ends vector processing. nil when a step has no in-queue equivalent
+    /// (the caller then reports every overflow step by hand, as before).
+    func overflowActions(_ v: Int, from start: Int, when cond: String, visited: [Int], _ st: inout State)
+        -> ([ArchyAction], (resources: Set<String>, steps: [Int]))? {
+        var actions: [ArchyAction] = []
+        var resources: Set<String> = []
+        var steps: [Int] = []
+        var outcomes: [(Int, StepOutcome)] = []
+        var cur: Int? = start
+        let when = "runs in queue when \"\(cond)\" fails, from the in-queue flow's decision"
+        walk: while let c = cur, !visited.contains(c), let vs = step(v, c) {
+            steps.append(c)
+            let name = label(v, vs)
+            switch VectorParser.parse(vs.text) {
+            case .comment: outcomes.append((c, .translated))
+            case .announcement(let a):
+                guard let p = names.prompt(a) else { return nil }
+                resources.insert(p.resource)
+                actions.append(.playAudio(name: name, exp: "ToAudio(Prompt.\(p.name))"))
+                outcomes.append((c, .translated))
+            case .routeToNumber(let num, _, .always):
+                if let f = names.vdnFlow(num) {
+                    resources.insert(f.resource)
+                    actions.append(.transferToFlow(name: name, flow: f.name))
+                } else if let e = names.phoneNumber(num) {
+                    actions.append(.transferToNumber(name: name, number: e))
+                } else { return nil }
+                outcomes.append((c, .approximated(when)))
+                break walk
+            case .disconnect(let ann):
+                if let ann {
+                    guard let p = names.prompt(ann) else { return nil }
+                    resources.insert(p.resource)
+                    actions.append(.playAudio(name: "\(name) (announcement)", exp: "ToAudio(Prompt.\(p.name))"))
+                }
+                actions.append(.disconnect(name: name))
+                outcomes.append((c, .approximated(when)))
+                break walk
+            case .busy:
+                actions.append(.disconnect(name: name))
+                outcomes.append((c, .approximated("\(when); disconnected instead of busy tone")))
+                break walk
+            default:
+                return nil
+            }
+            cur = next(v, after: c)
+        }
+        guard !actions.isEmpty else { return nil }
+        for (c, o) in outcomes { record(v, c, o, &st) }
+        return (actions, (resources, steps))
     }
 }
