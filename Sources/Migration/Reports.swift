@@ -110,6 +110,11 @@ enum Summary {
         for v in f {
             s += "| \(v.vector) | \(v.name ?? "") | \(v.flows.joined(separator: ", ")) | \(v.steps.count) | \(v.translated) | \(v.approximated) | \(v.unsupported) | \(v.faithful ? "yes" : "no") |\n"
         }
+        let unverified = f.filter { !$0.unverifiedKeys.isEmpty }
+        if !unverified.isEmpty {
+            s += "\nUnverified Archy keys (written, but no Genesys-owned YAML shows them; see docs/archy.md):\n\n"
+            for v in unverified { s += "- vector \(v.vector): \(v.unverifiedKeys.map { "`\($0)`" }.joined(separator: ", "))\n" }
+        }
         let notes = f.flatMap { v in v.steps.filter { $0.outcome != "translated" }.map { (v.vector, $0) } }
         if !notes.isEmpty {
             s += "\n| vector | step | text | outcome | reason |\n|---:|---:|---|---|---|\n"

@@ -1,9 +1,12 @@
 import Common
 import Foundation
+import GenesysCloud
 
 /// Flow jobs (§2.13): register → PUT the Archy YAML to a presigned URL the sandbox serves itself
-/// → Started → Success/Failure. Publishing fails when the YAML names a queue or schedule group
-/// the org does not have (§8). Prompts and their audio resources live here too.
+/// → Started → Success/Failure. Publishing fails when the YAML has a key the shared Archy key
+/// table (`ArchyKeys`, docs/archy.md) does not know, or names a queue or schedule group the org
+/// does not have (§8); keys the table only believes publish with a warning. Prompts and their
+/// audio resources live here too.
 extension GenesysEngine {
     func architectRoutes(_ r: SandboxRequest, _ at: (String, String) -> [String]?) throws(APIError) -> SandboxResponse? {
         if at("POST", "/api/v2/flows/jobs") != nil {
@@ -98,6 +101,16 @@ extension GenesysEngine {
         guard let apiType = ArchyDocument.apiTypes[type] else {
             return fail(["Flow type '\(type)' is not supported."])
         }
+        // Archy validates the document against its flow object model before resolving names.
+        let keys: ArchyKeys.Audit
+        do { keys = try ArchyKeys.audit(yaml) } catch {
+            return fail(["Unable to read the flow configuration: \(error.localizedDescription). Setting the Archy exit code to 101"])
+        }
+        if !keys.unknown.isEmpty {
+            return fail(keys.unknown.map { f in
+                "Unknown property '\(f.key)' at \(f.path): '\(f.parent.isEmpty ? "(document)" : f.parent)' has no property named '\(f.key)'."
+            } + ["The flow configuration is not valid. Setting the Archy exit code to 101"])
+        }
         var missing: [String] = []
         var deps: [String: JSONObject] = [:]
         for q in doc.queues {
@@ -149,7 +162,11 @@ extension GenesysEngine {
         job.status = "Success"
         job.flowId = fid
         job.flowName = name
-        job.messages = []
+        // Keys the table lists without Genesys-owned evidence publish, but the job says so.
+        job.messages = keys.unverified.map {
+            ["type": "Warning", "text": .string("Property '\($0.key)' at \($0.path) is not attested in Genesys-owned Archy YAML (docs/archy.md)."),
+             "dateTime": .string(now)]
+        }
         job.yaml = nil
         dirty = true
     }

@@ -2,6 +2,7 @@ import AvayaCM
 import BundleKit
 import Common
 import Foundation
+import GenesysCloud
 import Testing
 import Yams
 @testable import Migration
@@ -47,7 +48,7 @@ struct FlowRun {
             case .transferToFlow(_, let f): trace.append("flow \(f)"); return .done
             case .transferToVoicemail(_, let q): trace.append("voicemail \(q)"); return .done
             case .disconnect: trace.append("disconnect"); return .done
-            case .jumpToTask(_, let r): return .task(r)
+            case .jumpToTask(_, let r, _): return .task(r)
             case .jumpToMenu(_, let r): return .menu(r)
             case .collectInput: trace.append("collect")
             case .evaluateScheduleGroup(_, let g, let o, let c, let h):
@@ -56,9 +57,10 @@ struct FlowRun {
                 if case .fellThrough = r { continue }
                 return r
             case .decision(_, let e, let y, let n):
-                // Only the forms the translator writes for digits.
+                // Only the forms the translator writes: digits, and `false` for a kept branch.
                 let want = e.components(separatedBy: "\"").dropFirst().first ?? ""
-                let r = exec((e.contains("==") ? digits == want : digits != want) ? y : n)
+                let taken = e == "false" ? false : e.contains("==") ? digits == want : digits != want
+                let r = exec(taken ? y : n)
                 if case .fellThrough = r { continue }
                 return r
             }
@@ -79,6 +81,16 @@ struct FlowRun {
         hoursGroup: { Named(name: "Hours \($0.vector)-\($0.step)", resource: "schedule-groups/hours-v\($0.vector)-s\($0.step)") },
         vdnFlow: { $0 == "7004" ? Named(name: "Flow 7004", resource: "flows/vector-4") : nil },
         phoneNumber: { $0.hasPrefix("3") ? "+496912\($0)" : nil }) }
+
+    /// `translated`, `approximated`, `unsupported`, or nil (not reached).
+    static func outcome(_ t: TranslatedFlow, _ v: Int, _ s: Int) -> String? {
+        switch t.outcomes[StepKey(vector: v, step: s)] {
+        case .translated?: "translated"
+        case .approximated?: "approximated"
+        case .unsupported?: "unsupported"
+        case nil: nil
+        }
+    }
 
     static func translate(_ vs: [Vector], skills: [Int?] = [1, 2, nil]) -> TranslatedFlow {
         let map = Dictionary(vs.map { ($0.number, $0) }, uniquingKeysWith: { a, _ in a })
@@ -173,7 +185,7 @@ struct FlowRun {
             var r = FlowRun(digits: digits)
             #expect(Array(r.run(t.flow).dropFirst()) == want, "digit \(digits)")
         }
-        #expect(t.outcomes[StepKey(vector: 1, step: 1)].map { if case .approximated = $0 { true } else { false } } == true)
+        #expect(Self.outcome(t, 1, 1) == "approximated")
     }
 
     @Test func queueLoopBecomesInQueueBehaviour() throws {
@@ -196,7 +208,45 @@ struct FlowRun {
         let y = try #require(try Yams.load(yaml: iq.flow.yaml().render()) as? [String: Any])
         let body = try #require(y["inqueueCall"] as? [String: Any])
         #expect(body["name"] as? String == iq.flow.name)
-        #expect((body["startUpTaskActions"] as? [Any])?.count == 3)
+        // Prelude and cycle once each: no loop action (none is attested in Genesys-owned YAML).
+        #expect((body["startUpTaskActions"] as? [Any])?.count == 4)
+        #expect(try ArchyKeys.audit(iq.flow.yaml().render()).clean)
+        // The loop's repetition is reported, not silently assumed.
+        #expect(Self.outcome(t, 2, 6) == "approximated")
+    }
+
+    /// Issue 13.8, preferred form: an in-queue loop condition on a queue statistic the in-queue
+    /// flow can read becomes a `decision` on it, with CM's overflow steps in its `no` output.
+    @Test func inQueueQueueStatisticsBecomeADecision() throws {
+        let calls = Self.translate([Self.vector(3, [
+            "queue-to skill 1 pri h", "wait-time 30 secs hearing music", "announcement 8702",
+            "goto step 2 if calls-queued in skill 1 pri m < 20", "route-to number 3001 with cov y if unconditionally",
+        ])])
+        let iq = try #require(calls.inQueue.first)
+        guard case .decision(let name, let exp, let no)? = iq.flow.cycle.last else { Issue.record("\(iq.flow.cycle)"); return }
+        #expect(name == "Vector 3 step 4: goto step 2 if calls-queued in skill 1 pri m < 20")
+        #expect(exp == "Call.PositionInQueue < 20")
+        #expect(no == [.transferToNumber(name: "Vector 3 step 5: route-to number 3001 with cov y if unconditionally", number: "+4969123001")])
+        #expect(Self.outcome(calls, 3, 5) == "approximated")
+        let audit = try ArchyKeys.audit(iq.flow.yaml().render())
+        #expect(audit.unknown.isEmpty)
+        #expect(Set(audit.unverified.map(\.name)) == ["actions.transferToNumber", "transferToNumber.name", "transferToNumber.targetNumber"])
+
+        let wait = Self.translate([Self.vector(4, [
+            "queue-to skill 1 pri m", "wait-time 20 secs hearing music", "goto step 2 if expected-wait <= 300",
+            "announcement 8703", "disconnect after announcement none",
+        ])])
+        let w = try #require(wait.inQueue.first)
+        guard case .decision(_, let e, let n)? = w.flow.cycle.last else { Issue.record("\(w.flow.cycle)"); return }
+        #expect(e == "Call.EstimatedWaitTime <= MakeDuration(0, 0, 0, 300)")
+        #expect(n.count == 2)
+        #expect(try ArchyKeys.audit(w.flow.yaml().render()).clean)
+        // Statistics the in-queue flow cannot read stay reported as overflow.
+        let staffed = Self.translate([Self.vector(5, [
+            "queue-to skill 1 pri m", "wait-time 20 secs hearing music", "goto step 2 if staffed-agents in skill 1 > 0",
+            "disconnect after announcement none",
+        ])])
+        #expect(Self.outcome(staffed, 5, 4) == "unsupported")
     }
 
     @Test func gotoVectorChainReturns() {
@@ -223,9 +273,169 @@ struct FlowRun {
                                                 "queue-to skill 99 pri m", "busy"])])
         var r = FlowRun()
         #expect(r.run(t.flow) == ["disconnect"])
-        for s in 1...3 {
-            #expect(t.outcomes[StepKey(vector: 1, step: s)].map { if case .unsupported = $0 { true } else { false } } == true, "step \(s)")
+        for s in [1, 3] {
+            #expect(Self.outcome(t, 1, s) == "unsupported", "step \(s)")
         }
+        // The queue-statistics branch is kept (approximated), not dropped.
+        #expect(Self.outcome(t, 1, 2) == "approximated")
+    }
+
+    /// Issue 13.8: a branch Architect cannot evaluate stays in the flow, so a destination reached
+    /// only through it (step 5) is not lost.
+    @Test func untranslatableConditionsKeepTheirBranch() throws {
+        let v = Self.vector(1, [
+            "goto step 5 if staffed-agents in skill 1st = 0",
+            "check skill 2 pri m if expected-wait < 120",
+            "queue-to skill 1st pri m",
+            "stop",
+            "disconnect after announcement 8703",
+        ])
+        let t = Self.translate([v])
+        let text = t.flow.yaml().render()
+        #expect(text.contains("\"Vector 1 step 5: disconnect after announcement 8703\""))
+        #expect(text.contains("\"Vector 1 step 2: check skill 2 pri m if expected-wait < 120\""))
+        #expect(text.contains("exp: \"false\""))
+        for s in [1, 2] {
+            let o = try #require(t.outcomes[StepKey(vector: 1, step: s)])
+            guard case .approximated(let why) = o else { Issue.record("step \(s): \(o)"); continue }
+            #expect(why.contains("cannot be evaluated in Architect"))
+        }
+        #expect(t.outcomes[StepKey(vector: 1, step: 5)] == .translated)
+        // Behaviour until someone writes the condition: the vector runs on to its queue.
+        var r = FlowRun()
+        #expect(r.run(t.flow) == ["queue Queue 1 5"])
+        #expect(try ArchyKeys.audit(text).unknown.isEmpty)
+    }
+
+    /// A loop without a menu cannot be written with attested keys: it is cut and reported on
+    /// the jumping step. A retry loop through a menu re-enters the menu.
+    @Test func loopsAreCutOrReenterTheirMenu() throws {
+        let endless = Self.translate([Self.vector(1, ["announcement 8701", "wait-time 5 secs hearing silence", "goto step 1 if unconditionally"])])
+        #expect(!endless.flow.yaml().render().contains("jumpToTask"))
+        let o = try #require(endless.outcomes[StepKey(vector: 1, step: 3)])
+        guard case .unsupported(let why) = o else { Issue.record("\(o)"); return }
+        #expect(why.contains("loops back"))
+        let retry = Self.translate([Self.vector(1, [
+            "collect 1 digits after announcement 8701 for none",
+            "goto step 5 if digits = 1",
+            "announcement 8702",
+            "goto step 1 if unconditionally",
+            "queue-to skill 1 pri m",
+        ])])
+        #expect(retry.outcomes.values.allSatisfy { if case .unsupported = $0 { false } else { true } })
+        var wrong = FlowRun(digits: "7")
+        #expect(Array(wrong.run(retry.flow, limit: 4).prefix(3)) == ["menu ToAudio(Prompt.P8701)", "play ToAudio(Prompt.P8702)", "menu ToAudio(Prompt.P8701)"])
+        var right = FlowRun(digits: "1")
+        #expect(right.run(retry.flow) == ["menu ToAudio(Prompt.P8701)", "queue Queue 1 5"])
+    }
+
+    // MARK: property: no destination is lost (issue 13.8)
+
+    static let conditions = [
+        "unconditionally", "holiday in 1", "holiday not-in 2", "time-of-day is all 18:00 to all 08:00", "time-of-day is mon 08:00 to fri 17:00",
+        "digits = 1", "digits <> 2", "digits >= 5", "digits in table 3", "staffed-agents in skill 1 = 0", "available-agents in skill 1st > 0",
+        "expected-wait < 120", "calls-queued in skill 3 pri m < 20", "oldest-call-wait > 60", "ani = 4969000", "dnis = 7001", "A = 5",
+        "service-hours in table 2",
+    ]
+
+    /// A random vector set (vectors 1…k) from every step and condition kind the parser knows.
+    static func randomVectors(_ rng: inout SplitMix64) -> [Vector] {
+        func pick<T>(_ a: [T]) -> T { a[Int(rng.next() % UInt64(a.count))] }
+        let k = 1 + Int(rng.next() % 3)
+        return (1...k).map { n in
+            let count = 2 + Int(rng.next() % 11)
+            let steps: [String] = (1...count).map { _ in
+                let c = pick(conditions)
+                return pick([
+                    "announcement 8701", "wait-time 5 secs hearing \(pick(["music", "silence", "ringback", "8702"]))",
+                    "queue-to skill \(pick(["1", "2", "99", "1st", "2nd", "3rd"])) pri \(pick(["l", "m", "h", "t"]))",
+                    "check skill \(pick(["1", "99", "2nd"])) pri m if \(c)",
+                    "collect 1 digits after announcement 8701 for none", "collect 4 digits after announcement none for none",
+                    "goto step \(1 + Int(rng.next() % UInt64(count))) if \(c)", "goto step \(1 + Int(rng.next() % UInt64(count))) if \(c)",
+                    "goto vector \(pick(Array(1...k) + [9])) @step \(pick([1, 2])) if \(c)",
+                    "route-to number \(pick(["3001", "7004", "5555"])) with cov y if \(c)", "route-to digits with coverage y",
+                    "disconnect after announcement \(pick(["8703", "none"]))", "busy", "stop", "return",
+                    "messaging skill \(pick(["4", "99"])) for extension 3000", "set A = 1", "adjunct routing link 1", "frobnicate", "# note",
+                ])
+            }
+            return vector(n, steps)
+        }
+    }
+
+    /// Steps CM can reach from step 1 of `v`, across `goto vector` (with `return` coming back
+    /// to the caller), following CM's normal control flow. Independent of the translator: it only
+    /// reads the parsed commands; `cut` says where a `goto vector` is not followed (reported).
+    static func cmReachable(_ v: Vector, _ all: [Int: Vector], cut: (Int, Int) -> Bool) -> [(Int, VectorStep)] {
+        func steps(_ w: Int) -> [VectorStep] { (all[w]?.steps ?? []).sorted { $0.number < $1.number } }
+        func returns(_ w: Int) -> Bool { steps(w).contains { if case .return = VectorParser.parse($0.text) { true } else { false } } }
+        struct Item: Hashable { var w: Int; var i: Int; var ret: [Int] }  // ret: caller (vector, index) pairs, flattened
+        var seen: Set<Item> = [], work = [Item(w: v.number, i: 0, ret: [])], out: [(Int, VectorStep)] = [], listed: Set<String> = []
+        while let it = work.popLast() {
+            let ss = steps(it.w)
+            guard it.i < ss.count, seen.insert(it).inserted else { continue }
+            let st = ss[it.i]
+            if listed.insert("\(it.w)/\(st.number)").inserted { out.append((it.w, st)) }
+            var next = true
+            switch VectorParser.parse(st.text) {
+            case .disconnect, .busy, .stop, .messaging: next = false
+            case .return:
+                next = false
+                if it.ret.count >= 2 { work.append(Item(w: it.ret[it.ret.count - 2], i: it.ret[it.ret.count - 1], ret: Array(it.ret.dropLast(2)))) }
+            case .gotoStep(let t, let c):
+                if let j = ss.firstIndex(where: { $0.number >= t }) { work.append(Item(w: it.w, i: j, ret: it.ret)) }
+                next = c != .always
+            case .routeToNumber(_, _, let c): next = c != .always
+            case .gotoVector(let w, let at, let c):
+                guard all[w] != nil, !cut(it.w, st.number), it.ret.count < 16 else { break }
+                let entry = steps(w).firstIndex { $0.number >= at } ?? steps(w).count
+                let ret = returns(w) ? it.ret + [it.w, it.i + 1] : it.ret
+                work.append(Item(w: w, i: entry, ret: ret))
+                next = c != .always
+            default: break
+            }
+            if next { work.append(Item(w: it.w, i: it.i + 1, ret: it.ret)) }
+        }
+        return out
+    }
+
+    /// Issue 13.8 as a property over generated vectors: every `route-to`, `queue-to`/`check`,
+    /// `disconnect`/`busy` and `messaging` step CM can reach, through `goto vector` too (so the
+    /// destinations of a `goto vector` are those of the vector it reaches), appears in the flow
+    /// as its labelled action or is reported unsupported (the transform turns that into a manual
+    /// exception naming vector and step); a `goto vector` to a vector not exported is reported.
+    /// And every key written is in the shared Archy key table.
+    @Test func everyDestinationAppearsInAFlowOrAnException() throws {
+        var rng = SplitMix64(seed: 138)
+        var checked = 0
+        for _ in 0..<120 {
+            let vs = Self.randomVectors(&rng)
+            let all = Dictionary(vs.map { ($0.number, $0) }, uniquingKeysWith: { a, _ in a })
+            for v in vs {
+                let t = VectorTranslator(vectors: all, vdnSkills: [1, 2, nil], names: Self.names)
+                    .translate(vector: v.number, name: "Test", description: "test", division: "Home")
+                let yamls = [t.flow.yaml().render()] + t.inQueue.map { $0.flow.yaml().render() }
+                let text = yamls.joined(separator: "\n")
+                for y in yamls { #expect(try ArchyKeys.audit(y).unknown.isEmpty, "\(y)") }
+                #expect(!text.contains("jumpToTask"))
+                func unsupported(_ w: Int, _ n: Int) -> Bool {
+                    Self.outcome(t, w, n) == "unsupported"
+                }
+                // A `goto vector` the translator refused (target missing, too deep) is reported on
+                // its step; the target's destinations are then not expected in this flow.
+                for (w, s) in Self.cmReachable(v, all, cut: unsupported) {
+                    switch VectorParser.parse(s.text) {
+                    case .routeToNumber, .routeToDigits, .queueTo, .check, .disconnect, .busy, .messaging: break
+                    case .gotoVector(let target, _, _) where all[target] == nil: break
+                    default: continue
+                    }
+                    checked += 1
+                    let inFlow = text.contains("\"Vector \(w) step \(s.number): ")
+                    #expect(inFlow || unsupported(w, s.number),
+                            "vector \(w) step \(s.number) \"\(s.text)\" is lost from vector \(v.number)'s flow:\n\(vs.map { "\($0.number): \($0.steps.map(\.text))" })")
+                }
+            }
+        }
+        #expect(checked > 250)
     }
 
     @Test func timeOfDayWindows() throws {
@@ -313,6 +523,41 @@ struct FlowRun {
         }
     }
 
+    /// Issue 14.4: every key of every sample flow is in the shared Archy key table; the keys the
+    /// table only believes are the ones docs/archy.md names, and the fidelity report flags them.
+    @Test func sampleFlowsUseOnlyTableKeys() throws {
+        let (r, _, _) = try SampleBuildTests.shared.get()
+        var believed: Set<String> = []
+        for f in r.transform.flows {
+            let a = try ArchyKeys.audit(f.yaml)
+            #expect(a.unknown.isEmpty, "\(f.key): \(a.unknown.map(\.path))")
+            believed.formUnion(a.unverified.map(\.name))
+            #expect(!f.yaml.contains("jumpToTask") && !f.yaml.contains("loopCount") && !f.yaml.contains("duration"))
+        }
+        #expect(believed.isSubset(of: ["outputs.open", "outputs.closed", "outputs.holiday", "open.actions", "closed.actions",
+                                        "holiday.actions", "actions.transferToNumber", "transferToNumber.name", "transferToNumber.targetNumber"]))
+        #expect(believed.contains("outputs.holiday") && believed.contains("transferToNumber.targetNumber"))
+        let flagged = Set(r.transform.fidelity.flatMap(\.unverifiedKeys))
+        #expect(flagged == believed)
+        #expect(r.summaryText.contains("Unverified Archy keys"))
+        #expect(!r.transform.exceptions.contains { $0.message.contains("the key table does not list") })
+    }
+
+    /// docs/archy.md lists every entry of the key table (the reviewer's copy stays in step).
+    @Test func archyDocListsEveryKey() throws {
+        let doc = try String(contentsOf: SampleBuildTests.root.appendingPathComponent("docs/archy.md"), encoding: .utf8)
+        for e in ArchyKeys.entries {
+            let name = e.parent.isEmpty ? e.key : "\(e.parent).\(e.key)"
+            let row = doc.split(separator: "\n").first { $0.hasPrefix("| `\(name)` |") }
+            #expect(row != nil, "docs/archy.md has no row for \(name)")
+            if case .attested(let ev) = e.status {
+                #expect(row?.contains(ev.path) == true && row?.contains(ev.commit) == true, "\(name): evidence differs")
+            } else {
+                #expect(row?.contains("unverified") == true, "\(name)")
+            }
+        }
+    }
+
     @Test func sampleCallRoutesStartTheirFlows() throws {
         let (r, files, _) = try SampleBuildTests.shared.get()
         let ivr = try JSONValue.parse(try #require(files["payloads/ivrs/vdn-7001.json"]))
@@ -347,6 +592,22 @@ struct FlowRun {
         }
         #expect(r.transform.fidelity.map(\.vector) == [1, 2, 3, 4, 5, 6])
         #expect(r.transform.fidelity.first { $0.vector == 6 }?.faithful == true)
+    }
+
+    /// Issue 13.8 through the whole transform: the kept branch is in the flow and the
+    /// approximation is an exception naming vector and step; every record stays accounted for.
+    @Test func keptBranchIsAnApproximationNamingVectorAndStep() throws {
+        var m = try AvayaReader.read(paths: [SampleBuildTests.path("samples/sat")]).model
+        m.vectors["7"] = Self.vector(7, ["goto step 3 if staffed-agents in skill 1 = 0", "queue-to skill 1 pri m",
+                                         "disconnect after announcement 8703"], name: "Staffed")
+        let out = Transformer(config: MappingConfig(), createdEpoch: 1_735_689_600).run(m)
+        let e = out.exceptions.filter { $0.rule == "vdn.flow" && $0.sourceID == "7" && $0.disposition == .approximated }
+        #expect(e.count == 1)
+        #expect(e.first?.message.contains("step 1 \"goto step 3 if staffed-agents in skill 1 = 0\"") == true)
+        #expect(e.first?.message.contains("cannot be evaluated in Architect") == true)
+        let flow = try #require(out.flows.first { $0.key == "vector-7" })
+        #expect(flow.yaml.contains("\"Vector 7 step 3: disconnect after announcement 8703\""))
+        #expect(out.unaccounted.isEmpty)
     }
 
     @Test func adjunctRoutingIsAnExceptionNamingVectorAndStep() throws {

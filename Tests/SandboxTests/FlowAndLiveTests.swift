@@ -97,6 +97,93 @@ import Darwin
         }
     }
 
+    /// Issue 14.4: the flow job checks every key against the shared Archy key table (GenesysCloud
+    /// `ArchyKeys`): an unknown key fails the job like Archy's validation; a key the table only
+    /// believes publishes with a warning.
+    @Test func flowJobValidatesArchyKeys() async throws {
+        let clock = ManualClock()
+        try await withSandbox(testConfig { $0.clock = clock; $0.flowJobSeconds = 1 }) { sb in
+            func publish(_ yaml: String) async throws -> TestResp {
+                let job = try await sb.call(.post, "/api/v2/flows/jobs")
+                let url = try #require(job["presignedUrl"]?.stringValue)
+                let at = try #require(url.range(of: "/sandbox/"))
+                #expect(try await sb.call(.put, String(url[at.lowerBound...]), token: .some(nil), rawBody: yaml).status == 200)
+                clock.advance(1)
+                return try await sb.get("/api/v2/flows/jobs/\(job.id)?expand=messages")
+            }
+            // The in-queue shape this product wrote before issue 14.4: `loop`/`loopCount` and a hold duration.
+            let looped = """
+            inqueueCall:
+              name: Old hold
+              division: Home
+              defaultLanguage: en-us
+              startUpTaskActions:
+                - loop:
+                    name: Queue loop
+                    loopCount:
+                      lit: 1000
+                    outputs:
+                      loop:
+                        actions:
+                          - holdMusic:
+                              name: Hold
+                              prompt:
+                                exp: Flow.HoldPrompt
+                              playStyle:
+                                duration:
+                                  lit:
+                                    seconds: 60
+            """
+            let failed = try await publish(looped)
+            #expect(failed["status"]?.stringValue == "Failure")
+            let texts = failed["messages"]?.arrayValue?.compactMap { $0["text"]?.stringValue } ?? []
+            #expect(texts.contains { $0.contains("Unknown property 'loop' at inqueueCall.startUpTaskActions[0].loop") })
+            #expect(texts.contains { $0.contains("'duration'") })
+            #expect(texts.contains { $0.contains("Archy exit code") })
+
+            let attested = """
+            inqueueCall:
+              name: New hold
+              division: Home
+              defaultLanguage: en-us
+              startUpTaskActions:
+                - holdMusic:
+                    name: Hold
+                    prompt:
+                      exp: Flow.HoldPrompt
+                    playStyle:
+                      entirePrompt: true
+            """
+            let ok = try await publish(attested)
+            #expect(ok["status"]?.stringValue == "Success", "\(ok.text)")
+            #expect(ok["messages"]?.arrayValue?.isEmpty == true)
+
+            _ = try await sb.post("/api/v2/routing/queues", ["name": "Sales"])
+            let believed = """
+            inboundCall:
+              name: Numbers
+              division: Home
+              defaultLanguage: en-us
+              startUpRef: "/inboundCall/tasks/task[t]"
+              tasks:
+                - task:
+                    name: T
+                    refId: t
+                    actions:
+                      - transferToNumber:
+                          name: Out
+                          targetNumber:
+                            lit: "+13175550100"
+            """
+            let warned = try await publish(believed)
+            #expect(warned["status"]?.stringValue == "Success", "\(warned.text)")
+            let warnings = warned["messages"]?.arrayValue ?? []
+            #expect(warnings.count == 3)
+            #expect(warnings.allSatisfy { $0["type"]?.stringValue == "Warning" })
+            #expect(warnings.contains { $0["text"]?.stringValue?.contains("'targetNumber'") == true })
+        }
+    }
+
     @Test func promptResources() async throws {
         try await withSandbox { sb in
             let p = try await sb.post("/api/v2/architect/prompts", ["name": "welcome", "description": "hi"])

@@ -1,8 +1,8 @@
 import Foundation
 
-/// The translated flow before it is YAML (research genesys-api.md §8). Key names marked
-/// [verify] in docs/mapping.md come from Genesys blueprints or are reconstructed; they live only
-/// in `yaml()` below so a correction is one place.
+/// The translated flow before it is YAML (research genesys-api.md §8). Every key `yaml()` writes
+/// is in `ArchyKeys` (GenesysCloud) with the Genesys-owned YAML that shows it (docs/archy.md);
+/// the transform audits each rendered flow against that table.
 public indirect enum ArchyAction: Sendable, Hashable {
     /// `exp` is an Architect audio expression, e.g. `ToAudio(Prompt.Welcome)`, `ToAudioBlank(2000)`.
     case playAudio(name: String, exp: String)
@@ -11,7 +11,10 @@ public indirect enum ArchyAction: Sendable, Hashable {
     case transferToFlow(name: String, flow: String)
     case transferToVoicemail(name: String, queue: String)
     case disconnect(name: String)
-    case jumpToTask(name: String, refId: String)
+    /// Internal only: the translator's jump between step tasks. Genesys-owned YAML shows no
+    /// `jumpToTask`, so `VectorTranslator` inlines every jump before the flow is written.
+    /// `from` is the step that jumps (the one reported when a loop must be cut).
+    case jumpToTask(name: String, refId: String, from: StepKey?)
     case jumpToMenu(name: String, refId: String)
     case evaluateScheduleGroup(name: String, group: String, open: [ArchyAction], closed: [ArchyAction], holiday: [ArchyAction])
     case decision(name: String, exp: String, yes: [ArchyAction], no: [ArchyAction])
@@ -89,12 +92,14 @@ public struct ArchyInboundFlow: Sendable, Hashable {
         case .transferToNumber(let n, let num):
             return one("transferToNumber", [("name", .string(n)), ("targetNumber", .map([("lit", .string(num))]))])
         case .transferToFlow(let n, let f):
-            return one("transferToFlow", [("name", .string(n)), ("targetFlow", lit(name: f))])
+            // `targetFlow: {name: …}`, without `lit`, as in Genesys's callback blueprint.
+            return one("transferToFlow", [("name", .string(n)), ("targetFlow", .map([("name", .string(f))]))])
         case .transferToVoicemail(let n, let q):
             return one("transferToVoicemail", [("name", .string(n)), ("destination", .map([("queue", .map([("targetQueue", lit(name: q))]))]))])
         case .disconnect(let n):
             return one("disconnect", [("name", .string(n))])
-        case .jumpToTask(let n, let r):
+        case .jumpToTask(let n, let r, _):
+            // Never reaches a written flow (inlined); the key audit would reject it.
             return one("jumpToTask", [("name", .string(n)), ("targetTaskRef", .string(taskRef(r)))])
         case .jumpToMenu(let n, let r):
             return one("jumpToMenu", [("name", .string(n)), ("targetMenuRef", .string(menuRef(r)))])
@@ -105,21 +110,26 @@ public struct ArchyInboundFlow: Sendable, Hashable {
         case .decision(let n, let e, let yes, let no):
             return one("decision", [("name", .string(n)), ("condition", .map([("exp", .string(e))])), outputs([("yes", yes), ("no", no)])])
         case .collectInput(let n, let audio, let digits, let v):
-            var f: [(String, YAMLNode)] = [("name", .string(n))]
+            // The shape of Genesys's callback blueprint: inputData.var, digits.exact, inputAudio.
+            var f: [(String, YAMLNode)] = [("name", .string(n)), ("inputData", .map([("var", .string(v))])),
+                                           ("digits", .map([("exact", .int(digits))]))]
             if let audio { f.append(("inputAudio", .map([("exp", .string(audio))]))) }
-            f.append(("inputData", .map([("var", .string(v))])))
-            f.append(("digits", .map([("exact", .int(digits))])))
             return one("collectInput", f)
         }
     }
 }
 
-/// In-queue treatment from the steps after `queue-to` (a CM queue loop): announcements once,
-/// then a repeated cycle of hold music and announcements.
+/// In-queue treatment from the steps after `queue-to` (a CM queue loop): announcements and hold
+/// music in order, the loop's steps once. Genesys-owned YAML shows no loop action and no hold
+/// duration, so an in-queue flow is a flat list of `playAudio` and `holdMusic` (the queue's hold
+/// prompt, played whole); the repetition CM had is left to the in-queue flow running again and is
+/// reported as an approximation.
 public struct ArchyInQueueFlow: Sendable, Hashable {
     public enum Item: Sendable, Hashable {
         case play(prompt: String)
         case hold(seconds: Int)
+        /// A loop condition on a queue statistic the in-queue flow can read; `no` is CM's overflow.
+        case decision(name: String, exp: String, no: [ArchyAction])
     }
     public var name: String
     public var description: String
@@ -127,8 +137,6 @@ public struct ArchyInQueueFlow: Sendable, Hashable {
     public var language: String
     public var prelude: [Item]
     public var cycle: [Item]
-    /// CM repeats its loop until an agent answers; Architect loops need a count.
-    public static let cycleCount = 1000
 
     public func yaml() -> YAMLNode {
         func item(_ i: Item, _ n: Int) -> YAMLNode {
@@ -136,18 +144,14 @@ public struct ArchyInQueueFlow: Sendable, Hashable {
             case .play(let p):
                 return .map([("playAudio", .map([("name", .string("Announcement \(n)")), ("audio", .map([("exp", .string("ToAudio(Prompt.\(p))"))]))]))])
             case .hold(let s):
-                return .map([("holdMusic", .map([("name", .string("Hold \(s) s")),
-                                                 ("prompt", .map([("exp", .string("PromptSystem.on_hold_music"))])),
-                                                 ("playStyle", .map([("duration", .map([("lit", .map([("seconds", .int(s))]))]))]))]))])
+                return .map([("holdMusic", .map([("name", .string("Hold music (CM wait \(s) s)")),
+                                                 ("prompt", .map([("exp", .string("Flow.HoldPrompt"))])),
+                                                 ("playStyle", .map([("entirePrompt", .bool(true))]))]))])
+            case .decision(let name, let exp, let no):
+                return ArchyInboundFlow.action(.decision(name: name, exp: exp, yes: [], no: no))
             }
         }
-        var actions = prelude.enumerated().map { item($1, $0 + 1) }
-        if !cycle.isEmpty {
-            actions.append(.map([("loop", .map([
-                ("name", .string("Queue loop")), ("loopCount", .map([("lit", .int(Self.cycleCount))])),
-                ("outputs", .map([("loop", .map([("actions", .list(cycle.enumerated().map { item($1, prelude.count + $0 + 1) }))]))])),
-            ]))]))
-        }
+        let actions = (prelude + cycle).enumerated().map { item($1, $0 + 1) }
         return .map([("inqueueCall", .map([
             ("name", .string(name)), ("description", .string(description)), ("division", .string(division)),
             ("defaultLanguage", .string(language)),

@@ -74,7 +74,10 @@ public struct TranslatedFlow: Sendable {
 /// Vector → Architect inbound call flow. Steps become tasks split at goto targets; `goto vector`
 /// inlines the target vector (so `return` can come back and VDN skills stay those of the VDN the
 /// call came in on); `queue-to` ends the inbound part and its following steps become in-queue
-/// behaviour, never a loop in the inbound flow.
+/// behaviour, never a loop in the inbound flow. Jumps between tasks are then inlined (Archy YAML
+/// from Genesys shows no `jumpToTask`): the written flow has the start task and the tasks menu
+/// keys go to. No branch is dropped: a condition Architect cannot evaluate keeps its branch under
+/// a `decision` that is false until someone edits it, and says so [vdn.flow issue 13.8].
 public struct VectorTranslator {
     public let vectors: [Int: Vector]
     /// VDN skills 1st, 2nd, 3rd.
@@ -83,6 +86,8 @@ public struct VectorTranslator {
     public var language = "en-us"
     /// Inlined vector instances beyond this are refused (a runaway `goto vector` chain).
     public var maxInstances = 32
+    /// Actions a flow may hold once jumps are inlined; further jumps are cut and reported.
+    public var maxActions = 5000
 
     public init(vectors: [Int: Vector], vdnSkills: [Int?], names: FlowNames) {
         self.vectors = vectors; self.vdnSkills = vdnSkills; self.names = names
@@ -113,7 +118,7 @@ public struct VectorTranslator {
             emitTask(inst, from: step, ref: ref, &st)
         }
         let flow = ArchyInboundFlow(name: name, description: description, division: division, language: language,
-                                    startTask: startRef, tasks: st.taskOrder.compactMap { st.tasks[$0] }, menus: st.menus)
+                                    startTask: startRef, tasks: inlineJumps(start: startRef, &st), menus: st.menus)
         return TranslatedFlow(flow: flow, resources: st.resources.sorted(), outcomes: st.outcomes, inQueue: st.inQueue,
                               scheduleGroups: st.groups)
     }
@@ -170,6 +175,7 @@ public struct VectorTranslator {
         let lead = leaders(v)
         var actions: [ArchyAction] = []
         var cur: Int? = start
+        var last = start
         var first = true
         loop: while true {
             guard let s = cur, let vs = step(v, s) else {
@@ -178,10 +184,12 @@ public struct VectorTranslator {
                 break
             }
             if !first, lead.contains(s) {
-                actions.append(.jumpToTask(name: "Continue at step \(s)", refId: entry(inst, step: s, &st)))
+                actions.append(.jumpToTask(name: "Continue at step \(s)", refId: entry(inst, step: s, &st),
+                                           from: StepKey(vector: v, step: last)))
                 break
             }
             first = false
+            last = s
             switch translateStep(inst, vs, &st) {
             case .next(let a):
                 actions += a
@@ -258,12 +266,19 @@ public struct VectorTranslator {
             return queueTo(inst, vs, t, pri, &st)
         case .check(let t, let pri, let c):
             if c == .always { return queueTo(inst, vs, t, pri, &st) }
-            record(v, s, .unsupported("check queues only if \(c.text); that needs queue statistics (build with a Get Queue EWT / data action)"), &st)
-            return .next([])
+            // Queued only when the condition holds; otherwise the vector runs on. The steps after a
+            // check are the continuation, not in-queue treatment (a later queue-to supplies that).
+            guard queue(t, &st).0 != nil else { return queueTo(inst, vs, t, pri, &st) }
+            return conditional(inst, vs, c, &st) { st in
+                if case .end(let a) = queueTo(inst, vs, t, pri, inQueueTreatment: false, &st) { return a }
+                return []
+            }
         case .collect(let n, let ann):
             return collect(inst, vs, digits: n, announcement: ann, &st)
         case .gotoStep(let t, let c):
-            return conditional(inst, vs, c, &st) { st in [.jumpToTask(name: "Go to step \(t)", refId: entry(inst, step: t, &st))] }
+            return conditional(inst, vs, c, &st) { st in
+                [.jumpToTask(name: "Go to step \(t)", refId: entry(inst, step: t, &st), from: StepKey(vector: v, step: s))]
+            }
         case .gotoVector(let target, let at, let c):
             guard vectors[target] != nil else {
                 record(v, s, .unsupported("vector \(target) is not in the export"), &st)
@@ -278,7 +293,7 @@ public struct VectorTranslator {
                 // The return point exists only when the callee can come back.
                 let returnTo = hasReturn ? next(v, after: s).map { entry(inst, step: $0, &st) } : nil
                 let ref = entry(Instance(vector: target, returnTo: returnTo), step: at, &st)
-                return [.jumpToTask(name: "Go to vector \(target) step \(at)", refId: ref)]
+                return [.jumpToTask(name: "Go to vector \(target) step \(at)", refId: ref, from: StepKey(vector: v, step: s))]
             }
         case .routeToNumber(let num, _, let c):
             if let f = names.vdnFlow(num) {
@@ -314,7 +329,7 @@ public struct VectorTranslator {
             return .end([.disconnect(name: name)])
         case .return:
             record(v, s, .translated, &st)
-            if let r = inst.returnTo { return .end([.jumpToTask(name: "Return", refId: r)]) }
+            if let r = inst.returnTo { return .end([.jumpToTask(name: "Return", refId: r, from: StepKey(vector: v, step: s))]) }
             return .end([.disconnect(name: name)])
         case .messaging(let t, let mailbox):
             let (q, why) = queue(t, &st)
@@ -338,7 +353,7 @@ public struct VectorTranslator {
     }
 
     func queueTo(_ inst: Instance, _ vs: VectorStep, _ t: VectorCommand.SkillTarget, _ pri: VectorCommand.Priority,
-                 _ st: inout State) -> StepResult {
+                 inQueueTreatment: Bool = true, _ st: inout State) -> StepResult {
         let v = inst.vector, s = vs.number
         let (q, why) = queue(t, &st)
         guard let q else {
@@ -347,7 +362,7 @@ public struct VectorTranslator {
         }
         st.resources.insert(q.resource)
         record(v, s, .translated, &st)
-        if let iq = inQueue(v, after: s, queue: q, &st), !st.inQueue.contains(where: { $0.vector == v && $0.step == s && $0.queue == q }) {
+        if inQueueTreatment, let iq = inQueue(v, after: s, queue: q, &st), !st.inQueue.contains(where: { $0.vector == v && $0.step == s && $0.queue == q }) {
             st.inQueue.append(iq)
         }
         // transferToAcd ends the flow when it succeeds; the disconnect is its failure path.
@@ -355,26 +370,31 @@ public struct VectorTranslator {
                      .disconnect(name: "Queue transfer failed")])
     }
 
-    /// Wraps `then` in the condition; an untranslatable condition drops the step (its branch is
-    /// never taken) and says so.
+    /// Wraps `then` in the condition. A condition Architect cannot evaluate keeps its branch in
+    /// the flow under a `decision` whose condition is `false` (the branch is not taken until
+    /// someone writes the condition, e.g. with a data action reading queue observations) and is
+    /// reported as an approximation naming vector and step.
     func conditional(_ inst: Instance, _ vs: VectorStep, _ c: Condition, _ st: inout State,
                      then make: (inout State) -> [ArchyAction]) -> StepResult {
         let v = inst.vector, s = vs.number
         let name = label(v, vs)
-        // `make` runs only for a translatable condition: a dropped branch must not create its target task.
+        var why = "it has no generated equivalent"
         switch c {
         case .always:
             record(v, s, .translated, &st)
             return .end(make(&st))
         case .timeOfDay(let r):
-            guard let g = names.hoursGroup(HoursRequest(vector: v, step: s, range: r)) else { break }
+            guard let g = names.hoursGroup(HoursRequest(vector: v, step: s, range: r)) else {
+                why = "a range mixing `all` and a weekday has no single schedule"
+                break
+            }
             use(g, &st)
             record(v, s, .translated, &st)
             return .next([.evaluateScheduleGroup(name: name, group: g.name, open: make(&st), closed: [], holiday: [])])
         case .holiday(let t, let inTable):
             guard let g = names.holidayGroup(t) else {
-                record(v, s, .unsupported("holiday table \(t) was not migrated"), &st)
-                return .next([])
+                why = "holiday table \(t) was not migrated"
+                break
             }
             use(g, &st)
             record(v, s, .translated, &st)
@@ -383,7 +403,7 @@ public struct VectorTranslator {
                                   : .evaluateScheduleGroup(name: name, group: g.name, open: branch, closed: branch, holiday: [])])
         case .digits(let op, let value):
             let ops = ["=": "==", "<>": "!=", "<": "<", ">": ">", "<=": "<=", ">=": ">="]
-            guard let o = ops[op] else { break }
+            guard let o = ops[op] else { why = "operator \(op) is not understood"; break }
             let exp = op == "=" || op == "<>" ? "Flow.CollectedDigits \(o) \"\(value)\"" : "ToInt(Flow.CollectedDigits) \(o) \(Int(value) ?? 0)"
             record(v, s, .translated, &st)
             return .next([.decision(name: name, exp: exp, yes: make(&st), no: [])])
@@ -391,10 +411,69 @@ public struct VectorTranslator {
             let field = subject == "ani" ? "Call.Ani" : "Call.CalledAddress"
             record(v, s, .approximated("\(subject) is compared by its trailing digits (Genesys addresses are tel: URIs)"), &st)
             return .next([.decision(name: name, exp: "EndsWith(\(field), \"\(value)\")", yes: make(&st), no: [])])
+        case .queueStat:
+            why = "an inbound flow has no built-in queue statistics, Genesys reads them with a data action (architect-flow-public-api blueprint)"
+        case .digitsTable, .serviceHours:
+            why = "CM's vector routing and service-hours tables are not migrated"
+        case .callData:
+            why = "only `ani = n` and `dnis = n` are generated"
         default: break
         }
-        record(v, s, .unsupported("condition \"\(c.text)\" has no generated equivalent (its branch is left out)"), &st)
-        return .next([])
+        record(v, s, .approximated("condition \"\(c.text)\" cannot be evaluated in Architect: \(why); its branch is kept under decision \"\(name)\" with condition false: write the condition there"), &st)
+        return .next([.decision(name: name, exp: "false", yes: make(&st), no: [])])
+    }
+
+    // MARK: inlining
+
+    /// The tasks of the written flow: the start task and the tasks menu keys go to, each with
+    /// every jump replaced by the actions of its target. A jump back into a task already being
+    /// expanded (a loop that does not pass through a menu) is cut: `jumpToMenu` when the target
+    /// task only enters a menu, otherwise `disconnect`, reported as unsupported on the jumping step.
+    func inlineJumps(start: String, _ st: inout State) -> [ArchyTask] {
+        var budget = maxActions
+        func expand(_ actions: [ArchyAction], _ stack: [String], _ st: inout State) -> [ArchyAction] {
+            var out: [ArchyAction] = []
+            for a in actions {
+                budget -= 1
+                switch a {
+                case .jumpToTask(let n, let ref, let from):
+                    guard let t = st.tasks[ref] else {
+                        out.append(.disconnect(name: n))
+                        return out
+                    }
+                    if stack.contains(ref) || budget <= 0 {
+                        if t.actions.count == 1, case .jumpToMenu(let mn, let m)? = t.actions.first {
+                            out.append(.jumpToMenu(name: mn, refId: m))
+                            return out
+                        }
+                        let why = budget <= 0 ? "the flow would exceed \(maxActions) actions with every jump inlined"
+                            : "it loops back to \(t.name) without passing a menu, and Genesys-owned Archy YAML shows no jump between tasks (jumpToTask)"
+                        if let from { record(from.vector, from.step, .unsupported("\(n): \(why); the call is disconnected there instead: rebuild the loop in Architect"), &st) }
+                        out.append(.disconnect(name: "\(n) (loop cut)"))
+                        return out
+                    }
+                    out += expand(t.actions, stack + [ref], &st)
+                    return out  // a jump ends its action list
+                case .evaluateScheduleGroup(let n, let g, let o, let c, let h):
+                    out.append(.evaluateScheduleGroup(name: n, group: g, open: expand(o, stack, &st), closed: expand(c, stack, &st),
+                                                      holiday: expand(h, stack, &st)))
+                case .decision(let n, let e, let y, let no):
+                    out.append(.decision(name: n, exp: e, yes: expand(y, stack, &st), no: expand(no, stack, &st)))
+                default:
+                    out.append(a)
+                }
+            }
+            return out
+        }
+        var roots = [start]
+        for m in st.menus { for (_, ref) in m.choices where !roots.contains(ref) { roots.append(ref) } }
+        var out: [ArchyTask] = []
+        for ref in roots {
+            guard var t = st.tasks[ref] else { continue }
+            t.actions = expand(t.actions, [ref], &st)
+            out.append(t)
+        }
+        return out
     }
 
     func use(_ g: Named, _ st: inout State) {
@@ -471,10 +550,13 @@ public struct VectorTranslator {
             switch VectorParser.parse(vs.text) {
             case .comment: record(v, c, .translated, &st)
             case .waitTime(let secs, let h):
+                // Genesys-owned YAML shows holdMusic only with `playStyle: entirePrompt`.
+                let length = "the queue's hold prompt plays once in full, not for \(secs) s"
                 switch h {
-                case .music, .silence: record(v, c, .translated, &st)
-                case .ringback: record(v, c, .approximated("in queue the caller hears hold music, not ringback"), &st)
-                default: record(v, c, .approximated("wait treatment in queue becomes hold music"), &st)
+                case .music: record(v, c, .approximated(length), &st)
+                case .silence: record(v, c, .approximated("hold music instead of silence; \(length)"), &st)
+                case .ringback: record(v, c, .approximated("hold music instead of ringback; \(length)"), &st)
+                default: record(v, c, .approximated("wait treatment in queue becomes hold music; \(length)"), &st)
                 }
                 items.append((c, .hold(seconds: secs)))
             case .announcement(let a):
@@ -486,8 +568,26 @@ public struct VectorTranslator {
                     record(v, c, .unsupported("announcement \(a) is not a migrated prompt"), &st)
                 }
             case .gotoStep(let t, let cond):
-                if cond == .always { record(v, c, .translated, &st) } else {
-                    record(v, c, .approximated("in-queue loop repeats regardless of \"\(cond.text)\""), &st)
+                // No loop action is attested: the steps are written once and the repetition is
+                // left to the in-queue flow running again while the call waits [verify].
+                let again = "CM repeats from step \(t) until an agent answers; the in-queue flow lists those steps once (Genesys-owned Archy YAML shows no loop action)"
+                if t > c {
+                    if cond == .always { record(v, c, .translated, &st) } else {
+                        // The steps jumped over run when the condition fails: reported as overflow.
+                        record(v, c, .approximated("in queue the jump to step \(t) is taken regardless of \"\(cond.text)\""), &st)
+                        if let f = next(v, after: c), f < t { overflow.append((f, cond.text)) }
+                    }
+                } else if cond == .always {
+                    record(v, c, .approximated(again), &st)
+                } else if let (exp, note) = Self.inQueueCondition(cond), let f = next(v, after: c),
+                          case let (actions, used)? = overflowActions(v, from: f, when: cond.text, visited: visited, &st) {
+                    // A queue statistic the in-queue flow can read: the overflow runs when it fails.
+                    record(v, c, .approximated("\(again); the condition is checked once per pass\(note)"), &st)
+                    items.append((c, .decision(name: label(v, vs), exp: exp, no: actions)))
+                    resources.formUnion(used.resources)
+                    visited += used.steps
+                } else {
+                    record(v, c, .approximated("\(again), regardless of \"\(cond.text)\""), &st)
                     if let f = next(v, after: c) { overflow.append((f, cond.text)) }
                 }
                 guard t > c || visited.contains(t) else { break walk }
@@ -512,7 +612,7 @@ public struct VectorTranslator {
                 o = next(v, after: c)
             }
         }
-        guard !items.isEmpty else { return nil }
+        guard items.contains(where: { if case .decision = $0.1 { false } else { true } }) else { return nil }
         let split = loopStart.flatMap { ls in items.firstIndex { $0.0 >= ls } } ?? items.count
         let vname = vectors[v]?.name.map { " \($0)" } ?? ""
         let flow = ArchyInQueueFlow(name: "CM Vector \(v)\(vname) step \(s) in-queue",
@@ -520,5 +620,74 @@ public struct VectorTranslator {
                                     division: "", language: language,
                                     prelude: items[..<split].map { $0.1 }, cycle: items[split...].map { $0.1 })
         return InQueueRequest(vector: v, step: s, queue: q, flow: flow, resources: resources.sorted())
+    }
+
+    /// A CM in-queue condition as an expression on what an in-queue call flow knows of its queue
+    /// (`Call.EstimatedWaitTime`, `Call.PositionInQueue`, both in Genesys's callback blueprint),
+    /// with what is approximate about it; nil when the flow cannot read it.
+    static func inQueueCondition(_ c: Condition) -> (String, String)? {
+        let ops = ["=": "==", "<>": "!=", "<": "<", ">": ">", "<=": "<=", ">=": ">="]
+        guard case let .queueStat(subject, _, op, value) = c, let o = ops[op] else { return nil }
+        switch subject {
+        case "expected-wait":
+            return ("Call.EstimatedWaitTime \(o) MakeDuration(0, 0, 0, \(value))", " on the call's estimated wait time (Genesys's estimate, not CM's)")
+        case "calls-queued":
+            return ("Call.PositionInQueue \(o) \(value)", " on the call's position in queue, not the number of calls queued")
+        default:
+            return nil
+        }
+    }
+
+    /// The steps CM runs in queue when a loop condition fails (overflow), as in-queue actions,
+    /// up to the first that ends vector processing. nil when a step has no in-queue equivalent
+    /// (the caller then reports every overflow step by hand, as before).
+    func overflowActions(_ v: Int, from start: Int, when cond: String, visited: [Int], _ st: inout State)
+        -> ([ArchyAction], (resources: Set<String>, steps: [Int]))? {
+        var actions: [ArchyAction] = []
+        var resources: Set<String> = []
+        var steps: [Int] = []
+        var outcomes: [(Int, StepOutcome)] = []
+        var cur: Int? = start
+        let when = "runs in queue when \"\(cond)\" fails, from the in-queue flow's decision"
+        walk: while let c = cur, !visited.contains(c), let vs = step(v, c) {
+            steps.append(c)
+            let name = label(v, vs)
+            switch VectorParser.parse(vs.text) {
+            case .comment: outcomes.append((c, .translated))
+            case .announcement(let a):
+                guard let p = names.prompt(a) else { return nil }
+                resources.insert(p.resource)
+                actions.append(.playAudio(name: name, exp: "ToAudio(Prompt.\(p.name))"))
+                outcomes.append((c, .translated))
+            case .routeToNumber(let num, _, .always):
+                if let f = names.vdnFlow(num) {
+                    resources.insert(f.resource)
+                    actions.append(.transferToFlow(name: name, flow: f.name))
+                } else if let e = names.phoneNumber(num) {
+                    actions.append(.transferToNumber(name: name, number: e))
+                } else { return nil }
+                outcomes.append((c, .approximated(when)))
+                break walk
+            case .disconnect(let ann):
+                if let ann {
+                    guard let p = names.prompt(ann) else { return nil }
+                    resources.insert(p.resource)
+                    actions.append(.playAudio(name: "\(name) (announcement)", exp: "ToAudio(Prompt.\(p.name))"))
+                }
+                actions.append(.disconnect(name: name))
+                outcomes.append((c, .approximated(when)))
+                break walk
+            case .busy:
+                actions.append(.disconnect(name: name))
+                outcomes.append((c, .approximated("\(when); disconnected instead of busy tone")))
+                break walk
+            default:
+                return nil
+            }
+            cur = next(v, after: c)
+        }
+        guard !actions.isEmpty else { return nil }
+        for (c, o) in outcomes { record(v, c, o, &st) }
+        return (actions, (resources, steps))
     }
 }

@@ -108,6 +108,7 @@ extension Context {
         var flowsOf: [Int: [String]] = [:]
         var translated: [String: TranslatedFlow] = [:]
         var inQueueByQueue: [String: String] = [:]  // queue key → in-queue flow key
+        var unverified: [Int: Set<String>] = [:]  // vector → Archy keys only believed (docs/archy.md)
         for f in variants {
             let tenant = f.vdns.first.flatMap { model.vdns[$0]?.tenant }
             let (division, divisionResource) = divisionFor(tenant: tenant)
@@ -124,6 +125,7 @@ extension Context {
                 var flow = iq.flow
                 flow.division = division
                 let yaml = flow.yaml().render()
+                unverified[iq.vector, default: []].formUnion(auditArchy(yaml, flow: key, vector: iq.vector))
                 sink.addFlow(FlowOutput(key: key, name: flow.name, flowType: "inqueuecall", yaml: yaml,
                                         requires: (iq.resources + [divisionResource].compactMap { $0 }).sorted()),
                              rule: "vdn.flow", kind: .vector, id: String(iq.vector), digest: recordDigest(model.vectors[String(iq.vector)]),
@@ -143,18 +145,20 @@ extension Context {
                 }
             }
             let requires = Set(tr.resources + [divisionResource].compactMap { $0 }).subtracting(["flows/\(f.key)"]).sorted()
-            sink.addFlow(FlowOutput(key: f.key, name: f.name, flowType: "inboundcall", yaml: tr.flow.yaml().render(), requires: requires),
+            let yaml = tr.flow.yaml().render()
+            unverified[f.vector, default: []].formUnion(auditArchy(yaml, flow: f.key, vector: f.vector))
+            sink.addFlow(FlowOutput(key: f.key, name: f.name, flowType: "inboundcall", yaml: yaml, requires: requires),
                          rule: "vdn.flow", kind: .vector, id: String(f.vector), digest: recordDigest(model.vectors[String(f.vector)]),
                          reason: "vector \(f.vector) becomes inbound call flow \(f.name)" + (f.vdns.isEmpty ? "" : " for VDN \(f.vdns.joined(separator: ", "))"))
             flowsOf[f.vector, default: []].append(f.key)
         }
-        fidelity(outcomes: outcomes, flowsOf: flowsOf)
+        fidelity(outcomes: outcomes, flowsOf: flowsOf, unverified: unverified)
         callRoutes(flowForVDN: flowForVDN, translated: translated)
     }
 
     /// [vdn.flow] fidelity: per vector, every step's outcome; unsupported steps are manual
     /// exceptions naming vector and step, approximations one exception per vector.
-    mutating func fidelity(outcomes: [StepKey: StepOutcome], flowsOf: [Int: [String]]) {
+    mutating func fidelity(outcomes: [StepKey: StepOutcome], flowsOf: [Int: [String]], unverified: [Int: Set<String>]) {
         for (k, vec) in Self.sorted(model.vectors).sorted(by: { $0.1.number < $1.1.number }) {
             var steps: [VectorFidelity.Step] = []
             var approx: [String] = []
@@ -177,7 +181,26 @@ extension Context {
                 sink.exception(rule: "vdn.flow", kind: .vector, id: k, .approximated,
                                "vector \(vec.number) flow approximates: " + approx.joined(separator: "; "))
             }
-            sink.addFidelity(VectorFidelity(vector: vec.number, name: vec.name, flows: flowsOf[vec.number] ?? [], steps: steps))
+            sink.addFidelity(VectorFidelity(vector: vec.number, name: vec.name, flows: flowsOf[vec.number] ?? [], steps: steps,
+                                            unverifiedKeys: (unverified[vec.number] ?? []).sorted()))
+        }
+    }
+
+    /// The shared Archy key table (GenesysCloud `ArchyKeys`) applied to a rendered flow: keys it
+    /// only believes are returned for the fidelity report; a key it does not know is a writer
+    /// defect, reported so the flow is not published unnoticed.
+    func auditArchy(_ yaml: String, flow: String, vector: Int) -> Set<String> {
+        do {
+            let a = try ArchyKeys.audit(yaml)
+            if !a.unknown.isEmpty {
+                sink.exception(rule: "vdn.flow", kind: .vector, id: String(vector), .manual,
+                               "flow \(flow) has Archy keys no Genesys-owned YAML shows and the key table does not list: \(Set(a.unknown.map(\.name)).sorted().joined(separator: ", "))",
+                               hint: "a writer defect: see docs/archy.md")
+            }
+            return Set(a.unverified.map(\.name))
+        } catch {
+            sink.exception(rule: "vdn.flow", kind: .vector, id: String(vector), .manual, "flow \(flow) is not valid YAML: \(error.localizedDescription)")
+            return []
         }
     }
 

@@ -101,6 +101,8 @@ public struct VectorFidelity: Sendable, Hashable, Codable {
     public var name: String?
     public var flows: [String]
     public var steps: [Step]
+    /// Archy keys of its flows that no Genesys-owned YAML shows (`parent.key`, docs/archy.md).
+    public var unverifiedKeys: [String] = []
     public var translated: Int { steps.filter { $0.outcome == "translated" || $0.outcome == "unreachable" }.count }
     public var approximated: Int { steps.filter { $0.outcome == "approximated" }.count }
     public var unsupported: Int { steps.filter { $0.outcome == "unsupported" }.count }
