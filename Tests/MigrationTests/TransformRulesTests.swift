@@ -183,7 +183,7 @@ import Testing
                       PublicNumbering(extensionLength: 5, extensionCode: "4", cpnPrefix: "06912", cpnLength: 10)])
         m.stations["3001"] = Self.station("3001", coverage: "6")
         m.stations["3002"] = Self.station("3002", coverage: "8")
-        m.stations["41005"] = Self.station("41005")
+        m.stations["41005"] = Self.station("41005", coverage: "6")
         m.huntGroups["92"] = HuntGroup(number: 92, name: "Reception", extension: "6002", groupType: "circ", acd: false, members: ["41005"])
         m.huntGroups["93"] = HuntGroup(number: 93, name: "Operators", extension: "6003", groupType: "ucd-mia", acd: true, members: ["41005"])
         m.vectors["1"] = Vector(number: 1, steps: [VectorStep(number: 1, text: "disconnect after announcement none")])
@@ -200,6 +200,9 @@ import Testing
         let targets = fwd["body"]?["calls"]?.arrayValue?.compactMap { $0["targets"]?.arrayValue?.first?["value"]?.stringValue }
         #expect(targets == ["+49691241005", "+49691206002", "+49691207001"])
         #expect(Self.payload(out, .voicemailPolicies, "3001")?["body"]?["enabled"]?.boolValue == false)
+        // 41005 is on the same path: it never forwards to itself.
+        let own = Self.payload(out, .callForwarding, "41005")?["body"]?["calls"]?.arrayValue?.compactMap { $0["targets"]?.arrayValue?.first?["value"]?.stringValue }
+        #expect(own == ["+49691206002", "+49691207001"])
         let ex = try #require(out.exceptions.first { $0.rule == "coverage.forwarding" && $0.sourceID == "3001" })
         #expect(ex.sourceKind == ObjectKind.station.rawValue)
         #expect(ex.message.contains("coverage path 6") && ex.message.contains("point 3 h93") && ex.message.contains("point 5 attd"))

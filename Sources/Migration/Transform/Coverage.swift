@@ -108,9 +108,9 @@ extension Context {
             for p in points { if case .voicemail = p.target { return p.label } }
             return nil
         }
-        var targets: [(label: String, value: String, what: String)] {
-            var out: [(label: String, value: String, what: String)] = []
-            for p in points { if case .number(let v, let w) = p.target { out.append((p.label, v, w)) } }
+        var targets: [(label: String, raw: String, value: String, what: String)] {
+            var out: [(label: String, raw: String, value: String, what: String)] = []
+            for p in points { if case .number(let v, let w) = p.target { out.append((p.label, p.raw, v, w)) } }
             return out
         }
         var missing: [(label: String, raw: String, why: String)] {
@@ -194,14 +194,17 @@ extension Context {
             }
             let plan = coveragePlan(c, brokenEdges: brokenEdges)
             let seconds = min(max(plan.rings * config.secondsPerRing, 1), 300)
-            let targets = plan.targets
+            let pathTargets = plan.targets
             let pathText = plan.paths.count > 1 ? "coverage path \(k) (continuing into \(plan.paths.dropFirst().map(String.init).joined(separator: ", ")))" : "coverage path \(k)"
             // Genesys forwarding (CallForwarding) sends every call to its targets once enabled; CM
             // coverage on busy / don't answer is conditional, so such forwarding is prepared but off.
             let forwardingOn = plan.all
-            let calls: [JSONValue] = targets.map { ["targets": [["type": "PHONENUMBER", "value": .string($0.value)]]] }
             for ext in users {
                 guard let user = userForStation[ext] else { continue }
+                // A station that is a point of its own path (a supervisor on the team's shared
+                // path) is left out of its own forwarding, which would otherwise call itself.
+                let targets = pathTargets.filter { Self.canonicalExtension($0.raw) != ext }
+                let calls: [JSONValue] = targets.map { ["targets": [["type": "PHONENUMBER", "value": .string($0.value)]]] }
                 // Voicemail user policy: on with the don't-answer timer when a point is voicemail,
                 // off otherwise (CM sent those calls nowhere near a mailbox).
                 let vmBody: JSONValue = plan.voicemail != nil
