@@ -100,8 +100,8 @@ extension Context {
         var paths: [Int] = []
         /// "point 2" or "path 3 point 1" (for continued paths), raw point, target.
         var points: [(label: String, raw: String, target: PointTarget)] = []
+        /// `All?` is y: CM covers every call at once, as enabled Genesys forwarding does.
         var all = false
-        var conditional = false
         var rings = 2
         /// The first voicemail point's label.
         var voicemail: String? {
@@ -123,8 +123,6 @@ extension Context {
     func coveragePlan(_ c: CoveragePath, brokenEdges: Set<String>) -> CoveragePlan {
         var plan = CoveragePlan()
         plan.all = (c.inside.all ?? false) || (c.outside.all ?? false)
-        plan.conditional = [c.inside, c.outside].contains { ($0.busy ?? false) || ($0.dontAnswer ?? false) || ($0.active ?? false)
-            || ($0.dndSacGotoCover ?? false) || ($0.holiday ?? false) || ($0.loggedOff ?? false) }
         plan.rings = c.dontAnswerRings ?? 2
         var path: CoveragePath? = c
         while let cur = path, !plan.paths.contains(cur.number) {
