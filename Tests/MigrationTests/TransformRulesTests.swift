@@ -174,6 +174,36 @@ import Testing
         #expect(Self.payload(configured, .groups, "hunt-91") == nil)
     }
 
+    /// The same recognition on a SAT capture: the labels land where the rule looks for them.
+    @Test func voicemailGroupIsRecognisedInASATCapture() throws {
+        let sat = """
+        display hunt-group 90                                            Page   1 of   2
+                                           HUNT GROUP
+
+                    Group Number: 90                       ACD? n
+                      Group Name: Messaging              Queue? n
+                 Group Extension: 6000                  Vector? n
+                      Group Type: ucd-mia
+                              TN: 1
+
+        display hunt-group 90                                            Page   2 of   2
+                                           HUNT GROUP
+
+                  Message Center: sip-adjunct
+               Voice Mail Number: 6000            Voice Mail Handle: 6000
+
+        """
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cm2gc-vm-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("groups.txt")
+        try Data(sat.utf8).write(to: file)
+        let m = try AvayaReaderFacade.model(sources: [file.path])
+        let h = try #require(m.huntGroups["90"])
+        let why = try #require(VoicemailGroup.recognise(h, agents: 0), "extra: \(h.extra)")
+        #expect(why.contains("sip-adjunct") && why.contains("6000"))
+    }
+
     /// Point by point: a user (dash extension), a group's number and a VDN's call route become
     /// forwarding targets in order; a queue and the attendant have no equivalent and are named in
     /// one exception for the station; no voicemail point → voicemail off.
@@ -188,8 +218,9 @@ import Testing
         m.huntGroups["93"] = HuntGroup(number: 93, name: "Operators", extension: "6003", groupType: "ucd-mia", acd: true, members: ["41005"])
         m.vectors["1"] = Vector(number: 1, steps: [VectorStep(number: 1, text: "disconnect after announcement none")])
         m.vdns["7001"] = VDN(extension: "7001", vectorNumber: 1)
+        m.vdns["7002"] = VDN(extension: "7002", vectorNumber: 9)  // vector not exported: no call route
         m.coveragePaths["6"] = CoveragePath(number: 6, inside: .init(all: true), outside: .init(all: true),
-                                            points: ["41-005", "h92", "h93", "v7001", "attd"].map { CoveragePoint(point: $0) })
+                                            points: ["41-005", "h92", "h93", "v7001", "attd", "v7002"].map { CoveragePoint(point: $0) })
         m.coveragePaths["8"] = CoveragePath(number: 8, inside: .init(busy: true, dontAnswer: true), dontAnswerRings: 2,
                                             points: [CoveragePoint(point: "41-005")])
         let out = Self.run(m, try Self.config())
@@ -205,7 +236,7 @@ import Testing
         #expect(own == ["+49691206002", "+49691207001"])
         let ex = try #require(out.exceptions.first { $0.rule == "coverage.forwarding" && $0.sourceID == "3001" })
         #expect(ex.sourceKind == ObjectKind.station.rawValue)
-        #expect(ex.message.contains("coverage path 6") && ex.message.contains("point 3 h93") && ex.message.contains("point 5 attd"))
+        #expect(ex.message.contains("coverage path 6") && ex.message.contains("point 3 h93") && ex.message.contains("point 5 attd") && ex.message.contains("point 6 v7002"))
         #expect(!ex.message.contains("point 1"))
         // Busy / don't answer only: the same target is prepared, disabled, and the gap is named.
         let cond = try #require(Self.payload(out, .callForwarding, "3002"))

@@ -89,7 +89,11 @@ extension Context {
     }
 
     func vdnTarget(_ ext: String) -> PointTarget {
-        guard model.vdns[ext] != nil, !excluded.contains(ext) else { return .unmapped("VDN \(ext) is not migrated") }
+        guard let v = model.vdns[ext], !excluded.contains(ext) else { return .unmapped("VDN \(ext) is not migrated") }
+        // A call route exists only for a VDN whose vector becomes a flow (vdn.callroute).
+        guard config.callFlows, let n = v.vectorNumber, model.vectors[String(n)] != nil else {
+            return .unmapped("VDN \(ext) gets no call route (its vector is not translated), so there is no number to forward to")
+        }
         if case .success(let e)? = did(for: ext, location: nil) { return .number(e, "call route of VDN \(ext)") }
         return .unmapped("VDN \(ext) has no public number, so no call route to forward to")
     }
