@@ -162,8 +162,8 @@ import Testing
         #expect(out.decisions.contains { $0.sourceID == "90" && $0.action == .exclude && $0.reason.contains("voicemail") })
         let vm = try #require(Self.payload(out, .voicemailPolicies, "3001"))
         #expect(vm["parent"]?.stringValue == "@ref:users/3001")
-        #expect(vm["body"]?["enabled"]?.boolValue == true)
         #expect(vm["body"]?["alertTimeoutSeconds"]?.intValue == 18)  // 3 rings × 6 s
+        #expect(vm["body"]?["enabled"] == nil)  // read-only on VoicemailUserPolicy
         #expect(Self.payload(out, .voicemailPolicies, "3002")?["body"]?["alertTimeoutSeconds"]?.intValue == 24)  // by extension
         #expect(Self.payload(out, .callForwarding, "3001") == nil)  // nothing to forward to but voicemail
         #expect(Self.payload(out, .groups, "hunt-91") != nil)
@@ -230,7 +230,9 @@ import Testing
         #expect(fwd["body"]?["voicemail"]?.stringValue == "NONE")
         let targets = fwd["body"]?["calls"]?.arrayValue?.compactMap { $0["targets"]?.arrayValue?.first?["value"]?.stringValue }
         #expect(targets == ["+49691241005", "+49691206002", "+49691207001"])
-        #expect(Self.payload(out, .voicemailPolicies, "3001")?["body"]?["enabled"]?.boolValue == false)
+        // No voicemail point: nothing to write (a user's voicemail cannot be switched off), said once for the path.
+        #expect(Self.payload(out, .voicemailPolicies, "3001") == nil)
+        #expect(out.exceptions.filter { $0.sourceKind == ObjectKind.coveragePath.rawValue && $0.sourceID == "6" && $0.message.contains("never reaches voicemail") }.count == 1)
         // 41005 is on the same path: it never forwards to itself.
         let own = Self.payload(out, .callForwarding, "41005")?["body"]?["calls"]?.arrayValue?.compactMap { $0["targets"]?.arrayValue?.first?["value"]?.stringValue }
         #expect(own == ["+49691206002", "+49691207001"])

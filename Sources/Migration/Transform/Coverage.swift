@@ -201,21 +201,26 @@ extension Context {
             // Genesys forwarding (CallForwarding) sends every call to its targets once enabled; CM
             // coverage on busy / don't answer is conditional, so such forwarding is prepared but off.
             let forwardingOn = plan.all
+            if plan.voicemail == nil {
+                // Once per path: a user's voicemail cannot be switched off through the API.
+                sink.exception(rule: "coverage.forwarding", kind: .coveragePath, id: k, .review,
+                               "\(pathText) never reaches voicemail in CM, but its \(users.count) station(s) get Genesys voicemail as the org's voicemail policy sets it (a user's voicemail policy 'enabled' is read-only)",
+                               hint: "if these people must not have voicemail, change it per user in Genesys after upload")
+            }
             for ext in users {
                 guard let user = userForStation[ext] else { continue }
                 // A station that is a point of its own path (a supervisor on the team's shared
                 // path) is left out of its own forwarding, which would otherwise call itself.
                 let targets = pathTargets.filter { Self.canonicalExtension($0.raw) != ext }
                 let calls: [JSONValue] = targets.map { ["targets": [["type": "PHONENUMBER", "value": .string($0.value)]]] }
-                // Voicemail user policy: on with the don't-answer timer when a point is voicemail,
-                // off otherwise (CM sent those calls nowhere near a mailbox).
-                let vmBody: JSONValue = plan.voicemail != nil
-                    ? ["enabled": true, "alertTimeoutSeconds": .int(Int64(seconds))]
-                    : ["enabled": false]
-                sink.add(type: .voicemailPolicies, key: user, payload: ["parent": .string(ref(.users, user)), "body": vmBody],
-                         rule: "coverage.forwarding", kind: .coveragePath, id: k, digest: digest,
-                         reason: plan.voicemail.map { "\(pathText) \($0) is voicemail: \(ext) rings \(plan.rings) × \(config.secondsPerRing) s = \(seconds) s, then voicemail" }
-                             ?? "\(pathText) has no voicemail point: voicemail off for \(ext)")
+                // Voicemail user policy: the don't-answer timer when a point is voicemail. Its
+                // `enabled` is read-only (research/genesys-readonly.json), so it is never sent.
+                if let vm = plan.voicemail {
+                    sink.add(type: .voicemailPolicies, key: user,
+                             payload: ["parent": .string(ref(.users, user)), "body": ["alertTimeoutSeconds": .int(Int64(seconds))]],
+                             rule: "coverage.forwarding", kind: .coveragePath, id: k, digest: digest,
+                             reason: "\(pathText) \(vm) is voicemail: \(ext) rings \(plan.rings) × \(config.secondsPerRing) s = \(seconds) s, then voicemail")
+                }
                 if !targets.isEmpty {
                     let list = targets.map { "\($0.label) → \($0.value) (\($0.what))" }.joined(separator: ", ")
                     sink.add(type: .callForwarding, key: user,
