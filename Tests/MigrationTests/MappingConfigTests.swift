@@ -42,7 +42,8 @@ import Common
         #expect(c.callWorkCodes.codes == ["11": "Order placed", "7": "Other"])
         #expect(c.callWorkCodes.queues == .huntGroups([1, 4]))
         #expect(try MappingConfig.parse(yaml: "callWorkCodes: { queues: none }").callWorkCodes.queues == .none)
-        #expect(MappingConfig().site(forLocation: nil).cpnFormat == .national)
+        #expect(MappingConfig().site(forLocation: nil).cpnFormat == .auto)
+        #expect(try MappingConfig.parse(yaml: "cpnFormats: { \"4/3\": national, \"5/\": international }").cpnFormats == ["4/3": .national, "5/": .international])
     }
 
     @Test func unknownKeyNamesPathLineAndSuggestion() {

@@ -19,14 +19,16 @@ public struct MappingConfig: Sendable, Codable, Hashable {
         public var nationalNumberLengths: [Int]
         /// IANA time zone of the site, for schedules [schedule.holiday, schedule.hours].
         public var timeZone: String
-        /// How CM's public-unknown-numbering writes calling party numbers at this site: `national`
-        /// (national significant number, or with the trunk prefix) or `international` (country
-        /// code first, no prefix: "4969…"). CM does not say; it depends on the trunks' numbering
-        /// format [verify per site] [station.did].
-        public var cpnFormat: CPNFormat = .national
+        /// How CM's public-unknown-numbering writes calling party numbers at this site: `auto`
+        /// (decided per row: a CPN prefix starting with the trunk prefix is national, a number
+        /// starting with the country code and longer than the longest national number is
+        /// international, anything else national), or `national` / `international` for every row.
+        /// CM does not say; it depends on the trunks' numbering format [verify per site]
+        /// [station.did]. `cpnFormats` overrides single rows.
+        public var cpnFormat: CPNFormat = .auto
 
         public enum CPNFormat: String, Sendable, Codable, Hashable, CaseIterable {
-            case national, international
+            case auto, national, international
         }
 
         public init(country: String, countryCode: String, trunkPrefix: String, internationalPrefix: String,
@@ -169,6 +171,9 @@ public struct MappingConfig: Sendable, Codable, Hashable {
     public var voicemailGroups: [Int] = []
     /// Extension → E.164 DID, overriding the public numbering table [station.did].
     public var didOverrides: [String: String] = [:]
+    /// public-unknown-numbering row `<ext len>/<ext code>` → how its CPN is written (`national` or
+    /// `international`), overriding the site's `cpnFormat` and the automatic decision [station.did].
+    public var cpnFormats: [String: Site.CPNFormat] = [:]
     /// Call work codes [cwc.wrapup]: CM keeps no table of them (agents key in digits; their
     /// meaning lives in CMS reports and site documents), so the table comes from here.
     public var callWorkCodes = CallWorkCodes()

@@ -7,7 +7,7 @@ extension MappingConfig {
     public static let topLevelKeys: Set<String> = [
         "version", "sites", "defaultSite", "locations", "email", "divisions", "phones", "skillLevels", "huntGroups",
         "presence", "secondsPerRing", "defaultOverflow", "exclude", "pools", "queues", "voicemailGroups", "didOverrides",
-        "holidayYear", "callFlows", "callWorkCodes",
+        "holidayYear", "callFlows", "callWorkCodes", "cpnFormats",
     ]
 
     /// Reads a mapping YAML file strictly: unknown keys, wrong types and bad values are errors that
@@ -190,6 +190,18 @@ extension MappingConfig {
                         callWorkCodes.queues = .huntGroups(cn.sequence().compactMap { $0.int(in: 1...99_999) })
                     }
                 }
+            case "cpnFormats":
+                for (row, fn) in n.mapping() {
+                    let parts = row.split(separator: "/", omittingEmptySubsequences: false)
+                    guard parts.count == 2, let len = Int(parts[0]), (1...13).contains(len),
+                          parts[1].count <= len, parts[1].allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                        fn.error("\(row) is not a public-unknown-numbering row \"<ext len>/<ext code>\" such as 4/3"); continue
+                    }
+                    guard let f = fn.string() else { continue }
+                    if let c = MappingConfig.Site.CPNFormat(rawValue: f), c != .auto { cpnFormats[row] = c } else {
+                        fn.error("cpnFormats.\(row) must be national or international")
+                    }
+                }
             case "didOverrides":
                 for (ext, num) in n.mapping() {
                     guard let s = num.string() else { continue }
@@ -218,7 +230,7 @@ extension MappingConfig {
             case "nationalNumberLengths": s.nationalNumberLengths = v.sequence().compactMap { $0.int(in: 4...14) }
             case "cpnFormat":
                 if let f = v.string() {
-                    if let c = MappingConfig.Site.CPNFormat(rawValue: f) { s.cpnFormat = c } else { v.error("cpnFormat \(f) must be national or international") }
+                    if let c = MappingConfig.Site.CPNFormat(rawValue: f) { s.cpnFormat = c } else { v.error("cpnFormat \(f) must be auto, national or international") }
                 }
             default:
                 if let z = v.string() {

@@ -64,6 +64,23 @@ public enum HolidayTime {
                                elapsedSeconds: Int(e.timeIntervalSince(s))))
     }
 
+    /// CM holiday rows carry no year and repeat every year: the recurrence Architect gets.
+    public static let yearly = "FREQ=YEARLY"
+
+    /// The first occurrence of a yearly row in `year` or later: normally `year` itself; a row on
+    /// 29 February starts in the next leap year (a yearly rule then skips the other years, as
+    /// RFC 5545 drops invalid dates).
+    public static func firstOccurrence(fromYear year: Int, start: Point, end: Point, zone: String) -> Result<Window, Failure> {
+        var first: Result<Window, Failure>?
+        for y in year..<(year + 8) {
+            let w = window(year: y, start: start, end: end, zone: zone)
+            if case .success = w { return w }
+            if case .failure(.unknownZone) = w { return w }
+            if first == nil { first = w }
+        }
+        return first ?? window(year: year, start: start, end: end, zone: zone)
+    }
+
     static func local(_ y: Int, _ p: Point) -> String {
         String(format: "%04d-%02d-%02dT%02d:%02d:00.000", y, p.month, p.day, p.hour, p.minute)
     }

@@ -5,7 +5,8 @@ import GenesysCloud
 
 extension Context {
     /// Node names of the overflow graph: `station:<ext>`, `cov:<n>`, `hunt:<n>`.
-    func pointNode(_ p: String) -> String? {
+    func pointNode(_ raw: String) -> String? {
+        let p = Self.canonicalExtension(raw)
         let s = p.lowercased()
         if s.hasPrefix("h"), let n = Int(s.dropFirst()) { return "hunt:\(n)" }
         if s.allSatisfy(\.isNumber), !s.isEmpty {
@@ -35,13 +36,114 @@ extension Context {
         return g
     }
 
-    func isVoicemailPoint(_ p: String) -> Bool {
-        let s = p.lowercased()
-        if s.hasPrefix("h"), let n = Int(s.dropFirst()) { return config.voicemailGroups.contains(n) }
-        if let hg = index.huntGroupByExtension[p] { return config.voicemailGroups.contains(hg.number) }
-        return false
+    /// `41-005` and `41.005` are how CM may display extension 41005 (dial-plan punctuation).
+    static func canonicalExtension(_ p: String) -> String {
+        let t = p.trimmingCharacters(in: .whitespaces)
+        let digits = t.filter { $0 != "-" && $0 != "." }
+        return !digits.isEmpty && digits.allSatisfy({ $0.isASCII && $0.isNumber }) ? digits : t
     }
 
+    /// What one coverage point is in Genesys [coverage.forwarding].
+    enum PointTarget {
+        /// A voicemail (messaging) hunt group: the user's own voicemail.
+        case voicemail(String)
+        /// A forwarding target: the number (E.164, else the extension) and what it is.
+        case number(String, String)
+        /// No Genesys equivalent, and why.
+        case unmapped(String)
+    }
+
+    func resolvePoint(_ raw: String) -> PointTarget {
+        let p = Self.canonicalExtension(raw)
+        let s = p.lowercased()
+        if s.hasPrefix("h"), let n = Int(s.dropFirst()) { return huntTarget(n) }
+        if s.hasPrefix("v"), s.count > 1, s.dropFirst().allSatisfy(\.isNumber) { return vdnTarget(String(p.dropFirst())) }
+        if s == "attd" { return .unmapped("the attendant has no Genesys equivalent") }
+        if s.hasPrefix("c"), Int(s.dropFirst()) != nil { return .unmapped("coverage answer group \(s.dropFirst()) has no Genesys equivalent") }
+        if s.hasPrefix("r"), Int(s.dropFirst()) != nil { return .unmapped("remote coverage entry \(s.dropFirst()) names a number the export does not carry") }
+        guard !p.isEmpty, p.allSatisfy(\.isNumber) else { return .unmapped("\(raw) is not a coverage point this tool understands") }
+        if model.stations[p] != nil {
+            guard userForStation[p] != nil else { return .unmapped("station \(p) is not migrated") }
+            if let e = stationNumber(p) { return .number(e, "user at \(p)") }
+            return .number(p, "user at \(p) (extension: no DID)")
+        }
+        if let h = index.huntGroupByExtension[p] { return huntTarget(h.number) }
+        if model.vdns[p] != nil { return vdnTarget(p) }
+        return .unmapped("extension \(p) is not a station, hunt group or VDN in the inputs")
+    }
+
+    func huntTarget(_ n: Int) -> PointTarget {
+        if let why = voicemailGroups[n] { return .voicemail("hunt group \(n) is voicemail (\(why))") }
+        guard let h = model.huntGroups[String(n)] else { return .unmapped("hunt group \(n) is not in the inputs") }
+        let key = huntKey(n)
+        if let g = sink.payload(.groups, key) {
+            let name = g["name"]?.stringValue ?? "Hunt Group \(n)"
+            if let a = g["addresses"]?.arrayValue?.first?["address"]?.stringValue { return .number(a, "group \(name)") }
+            if let e = h.extension { return .number(Self.canonicalExtension(e), "group \(name) (extension: no DID)") }
+            return .unmapped("group \(name) has no number")
+        }
+        if let q = sink.payload(.queues, key) {
+            return .unmapped("queue \(q["name"]?.stringValue ?? "Hunt Group \(n)") has no phone number in Genesys (calls reach queues through flows)")
+        }
+        return .unmapped("hunt group \(n) is not migrated as a queue or group")
+    }
+
+    func vdnTarget(_ ext: String) -> PointTarget {
+        guard let v = model.vdns[ext], !excluded.contains(ext) else { return .unmapped("VDN \(ext) is not migrated") }
+        // A call route exists only for a VDN whose vector becomes a flow (vdn.callroute).
+        guard config.callFlows, let n = v.vectorNumber, model.vectors[String(n)] != nil else {
+            return .unmapped("VDN \(ext) gets no call route (its vector is not translated), so there is no number to forward to")
+        }
+        if case .success(let e)? = did(for: ext, location: nil) { return .number(e, "call route of VDN \(ext)") }
+        return .unmapped("VDN \(ext) has no public number, so no call route to forward to")
+    }
+
+    /// A coverage path and the paths it continues into (`Next Path Number`), worked out once:
+    /// points in order, each with its Genesys equivalent.
+    struct CoveragePlan {
+        var paths: [Int] = []
+        /// "point 2" or "path 3 point 1" (for continued paths), raw point, target.
+        var points: [(label: String, raw: String, target: PointTarget)] = []
+        /// `All?` is y: CM covers every call at once, as enabled Genesys forwarding does.
+        var all = false
+        var rings = 2
+        /// The first voicemail point's label.
+        var voicemail: String? {
+            for p in points { if case .voicemail = p.target { return p.label } }
+            return nil
+        }
+        var targets: [(label: String, raw: String, value: String, what: String)] {
+            var out: [(label: String, raw: String, value: String, what: String)] = []
+            for p in points { if case .number(let v, let w) = p.target { out.append((p.label, p.raw, v, w)) } }
+            return out
+        }
+        var missing: [(label: String, raw: String, why: String)] {
+            var out: [(label: String, raw: String, why: String)] = []
+            for p in points { if case .unmapped(let w) = p.target { out.append((p.label, p.raw, w)) } }
+            return out
+        }
+    }
+
+    func coveragePlan(_ c: CoveragePath, brokenEdges: Set<String>) -> CoveragePlan {
+        var plan = CoveragePlan()
+        plan.all = (c.inside.all ?? false) || (c.outside.all ?? false)
+        plan.rings = c.dontAnswerRings ?? 2
+        var path: CoveragePath? = c
+        while let cur = path, !plan.paths.contains(cur.number) {
+            plan.paths.append(cur.number)
+            for (i, p) in cur.points.enumerated() {
+                let label = cur.number == c.number ? "point \(i + 1)" : "path \(cur.number) point \(i + 1)"
+                if let n = pointNode(p.point), brokenEdges.contains("cov:\(cur.number)>\(n)") {
+                    plan.points.append((label, p.point, .unmapped("this point closes a coverage loop (see hunt.overflow)")))
+                    continue
+                }
+                plan.points.append((label, p.point, resolvePoint(p.point)))
+            }
+            guard let next = cur.nextPath, !brokenEdges.contains("cov:\(cur.number)>cov:\(next)") else { break }
+            path = model.coveragePaths[String(next)]
+        }
+        return plan
+    }
     mutating func coverage() {
         let g = overflowGraph()
         let (cycles, truncated) = g.elementaryCycles()
@@ -61,64 +163,85 @@ extension Context {
                            "the coverage graph has more cycles than are listed (limit reached)", hint: "simplify coverage chains")
         }
 
-        var stationsByPath: [String: [String: Int]] = [:]
-        for st in model.stations.values where userForStation[st.extension] != nil {
-            if let p = st.coveragePath1 { stationsByPath[p, default: [:]][st.extension] = 0 }
+        // Stations by the path they use; what a station names that is no path is its own exception.
+        var stationsByPath: [String: [String]] = [:]
+        for ext in index.stationKeys {
+            guard let st = model.stations[ext], userForStation[ext] != nil else { continue }
+            if let raw = st.coveragePath1?.trimmingCharacters(in: .whitespaces), !raw.isEmpty {
+                if let n = Int(raw), model.coveragePaths[String(n)] != nil {
+                    stationsByPath[String(n), default: []].append(ext)
+                } else {
+                    let what = raw.lowercased().hasPrefix("t") ? "time-of-day coverage table \(raw.dropFirst()) (the path changes by time of day)"
+                        : "coverage path \(raw), which is not in the inputs"
+                    sink.exception(rule: "coverage.forwarding", kind: .station, id: ext, .manual,
+                                   "station \(ext) covers through \(what): no call forwarding or voicemail is set",
+                                   hint: raw.lowercased().hasPrefix("t") ? "set the user's forwarding by hand, or a schedule in a flow"
+                                       : "export the coverage path and rebuild")
+                }
+            }
+            if let p2 = st.coveragePath2?.trimmingCharacters(in: .whitespaces), !p2.isEmpty {
+                sink.exception(rule: "coverage.forwarding", kind: .station, id: ext, .manual,
+                               "station \(ext) has a second coverage path \(p2); a Genesys user has one forwarding setting, so only path \(st.coveragePath1 ?? "1") is migrated",
+                               hint: "decide whether path \(p2)'s points matter and set them by hand")
+            }
         }
+
         for (k, c) in Self.sorted(model.coveragePaths) {
-            let users = SiteModel.sortedKeys(stationsByPath[k] ?? [:])
+            let users = stationsByPath[k] ?? []
             let digest = recordDigest(c)
             if users.isEmpty {
                 sink.exclude(rule: "coverage.forwarding", kind: .coveragePath, id: k, digest: digest,
                              reason: "coverage path \(k) is used by no migrated station")
                 continue
             }
-            let dontAnswer = (c.inside.dontAnswer ?? false) || (c.outside.dontAnswer ?? false)
-            let all = (c.inside.all ?? false) || (c.outside.all ?? false)
-            let rings = c.dontAnswerRings ?? 2
-            let voicemailIdx = c.points.firstIndex { isVoicemailPoint($0.point) }
-            // Non-voicemail points: Genesys forwarding is unconditional when enabled, CM coverage
-            // is conditional, so forwarding is prepared but only enabled for "all calls". The
-            // targets depend on the path only: worked out once, not once per station using it.
-            var targets: [JSONValue] = []
-            for p in c.points where !isVoicemailPoint(p.point) {
-                if let n = pointNode(p.point), brokenEdges.contains("cov:\(c.number)>\(n)") { continue }
-                if model.stations[p.point] != nil, let e164 = stationNumber(p.point) {
-                    targets.append(["type": "PHONENUMBER", "value": .string(e164)])
-                }
+            let plan = coveragePlan(c, brokenEdges: brokenEdges)
+            let seconds = min(max(plan.rings * config.secondsPerRing, 1), 300)
+            let pathTargets = plan.targets
+            let pathText = plan.paths.count > 1 ? "coverage path \(k) (continuing into \(plan.paths.dropFirst().map(String.init).joined(separator: ", ")))" : "coverage path \(k)"
+            // Genesys forwarding (CallForwarding) sends every call to its targets once enabled; CM
+            // coverage on busy / don't answer is conditional, so such forwarding is prepared but off.
+            let forwardingOn = plan.all
+            if plan.voicemail == nil {
+                // Once per path: a user's voicemail cannot be switched off through the API.
+                sink.exception(rule: "coverage.forwarding", kind: .coveragePath, id: k, .review,
+                               "\(pathText) never reaches voicemail in CM, but its \(users.count) station(s) get Genesys voicemail as the org's voicemail policy sets it (a user's voicemail policy 'enabled' is read-only)",
+                               hint: "if these people must not have voicemail, change it per user in Genesys after upload")
             }
-            var produced = false
             for ext in users {
                 guard let user = userForStation[ext] else { continue }
-                if voicemailIdx != nil {
-                    let seconds = min(max(rings * config.secondsPerRing, 1), 300)
-                    if sink.add(type: .voicemailPolicies, key: user,
-                                payload: ["parent": .string(ref(.users, user)), "body": ["enabled": true, "alertTimeoutSeconds": .int(Int64(seconds))]],
-                                rule: "coverage.forwarding", kind: .coveragePath, id: k, digest: digest,
-                                reason: "coverage path \(k) ends in voicemail after \(rings) rings → voicemail after \(seconds) s for \(ext)") {
-                        produced = true
-                    }
+                // A station that is a point of its own path (a supervisor on the team's shared
+                // path) is left out of its own forwarding, which would otherwise call itself.
+                let targets = pathTargets.filter { Self.canonicalExtension($0.raw) != ext }
+                let calls: [JSONValue] = targets.map { ["targets": [["type": "PHONENUMBER", "value": .string($0.value)]]] }
+                // Voicemail user policy: the don't-answer timer when a point is voicemail. Its
+                // `enabled` is read-only (research/genesys-readonly.json), so it is never sent.
+                if let vm = plan.voicemail {
+                    sink.add(type: .voicemailPolicies, key: user,
+                             payload: ["parent": .string(ref(.users, user)), "body": ["alertTimeoutSeconds": .int(Int64(seconds))]],
+                             rule: "coverage.forwarding", kind: .coveragePath, id: k, digest: digest,
+                             reason: "\(pathText) \(vm) is voicemail: \(ext) rings \(plan.rings) × \(config.secondsPerRing) s = \(seconds) s, then voicemail")
                 }
                 if !targets.isEmpty {
-                    if sink.add(type: .callForwarding, key: user,
-                                payload: ["parent": .string(ref(.users, user)),
-                                          "body": ["enabled": .bool(all), "calls": [["targets": .array(targets)]],
-                                                   "voicemail": .string(voicemailIdx != nil ? "PURECLOUD" : "NONE")]],
-                                rule: "coverage.forwarding", kind: .coveragePath, id: k, digest: digest,
-                                reason: "coverage path \(k) points become forwarding targets for \(ext)" + (all ? " (all calls: enabled)" : " (conditional: prepared, disabled)")) {
-                        produced = true
-                    }
-                    if !all, dontAnswer || (c.inside.busy ?? false) || (c.outside.busy ?? false) {
-                        sink.exception(rule: "coverage.forwarding", kind: .coveragePath, id: k, .approximated,
-                                       "coverage path \(k) covers on busy/don't answer; Genesys forwarding is unconditional, so it is disabled for \(ext)",
-                                       hint: "use a group ring or a flow for conditional coverage")
-                    }
+                    let list = targets.map { "\($0.label) → \($0.value) (\($0.what))" }.joined(separator: ", ")
+                    sink.add(type: .callForwarding, key: user,
+                             payload: ["parent": .string(ref(.users, user)),
+                                       "body": ["enabled": .bool(forwardingOn), "calls": .array(calls),
+                                                "voicemail": .string(plan.voicemail != nil ? "PURECLOUD" : "NONE")]],
+                             rule: "coverage.forwarding", kind: .coveragePath, id: k, digest: digest,
+                             reason: "\(pathText) forwards \(ext) in order: \(list)" + (forwardingOn ? " (all calls: enabled)" : " (conditional: prepared, disabled)"))
                 }
-            }
-            if !produced {
-                sink.exception(rule: "coverage.forwarding", kind: .coveragePath, id: k, .manual,
-                               "coverage path \(k) (points \(c.points.map(\.point).joined(separator: ", "))) has no Genesys forwarding equivalent",
-                               hint: "hunt groups, remote and attendant points need a flow or group ring")
+                // What has no equivalent: one exception per station naming the path and the points.
+                var gaps = plan.missing.map { "\($0.label) \($0.raw): \($0.why)" }
+                if !forwardingOn, !targets.isEmpty {
+                    gaps.append("\(targets.map { "\($0.label) \($0.value)" }.joined(separator: ", ")): CM covers only on busy/don't answer, Genesys forwarding takes every call, so it is prepared but disabled")
+                }
+                if forwardingOn, plan.voicemail != nil, targets.isEmpty {
+                    gaps.append("all calls went straight to voicemail in CM; Genesys rings the user \(seconds) s first")
+                }
+                guard !gaps.isEmpty else { continue }
+                sink.exception(rule: "coverage.forwarding", kind: .station, id: ext, targets.isEmpty && plan.voicemail == nil ? .manual : .approximated,
+                               "station \(ext) \(pathText): " + gaps.joined(separator: "; "),
+                               hint: "use a group ring or a flow for conditional coverage; enable forwarding by hand where it fits")
             }
         }
     }

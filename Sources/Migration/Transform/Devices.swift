@@ -17,11 +17,23 @@ extension Context {
         return matches.max { ($0.key.count, $1.key) < ($1.key.count, $0.key) }?.value ?? config.phones.default
     }
 
+    /// `Port: X`: administered without hardware.
+    static func withoutHardware(_ st: Station) -> Bool {
+        st.port?.trimmingCharacters(in: .whitespaces).uppercased() == "X"
+    }
+
     /// [station.phone] and [station.lines].
     mutating func phones() {
         var baseSettingsUsed: Set<String> = []
         for (ext, st) in Self.sorted(model.stations) {
             guard let user = userForStation[ext] else { continue }
+            if Self.withoutHardware(st) {
+                // CM keeps the extension (coverage, bridging, later hardware) with no set behind it.
+                sink.exception(rule: "station.phone", kind: .station, id: ext, .review,
+                               "station \(ext) (\(st.setType ?? "?")) is administered without hardware (Port X): a user, no phone",
+                               hint: "add a phone by hand if the person needs one")
+                continue
+            }
             let policy = phonePolicy(setType: st.setType)
             guard policy.kind != .none, let base = policy.baseSettings else {
                 sink.exception(rule: "station.phone", kind: .station, id: ext, .review,
@@ -59,7 +71,8 @@ extension Context {
         var firstStationFor: [String: String] = [:]
         if !baseSettingsUsed.isEmpty {
             for k in model.stations.keys.sorted() {
-                guard let b = phonePolicy(setType: model.stations[k]?.setType).baseSettings, firstStationFor[b] == nil else { continue }
+                guard let st = model.stations[k], !Self.withoutHardware(st),
+                      let b = phonePolicy(setType: st.setType).baseSettings, firstStationFor[b] == nil else { continue }
                 firstStationFor[b] = k
                 if baseSettingsUsed.allSatisfy({ firstStationFor[$0] != nil }) { break }
             }
@@ -80,7 +93,7 @@ extension Context {
         for (k, t) in Self.sorted(model.holidayTables) {
             var refs: [JSONValue] = []
             for (i, e) in t.entries.enumerated() {
-                let w = HolidayTime.window(year: holidayYear,
+                let w = HolidayTime.firstOccurrence(fromYear: holidayYear,
                                            start: .init(month: e.startMonth, day: e.startDay, hour: e.startHour, minute: e.startMinute),
                                            end: .init(month: e.endMonth, day: e.endDay, hour: e.endHour, minute: e.endMinute),
                                            zone: site.timeZone)
@@ -90,9 +103,10 @@ extension Context {
                     let name = "\(t.name ?? "Holidays \(t.number)") \(i + 1): \(e.description ?? "holiday")"
                     if sink.add(type: .schedules, key: key,
                                 payload: ["name": .string(name), "start": .string(w.startLocal), "end": .string(w.endLocal),
-                                          "description": .string("Avaya holiday table \(t.number) row \(i + 1); UTC \(w.startUTC) – \(w.endUTC)")],
+                                          "rrule": .string(HolidayTime.yearly),
+                                          "description": .string("Avaya holiday table \(t.number) row \(i + 1), every year; first UTC \(w.startUTC) – \(w.endUTC)")],
                                 rule: "schedule.holiday", kind: .holidayTable, id: k, digest: recordDigest(t),
-                                reason: "\(e.description ?? "holiday") \(w.startLocal) – \(w.endLocal) local (\(site.timeZone))") {
+                                reason: "\(e.description ?? "holiday") \(w.startLocal) – \(w.endLocal) local (\(site.timeZone)), recurring yearly") {
                         refs.append(["id": .string(ref(.schedules, key))])
                     }
                 case .failure(let f):
@@ -151,9 +165,28 @@ extension Context {
 
     /// Numbering tables are consumed by the DID rule; the dial plan is reference data.
     mutating func numberingAndDialPlan() {
+        let site = config.site(forLocation: nil)
         for (k, p) in Self.sorted(model.publicNumbering) {
-            sink.exclude(rule: "station.did", kind: .publicNumbering, id: k, digest: recordDigest(p),
-                         reason: "numbering row \(p.extensionCode)/\(p.extensionLength) → \(p.cpnPrefix ?? "-") is used to build user DIDs")
+            let row = "\(p.extensionLength)/\(p.extensionCode)"
+            let reason: String
+            if !PublicNumberingTable.allTrunks(p) {
+                reason = "numbering row \(row) applies only to calls over trunk group(s) \(p.trunkGroups ?? ""); it gives no station a DID"
+            } else if p.cpnLength == 0 {
+                reason = "numbering row \(row) has CPN length 0: extensions it wins for send no number and get no DID"
+            } else {
+                let prefix = p.cpnPrefix ?? ""
+                let sample = PublicNumberingTable.cpn(for: String(repeating: "0", count: p.extensionLength), row: p) ?? prefix
+                let f = PublicNumberingTable.format(prefix: prefix, cpn: sample, site: site, override: config.cpnFormats[row])
+                reason = "numbering row \(row) → \(prefix.isEmpty ? "no prefix" : prefix) (\(p.cpnLength.map { "\($0) digits" } ?? "no length"), \(f?.rawValue ?? "ambiguous: set cpnFormats") at site \(config.defaultSite)) builds the DIDs of the extensions it matches longest"
+            }
+            sink.exclude(rule: "station.did", kind: .publicNumbering, id: k, digest: recordDigest(p), reason: reason)
+        }
+        // An override naming no row would silently do nothing.
+        let rows = Set(model.publicNumbering.values.filter(PublicNumberingTable.allTrunks).map { "\($0.extensionLength)/\($0.extensionCode)" })
+        for key in config.cpnFormats.keys.sorted() where !rows.contains(key) {
+            sink.configException(rule: "station.did", path: "cpnFormats.\(key)",
+                                 "cpnFormats names row \(key), which is not a public-unknown-numbering row for all trunks in the inputs",
+                                 hint: "use <ext len>/<ext code> of a row with blank trunk groups")
         }
         for (k, d) in Self.sorted(model.dialPlan) {
             sink.exclude(rule: "extension.pool", kind: .dialPlan, id: k, digest: recordDigest(d),

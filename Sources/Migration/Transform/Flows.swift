@@ -99,7 +99,7 @@ extension Context {
                 },
                 vdnFlow: { ext in flowForVDN[ext].map { Named(name: $0.name, resource: "flows/\($0.key)") } },
                 phoneNumber: { digits in
-                    if case .success(let e)? = me.did(for: digits, location: nil) { return e }
+                    if case .success(let e)? = me.did(for: Self.canonicalExtension(digits), location: nil) { return e }
                     if case .success(let e) = PhoneNumberNormalizer(site: site).normalize(digits) { return e }
                     return nil
                 })

@@ -187,6 +187,12 @@ final class TransformSink {
         return true
     }
 
+    /// A review note about the mapping configuration itself (no CM record behind it).
+    func configException(rule: String, path: String, _ message: String, hint: String? = nil) {
+        out.exceptions.append(TransformException(rule: rule, sourceKind: Decision.configurationKind, sourceID: path,
+                                                 disposition: .review, message: message, location: nil, hint: hint))
+    }
+
     func appendCycle(_ c: [String]) { out.brokenCycles.append(c) }
 
     /// A flow of the bundle; the first producer of a key keeps it, like `add`.

@@ -36,10 +36,16 @@ extension Context {
                 sink.exclude(rule: "exclude", kind: .huntGroup, id: k, digest: digest, reason: "hunt group extension \(e) is excluded")
                 continue
             }
-            if config.voicemailGroups.contains(h.number) {
+            if let why = voicemailGroups[h.number] {
                 sink.exclude(rule: "coverage.forwarding", kind: .huntGroup, id: k, digest: digest,
-                             reason: "hunt group \(h.number) is the voicemail (messaging) group; Genesys voicemail replaces it")
+                             reason: "hunt group \(h.number) is a voicemail (messaging) group (\(why)); Genesys voicemail replaces it, coverage points to it turn voicemail on")
                 continue
+            }
+            let marks = VoicemailGroup.marks(h)
+            if !marks.isEmpty {
+                sink.exception(rule: "coverage.forwarding", kind: .huntGroup, id: k, .review,
+                               "hunt group \(h.number) names a messaging system (\(marks.joined(separator: ", "))) but has members, so it is migrated as a group, not as voicemail",
+                               hint: "if it is the voicemail group, list \(h.number) under voicemailGroups")
             }
             var rule = config.huntGroups[type] ?? MappingConfig.HuntRule(target: .exception, note: "hunt group type \(type) has no mapping rule")
             var approximation: String? = rule.approximate ? rule.note : nil
@@ -81,12 +87,20 @@ extension Context {
         }
         var warnings: [String] = renamed ? ["name made unique: \(name)"] : []
         if !missing.isEmpty { warnings.append("members without a migrated user: \(missing.joined(separator: ", "))") }
+        // An EAS skill nobody holds is still a queue (vectors queue to it); it just answers nothing.
+        let emptySkill = h.skill == true && mem.isEmpty
+        if emptySkill { warnings.append("skill \(h.number) has no agents: queue \(name) has 0 members") }
         let key = huntKey(h.number)
         guard sink.add(type: .queues, key: key, payload: .object(payload), rule: "hunt.queue", kind: .huntGroup, id: k, digest: digest,
                        reason: "\(type) hunt group \(h.number) becomes queue \(name) (skill evaluation \(rule.skillEvaluation ?? "default"))",
                        warnings: warnings) else { return }
         if let approximation {
             sink.exception(rule: "hunt.queue", kind: .huntGroup, id: k, .approximated, "queue \(name): \(approximation)")
+        }
+        if emptySkill {
+            sink.exception(rule: "hunt.members", kind: .huntGroup, id: k, .review,
+                           "EAS skill \(h.number) \(h.name ?? "") has no agents in the inputs: queue \(name) is created with 0 members",
+                           hint: "give agents the skill in CM and re-export, or add members to the queue after upload")
         }
         if !mem.isEmpty {
             // The bulk add takes ids only (everyone joins ring 1); reserve agents then move out.

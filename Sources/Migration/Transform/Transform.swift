@@ -46,6 +46,8 @@ struct Context {
     /// Lookups built once from the model, so that per-record rules never scan a whole table
     /// (a 100,000-station site would otherwise be quadratic).
     let index: ModelIndex
+    /// Hunt group number → why it is a voicemail group (configured, or recognised from its form).
+    let voicemailGroups: [Int: String]
 
     init(config: MappingConfig, model: SiteModel, sink: TransformSink, holidayYear: Int) {
         self.config = config
@@ -54,6 +56,12 @@ struct Context {
         self.holidayYear = holidayYear
         self.excluded = ExtensionRangeSet(config.exclude)
         self.index = ModelIndex(model)
+        var vm: [Int: String] = [:]
+        for h in model.huntGroups.values {
+            if config.voicemailGroups.contains(h.number) { vm[h.number] = "listed under voicemailGroups" }
+            else if let why = VoicemailGroup.recognise(h, agents: index.skillHolders[h.number]?.count ?? 0) { vm[h.number] = why }
+        }
+        self.voicemailGroups = vm
     }
 
     static func sorted<V>(_ d: [String: V]) -> [(String, V)] {
@@ -217,6 +225,8 @@ struct ModelIndex {
     let skillHolders: [Int: [(login: String, agent: Agent, skill: AgentSkill)]]
     /// COR number → how many stations use it.
     let stationsPerCOR: [Int: Int]
+    /// public-unknown-numbering as CM matches it [station.did].
+    let numbering: PublicNumberingTable
 
     init(_ m: SiteModel) {
         stationKeys = SiteModel.sortedKeys(m.stations)
@@ -245,5 +255,6 @@ struct ModelIndex {
         var cors: [Int: Int] = [:]
         for s in m.stations.values { if let c = s.cor { cors[c, default: 0] += 1 } }
         stationsPerCOR = cors
+        numbering = PublicNumberingTable(m.publicNumbering)
     }
 }

@@ -13,22 +13,45 @@ extension Context {
         index.smgrUserByAgent[login]
     }
 
-    /// [station.did]: the public-unknown-numbering row with the longest matching extension code.
+    /// [station.did]: the number CM sends for an extension, as E.164. nil when it sends none
+    /// (no matching row, or the winning row's CPN length is 0).
     func did(for ext: String, location: String?) -> Result<String, PhoneNumberNormalizer.Failure>? {
-        if let o = config.didOverrides[ext] { return .success(o) }
-        let rows = model.publicNumbering.values.filter {
-            $0.extensionLength == ext.count && ext.hasPrefix($0.extensionCode) && $0.cpnPrefix != nil
+        switch didLookup(for: ext, location: location) {
+        case .number(let e, _): return .success(e)
+        case .invalid(let f, _): return .failure(f)
+        case .noNumber: return nil
         }
-        guard let row = rows.max(by: { ($0.extensionCode.count, $0.extensionCode) < ($1.extensionCode.count, $1.extensionCode) }),
-              let prefix = row.cpnPrefix else { return nil }
-        // CPN length says how many digits go out: prefix + the extension's tail.
-        var number = prefix + ext
-        if let len = row.cpnLength, len > 0, len < number.count {
-            number = prefix + String(ext.suffix(max(0, len - prefix.count)))
+    }
+
+    enum DIDLookup {
+        /// E.164 and how it was made (for the diff log).
+        case number(String, String)
+        case invalid(PhoneNumberNormalizer.Failure, String)
+        /// No public number, and why.
+        case noNumber(String)
+    }
+
+    func didLookup(for ext: String, location: String?) -> DIDLookup {
+        if let o = config.didOverrides[ext] { return .number(o, "didOverrides.\(ext)") }
+        guard let m = index.numbering.match(ext) else {
+            return .noNumber("no public-unknown-numbering row for all trunks matches \(ext.count)-digit extension \(ext)")
+        }
+        guard let cpn = PublicNumberingTable.cpn(for: ext, row: m.row) else {
+            return .noNumber("numbering row \(m.configKey) (the longest match) has CPN length 0: the station sends no number")
         }
         let site = config.site(forLocation: location)
-        // An international-format CPN already starts with the country code: read it as "+…".
-        return PhoneNumberNormalizer(site: site).normalize(site.cpnFormat == .international ? "+" + number : number)
+        guard let format = PublicNumberingTable.format(prefix: m.row.cpnPrefix ?? "", cpn: cpn, site: site,
+                                                       override: config.cpnFormats[m.configKey]) else {
+            return .invalid(.ambiguous(cpn), "numbering row \(m.configKey) sends \(cpn)")
+        }
+        let how = "numbering row \(m.configKey) sends \(cpn), read as \(format.rawValue)"
+        switch PublicNumberingTable.e164(cpn: cpn, format: format, site: site) {
+        case .success(let e): return .number(e, how)
+        case .failure(let f):
+            // A row without a CPN prefix sends the bare extension: a private number, not a DID.
+            if (m.row.cpnPrefix ?? "").isEmpty { return .noNumber("numbering row \(m.configKey) has no CPN prefix: the station sends only its extension") }
+            return .invalid(f, how)
+        }
     }
 
     mutating func users() {
@@ -61,21 +84,24 @@ extension Context {
                                hint: "set the e-mail in System Manager or change email.template")
             }
             var addresses: [JSONValue] = [["mediaType": "PHONE", "type": "WORK", "extension": .string(ext)]]
-            switch did(for: ext, location: st.extra["location"]) {
-            case .success(let e164)?:
+            let numbering: String
+            switch didLookup(for: ext, location: st.extra["location"]) {
+            case .number(let e164, let how):
                 addresses = [["mediaType": "PHONE", "type": "WORK", "address": .string(e164), "extension": .string(ext)]]
                 dids.append(e164)
-            case .failure(let f)?:
+                numbering = "DID \(e164) (\(how))"
+            case .invalid(let f, let how):
                 sink.exception(rule: "station.did", kind: .station, id: ext, .review,
-                               "the DID for extension \(ext) cannot be made E.164: \(f); the user keeps only the extension",
-                               hint: "check public-unknown-numbering or add didOverrides.\(ext)")
-            case nil: break
+                               "the DID for extension \(ext) cannot be made E.164 (\(how)): \(f); the user keeps only the extension",
+                               hint: "check public-unknown-numbering, set cpnFormats for the row, or add didOverrides.\(ext)")
+                numbering = "no DID"
+            case .noNumber(let why): numbering = "no DID: \(why)"
             }
             let key = LogicalRef.makeKey(ext)
             let payload: JSONValue = ["name": .string(display), "email": .string(uniqueEmail),
                                       "divisionId": .string(divisionRef(tenant: st.tenant)), "addresses": .array(addresses)]
             if sink.add(type: .users, key: key, payload: payload, rule: "station.user", kind: .station, id: ext, digest: digest,
-                        reason: "station \(ext) (\(st.setType ?? "unknown set")) becomes user \(display)", warnings: warnings) {
+                        reason: "station \(ext) (\(st.setType ?? "unknown set")) becomes user \(display); \(numbering)", warnings: warnings) {
                 userForStation[ext] = key
                 migratedExtensions.append(ext)
             }
