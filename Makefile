@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := libarchive-dev libcurl4-openssl-dev libxml2-dev libsqlite3-dev libssl-dev pkg-config
 OUT ?= out
 
-.PHONY: deps pydeps build release test demo bench-read bench-build bench-extract bench-sandbox bench-upload clean
+.PHONY: deps pydeps build release test demo bench-read bench-build bench-extract bench-sandbox bench-upload bench-hostile clean
 
 # Installs the -dev packages with apt only when one is missing (CI and fresh machines).
 deps:
@@ -75,6 +75,13 @@ bench-sandbox: deps
 bench-upload: deps
 	$(SWIFT) build -c release --build-tests -Xswiftc -enable-testing
 	CM2GC_BENCH=1 $(SWIFT) test -c release -Xswiftc -enable-testing --skip-build --filter UploadBenchmark
+
+# Peak memory on hostile input (unlisted bundle members, OSSI lines of TABs) and the local work
+# before an upload's first request, with /usr/bin/time -v (release build).
+bench-hostile: deps
+	$(SWIFT) build -c release --product cm2gc
+	$(SWIFT) build -c release --product cm2gc-upload
+	bash scripts/bench-hostile.sh
 
 clean:
 	rm -rf .build $(OUT)

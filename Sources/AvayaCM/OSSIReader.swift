@@ -153,11 +153,11 @@ struct OSSIReader {
                         at: loc(num), hint: "keep the 'c <command>' line in OSSI captures"))
                     cmd = Command(text: "", line: num, object: nil, isList: false, recordLine: num)
                 }
-                cmd?.fieldLines.append(split(body))
+                cmd?.fieldLines.append(split(body, line: num))
             case UInt8(ascii: "d"):
                 if cmd == nil { cmd = Command(text: "", line: num, object: nil, isList: false, recordLine: num) }
                 if cmd?.dataLines.isEmpty == true { cmd?.recordLine = num }
-                cmd?.dataLines.append(split(body))
+                cmd?.dataLines.append(split(body, line: num))
             case UInt8(ascii: "n"):
                 if var c = cmd { endRecord(&c, num); cmd = c }
             case UInt8(ascii: "t"):
@@ -191,8 +191,28 @@ struct OSSIReader {
         }
     }
 
-    private func split(_ b: [UInt8]) -> [String] {
-        b.split(separator: 0x09, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+    /// Most tab-separated values kept from one f or d line. Real lines hold a handful; a line of
+    /// millions of TABs (a corrupt or hostile capture) would otherwise become millions of strings.
+    static let maxFieldsPerLine = 4096
+
+    private func split(_ b: [UInt8], line: Int) -> [String] {
+        var out: [String] = []
+        var start = 0
+        var dropped = 0
+        for i in 0...b.count where i == b.count || b[i] == 0x09 {
+            if out.count < Self.maxFieldsPerLine {
+                out.append(String(decoding: b[start..<i], as: UTF8.self))
+            } else {
+                dropped += 1
+            }
+            start = i + 1
+        }
+        if dropped > 0 {
+            builder.diagnostics.emit(.warning("ossi.too-many-fields",
+                "line has \(out.count + dropped) tab-separated values; only the first \(Self.maxFieldsPerLine) are read",
+                at: loc(line), hint: "the capture is corrupt (runs of TABs); re-capture the command"))
+        }
+        return out
     }
 
     func loc(_ line: Int, record: String? = nil) -> SourceLocation { SourceLocation(file: file, line: line, record: record) }

@@ -98,7 +98,7 @@ public enum Approvals {
     /// writes `<bundle>.approvals/<key_id>.json`. The bundle file is not touched.
     public static func approve(bundleAt bundleURL: URL, keyFile: URL, comment: String?, at: Date = Date()) throws -> (Approval, URL) {
         let key = try ApproverKeys.loadPrivateKey(at: keyFile)  // first: a bad key is a usage error
-        let (_, report) = try BundleVerifier.verify(contentsOf: bundleURL)
+        let report = try BundleVerifier.verify(contentsOf: bundleURL)
         guard report.isValid, let digest = report.digest, let meta = report.metadata else {
             throw BundleError.bundleInvalid(problems: report.problems)
         }

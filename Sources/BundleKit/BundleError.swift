@@ -13,6 +13,8 @@ public enum BundleError: LocalizedError, Sendable, Equatable {
     case unsafeMember(member: String, reason: String)
     /// A member or the archive exceeds a limit of bundle-spec.md section 19.
     case limitExceeded(member: String, size: Int64, limit: Int64)
+    /// The archive has more members than section 19 allows.
+    case tooManyMembers(count: Int, limit: Int)
     /// A path handed to the builder breaks the path rules.
     case invalidPath(path: String, reason: String)
     /// The builder was given the same path twice.
@@ -52,6 +54,8 @@ public enum BundleError: LocalizedError, Sendable, Equatable {
             return "\(member): refused: \(reason). Bundles hold only regular files with relative ASCII paths; this archive was not written by cm2gc or was tampered with."
         case .limitExceeded(let member, let size, let limit):
             return "\(member): \(size) bytes exceeds the limit of \(limit) bytes (bundle-spec.md section 19)."
+        case .tooManyMembers(let count, let limit):
+            return "the archive has more than \(limit) members (reading stopped at member \(count)); the limit is \(limit) members (bundle-spec.md section 19)."
         case .invalidPath(let path, let reason):
             return "invalid bundle path \"\(path)\": \(reason). Use lower-case [a-z0-9._-] segments (BundlePath.slug) separated by '/'."
         case .duplicateMember(let p):

@@ -122,24 +122,30 @@ enum ApprovalText {
 /// Entry points for the command-line tools; each reads, judges and returns a printable result.
 public enum BundleOperations {
     /// Verifies content and approvals. `requiredApprovals > 0` needs `trustedKeysDirectory`.
-    public static func verify(bundleAt url: URL, trustedKeysDirectory: URL?, requiredApprovals: Int) throws -> VerifyResult {
+    /// With `checkContent` false, payloads, the plan and the logs are not parsed (see
+    /// `BundleVerifier.verify(contentsOf:)`): a first pass that judges digests and approvals only.
+    public static func verify(bundleAt url: URL, trustedKeysDirectory: URL?, requiredApprovals: Int,
+                              checkContent: Bool = true) throws -> VerifyResult {
         guard requiredApprovals >= 0 else { throw BundleError.usage("--require-approvals must be >= 0") }
         if requiredApprovals > 0, trustedKeysDirectory == nil {
             throw BundleError.usage("--require-approvals needs --trusted-keys DIR: approvals count only from trusted keys")
         }
         let trusted = try trustedKeysDirectory.map { try ApproverKeys.loadTrustedKeys(directory: $0) }
-        let (_, integrity) = try BundleVerifier.verify(contentsOf: url)
+        let integrity = try BundleVerifier.verify(contentsOf: url, checkContent: checkContent)
         let approvals = Approvals.check(bundleAt: url, digest: integrity.digest ?? "", trusted: trusted, required: requiredApprovals)
         return VerifyResult(bundle: url.path, integrity: integrity, approvals: approvals)
     }
 
     public static func inspect(bundleAt url: URL, trustedKeysDirectory: URL?) throws -> InspectResult {
         let trusted = try trustedKeysDirectory.map { try ApproverKeys.loadTrustedKeys(directory: $0) }
-        let (files, integrity) = try BundleVerifier.verify(contentsOf: url)
+        // Only summary.md is kept; every other member is checked and dropped as it is read.
+        var summary: String?
+        let integrity = try BundleVerifier.verify(contentsOf: url, content: BundleContent(
+            member: { path, data in if path == BundleFormat.summaryPath { summary = String(decoding: data, as: UTF8.self) } },
+            wants: { $0 == BundleFormat.summaryPath }))
         let approvals = Approvals.check(bundleAt: url, digest: integrity.digest ?? "", trusted: trusted, required: 0)
-        let summary = files[BundleFormat.summaryPath].map { String(decoding: $0, as: UTF8.self) }
         return InspectResult(bundle: url.path, integrity: integrity, approvals: approvals, summary: summary,
-                             members: files.paths.map { ($0, files[$0]?.count ?? 0) })
+                             members: integrity.sizes.keys.sorted(by: BundlePath.precedes).map { ($0, Int(integrity.sizes[$0] ?? 0)) })
     }
 
     /// Builds a bundle from a directory of sample payloads laid out as `<dir>/<type>/<key>.json` (and

@@ -1,4 +1,6 @@
 import CArchive
+import Common
+import Crypto
 import Foundation
 
 /// libarchive 3.6.2 segfaults writing non-ASCII names in the C locale (swift-stack.md §1.6 #4). Our
@@ -10,6 +12,21 @@ private final class DataSink {
     var data = Data()
     let file: FileHandle?
     init(file: FileHandle? = nil) { self.file = file }
+}
+
+/// One member of an archive as it streams past: path, declared size, SHA-256, and its bytes when
+/// the reader was asked to keep them.
+struct TarMember {
+    var path: String
+    var size: Int64
+    var digest: String
+    var data: Data?
+}
+
+/// What a scan read: members handed on, and bytes of the file (compressed) consumed.
+struct TarScanStats: Sendable {
+    var members = 0
+    var compressedBytes: Int64 = 0
 }
 
 /// Deterministic tar writing and defensive tar reading over libarchive. Every handle is freed on every
@@ -82,9 +99,28 @@ enum TarIO {
         }
     }
 
-    /// Reads a bundle archive from a file, streaming, refusing anything that is not a plain file with a
-    /// valid path, and enforcing the limits before reading each member's data.
+    /// Reads a bundle archive from a file into memory (every member). For callers that need the
+    /// whole bundle (`--previous`, tests); verification streams with `scan` instead.
     static func read(fileAt path: String, limits: BundleLimits) throws -> [String: Data] {
+        var members: [String: Data] = [:]
+        _ = try scan(fileAt: path, limits: limits, keep: { _ in true }) { m in members[m.path] = m.data }
+        return members
+    }
+
+    /// Same, from bytes in memory.
+    static func read(data: Data, limits: BundleLimits) throws -> [String: Data] {
+        var members: [String: Data] = [:]
+        _ = try scan(data: data, limits: limits, keep: { _ in true }) { m in members[m.path] = m.data }
+        return members
+    }
+
+    /// Streams a bundle archive from a file: refuses anything that is not a plain file with a valid
+    /// path, enforces the limits on each header before reading its data, hashes every member, and
+    /// hands each to `visit` in archive order. Only the current member is in memory, and only when
+    /// `keep` asks for its bytes; other members are hashed in chunks and dropped (bundle-spec.md
+    /// section 3). `visit` may throw to stop reading.
+    static func scan(fileAt path: String, limits: BundleLimits, keep: (String) -> Bool,
+                     visit: (TarMember) throws -> Void) throws -> TarScanStats {
         _ = utf8Locale
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
@@ -98,11 +134,12 @@ enum TarIO {
         guard archive_read_open_filename(a, path, 65_536) == ARCHIVE_OK else {
             throw BundleError.corruptArchive("\(path): \(errorString(a))")
         }
-        return try readEntries(a, limits: limits)
+        return try scanEntries(a, limits: limits, keep: keep, visit: visit)
     }
 
-    /// Same, from bytes in memory.
-    static func read(data: Data, limits: BundleLimits) throws -> [String: Data] {
+    /// Same, from tar bytes in memory.
+    static func scan(data: Data, limits: BundleLimits, keep: (String) -> Bool,
+                     visit: (TarMember) throws -> Void) throws -> TarScanStats {
         _ = utf8Locale
         guard let a = archive_read_new() else { throw BundleError.corruptArchive("archive_read_new failed") }
         defer { archive_read_free(a) }
@@ -111,7 +148,7 @@ enum TarIO {
             guard archive_read_open_memory(a, buf.baseAddress, buf.count) == ARCHIVE_OK else {
                 throw BundleError.corruptArchive(errorString(a))
             }
-            return try readEntries(a, limits: limits)
+            return try scanEntries(a, limits: limits, keep: keep, visit: visit)
         }
     }
 
@@ -123,16 +160,32 @@ enum TarIO {
         }
     }
 
-    private static func readEntries(_ a: OpaquePointer, limits: BundleLimits) throws -> [String: Data] {
-        var members: [String: Data] = [:]
+    private static let chunkSize = 65_536
+
+    private static func scanEntries(_ a: OpaquePointer, limits: BundleLimits, keep: (String) -> Bool,
+                                    visit: (TarMember) throws -> Void) throws -> TarScanStats {
+        var seen = Set<String>()
+        var stats = TarScanStats()
         var total: Int64 = 0
         var count = 0
+        // Where the last member's data (padded to 512) ends in the uncompressed stream: the two
+        // end-of-archive blocks must follow it (a missing end is a truncated archive).
+        var dataEnd: Int64 = 0
+        var chunk = [UInt8](repeating: 0, count: chunkSize)
         while true {
             var entryPtr: OpaquePointer?
             let rc = archive_read_next_header(a, &entryPtr)
-            if rc == ARCHIVE_EOF { break }
+            if rc == ARCHIVE_EOF {
+                let end = archive_filter_bytes(a, 0)
+                guard end - dataEnd >= 1024 else {
+                    throw BundleError.corruptArchive("truncated: the archive ends without its two end-of-archive blocks"
+                        + (count == 0 ? "" : " (after \(count) member\(count == 1 ? "" : "s"))"))
+                }
+                stats.compressedBytes = archive_filter_bytes(a, -1)
+                break
+            }
             guard rc == ARCHIVE_OK || rc == ARCHIVE_WARN, let entry = entryPtr else {
-                let after = members.isEmpty ? "" : " (after \(members.count) member\(members.count == 1 ? "" : "s"))"
+                let after = count == 0 ? "" : " (after \(count) member\(count == 1 ? "" : "s"))"
                 throw BundleError.corruptArchive("\(errorString(a))\(after)")
             }
             guard let cName = archive_entry_pathname(entry) else {
@@ -155,18 +208,19 @@ enum TarIO {
             if let reason = BundlePath.problem(with: name) {
                 throw BundleError.unsafeMember(member: shown, reason: reason)
             }
+            let size = archive_entry_size_is_set(entry) != 0 ? archive_entry_size(entry) : -1
+            dataEnd = archive_read_header_position(a) + 512 + max(0, (size + 511) / 512 * 512)
             if type == carchive_ifdir { continue }  // tolerated, carries nothing
             guard type == carchive_ifreg else {
                 throw BundleError.unsafeMember(member: shown, reason: "device, FIFO or socket entry")
             }
-            guard members[name] == nil else {
+            guard seen.insert(name).inserted else {
                 throw BundleError.unsafeMember(member: shown, reason: "duplicate entry (a later copy could shadow the checked one)")
             }
             count += 1
             if count > limits.maxMembers {
-                throw BundleError.limitExceeded(member: "<archive member count>", size: Int64(count), limit: Int64(limits.maxMembers))
+                throw BundleError.tooManyMembers(count: count, limit: limits.maxMembers)
             }
-            let size = archive_entry_size_is_set(entry) != 0 ? archive_entry_size(entry) : -1
             let limit = limits.limit(for: name)
             guard size >= 0 else { throw BundleError.unsafeMember(member: shown, reason: "entry has no size") }
             guard size <= limit else { throw BundleError.limitExceeded(member: name, size: size, limit: limit) }
@@ -174,15 +228,33 @@ enum TarIO {
             guard total <= limits.maxTotalBytes else {
                 throw BundleError.limitExceeded(member: "<archive total>", size: total, limit: limits.maxTotalBytes)
             }
-            var data = Data(count: Int(size))
+            var hasher = SHA256()
             var got = 0
-            if size > 0 {
-                try data.withUnsafeMutableBytes { buf in
+            var data: Data?
+            if keep(name) {
+                var d = Data(count: Int(size))
+                if size > 0 {
+                    try d.withUnsafeMutableBytes { buf in
+                        guard let base = buf.baseAddress else { return }
+                        while got < buf.count {
+                            let n = archive_read_data(a, base + got, buf.count - got)
+                            if n < 0 { throw BundleError.corruptArchive("\(name): \(errorString(a))") }
+                            if n == 0 { break }
+                            got += n
+                        }
+                    }
+                }
+                hasher.update(data: d)
+                data = d
+            } else {
+                // Not wanted: hash it in chunks, never holding the member.
+                try chunk.withUnsafeMutableBytes { buf in
                     guard let base = buf.baseAddress else { return }
-                    while got < buf.count {
-                        let n = archive_read_data(a, base + got, buf.count - got)
+                    while Int64(got) < size {
+                        let n = archive_read_data(a, base, min(buf.count, Int(size) - got))
                         if n < 0 { throw BundleError.corruptArchive("\(name): \(errorString(a))") }
                         if n == 0 { break }
+                        hasher.update(bufferPointer: UnsafeRawBufferPointer(start: base, count: n))
                         got += n
                     }
                 }
@@ -190,9 +262,10 @@ enum TarIO {
             guard got == Int(size) else {
                 throw BundleError.corruptArchive("\(name): truncated (\(got) of \(size) bytes)")
             }
-            members[name] = data
+            stats.members += 1
+            try visit(TarMember(path: name, size: size, digest: SHA256Digest.hex(digest: hasher.finalize()), data: data))
         }
-        return members
+        return stats
     }
 
     private static func printable(_ bytes: [UInt8]) -> String {

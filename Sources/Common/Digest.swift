@@ -6,11 +6,16 @@ public enum SHA256Digest {
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     public static func hex(_ data: Data) -> String {
+        hex(digest: SHA256.hash(data: data))
+    }
+
+    /// Lower-case hex of a finished digest (streaming hashers).
+    public static func hex(digest: SHA256.Digest) -> String {
         // A table, not String(format:) per byte: it runs for every bundle member and every
         // sandbox request, and formatting was most of its cost.
         var out: [UInt8] = []
         out.reserveCapacity(64)
-        for b in SHA256.hash(data: data) {
+        for b in digest {
             out.append(hexDigits[Int(b >> 4)])
             out.append(hexDigits[Int(b & 0x0F)])
         }

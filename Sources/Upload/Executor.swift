@@ -36,6 +36,10 @@ actor RunTracker {
     }
 
     func set(_ ids: [String], _ state: StepState) { for id in ids { states[id] = state } }
+
+    /// `refKey`s of objects that existed before this bundle (adopted, by this run or an earlier one).
+    private(set) var adopted = Set<String>()
+    func adopt(_ refKey: String) { adopted.insert(refKey) }
 }
 
 /// A unit of work: one step, or several child steps of one parent sent as bulk requests.
@@ -58,11 +62,16 @@ struct Executor {
     let tracker: RunTracker
     /// Preflight verdicts of this run, by step id.
     let verdicts: [String: PreflightItem]
+    /// Member listings read to check writes under adopted objects.
+    let members = MemberCache()
 
     // MARK: Phases
 
     func run() async throws -> [(Int, PhaseState)] {
         var phaseStates: [(Int, PhaseState)] = []
+        for l in try s.ledger.steps() where l.origin == .adopted && l.state == .success && l.action == PlanAction.create.rawValue {
+            await tracker.adopt("\(UploadBundle.resourceType(l.type)?.rawValue ?? l.type)/\(l.key)")
+        }
         for phase in s.bundle.phases {
             if let reason = await tracker.tripped { s.progress.note("circuit breaker open: \(reason); stopping") ; break }
             try Task.checkCancellation()
@@ -120,6 +129,7 @@ struct Executor {
                 if v.verdict == .adopt || s.options.adopt, let id = v.existingID {
                     try await s.ledger.record([st.id], .init(state: .success, origin: .adopted, genesysID: id))
                     await s.resolver.set(st.refKey, id)
+                    await tracker.adopt(st.refKey)
                     await tracker.finish([st.id], .success, countsForBreaker: false)
                     s.log([st], outcome: "SUCCESS", origin: .adopted, targetID: id)
                     s.progress.stepsFinished(1, failed: 0)
@@ -170,6 +180,7 @@ struct Executor {
         do {
             switch unit {
             case .single(let st):
+                if try await inPlace(st, started: started) { return }
                 switch st.action {
                 case .create where st.type == .flows, .update where st.type == .flows: try await publishFlow(st, started: started)
                 case .create where st.parent != nil: try await writeSetting(st, started: started)
@@ -202,6 +213,30 @@ struct Executor {
         await tracker.finish(ids, .success)
         s.log(steps, outcome: outcome, origin: origin, targetID: id, parentID: parentID, request: request, response: response, started: started)
         s.progress.stepsFinished(ids.count, failed: 0)
+    }
+
+    // MARK: Writes that are already in place
+
+    /// A patch of an adopted object, or a member or setting under one, may already be in the org
+    /// (a re-run after the ledger was lost, or an org prepared by hand): read it back as
+    /// `reconcile` does and, when it matches, record the step without writing. Objects this
+    /// bundle created are new, so nothing is read for them.
+    func inPlace(_ st: UploadStep, started: ContinuousClock.Instant) async throws -> Bool {
+        let target: String
+        if let parent = st.parent, parent.kind == .bundle {
+            target = "\(parent.type)/\(parent.key)"
+        } else if st.parent == nil, st.action == .patch {
+            target = st.refKey
+        } else {
+            return false
+        }
+        guard await tracker.adopted.contains(target) else { return false }
+        let id = st.parent == nil ? await s.resolver.known(st.refKey) : nil
+        let item = await UploadOperations.check(s, st, id: id, origin: nil, patch: nil, members: members)
+        guard item.status == .match else { return false }
+        try await succeed([st], origin: .adopted, id: id, intent: nil, request: nil, response: nil, started: started,
+                          outcome: "ALREADY_IN_PLACE")
+        return true
     }
 
     // MARK: Creates of top-level objects
@@ -449,7 +484,12 @@ struct Executor {
 
     /// Member-style children of one parent, in bulk requests of at most the type's batch limit.
     /// Adding a member twice is harmless (set semantics), so resuming re-sends unfinished batches.
-    func addMembers(_ type: ResourceType, parent: LogicalRef, steps: [UploadStep], started: ContinuousClock.Instant) async throws {
+    func addMembers(_ type: ResourceType, parent: LogicalRef, steps all: [UploadStep], started: ContinuousClock.Instant) async throws {
+        var steps: [UploadStep] = []
+        for st in all {
+            if try await !inPlace(st, started: started) { steps.append(st) }
+        }
+        if steps.isEmpty { return }
         let spec = s.spec(type)
         let limit = max(1, spec.batchLimit ?? 100)
         let parentID = try await s.resolver.id(for: parent)

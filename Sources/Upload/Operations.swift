@@ -228,12 +228,20 @@ public enum UploadOperations {
 
         // Preflight only for creates never sent: for those the org's current state tells whether
         // the object existed before this bundle. A create already sent is ours whatever we find.
+        // A verdict an earlier run recorded (create, adopt) is kept: nothing but this bundle has
+        // written since, so a resumed run reads only what the ledger does not know. Conflicts
+        // are judged again (the org may have been corrected).
         let fresh = bundle.steps.filter { st in
             guard st.action == .create, st.parent == nil, let l = byID[st.id] else { return false }
-            return l.state != .success && l.attempts == 0
+            return l.state != .success && l.attempts == 0 && l.decision != .create && l.decision != .adopt
         }
-        let verdicts: [String: PreflightItem]
-        do { verdicts = try await Preflight.judge(s, steps: fresh) } catch {
+        var verdicts: [String: PreflightItem] = [:]
+        for st in bundle.steps where st.action == .create && st.parent == nil {
+            guard let l = byID[st.id], l.state != .success, l.attempts == 0, l.decision == .adopt, let id = l.genesysID else { continue }
+            verdicts[st.id] = PreflightItem(step: st.id, type: st.type.rawValue, key: st.key, verdict: .adopt, existingID: id,
+                                            differences: [], note: "recorded by an earlier run")
+        }
+        do { verdicts.merge(try await Preflight.judge(s, steps: fresh)) { _, new in new } } catch {
             try? s.ledger.endRun(run, result: "preflight failed: \(s.message(error))")
             throw error
         }

@@ -56,7 +56,11 @@ enum Preflight {
             }
             for item in items {
                 out[item.step] = item
-                if item.verdict == .adopt || (item.verdict == .conflict && s.options.adopt), let id = item.existingID,
+                // An existing flow of the bundle's name and type is the one publishing updates (its
+                // id stays), so payloads naming it are compared with that id, not reported as
+                // conflicts of their own.
+                let flowInPlace = item.verdict == .conflict && item.type == ResourceType.flows.rawValue
+                if item.verdict == .adopt || (item.verdict == .conflict && s.options.adopt) || flowInPlace, let id = item.existingID,
                    let step = inPhase.first(where: { $0.id == item.step }) {
                     await s.resolver.set(step.refKey, id)
                 }

@@ -181,8 +181,9 @@ extension UploadOperations {
                 }
                 return
             }
-            // Children of an object this bundle created disappear with it.
-            if parent.kind == .bundle, originOf["\(parent.type)/\(parent.key)"] == .created {
+            // Children of an object this bundle created disappear with it; children found already
+            // in place (a re-run without the ledger) were not written by this run: kept.
+            if (parent.kind == .bundle && originOf["\(parent.type)/\(parent.key)"] == .created) || l.origin == .adopted {
                 try await s.ledger.recordRollback([st.id], state: .skipped)
                 return
             }
@@ -243,7 +244,8 @@ extension UploadOperations {
                 guard next < checks.count else { return }
                 let st = checks[next]
                 next += 1
-                g.addTask { await check(s, st, ledgerSteps[st.id], patch: patches[st.refKey], members: members) }
+                g.addTask { await check(s, st, id: ledgerSteps[st.id]?.genesysID, origin: ledgerSteps[st.id]?.origin?.rawValue,
+                                        patch: patches[st.refKey], members: members) }
             }
             for _ in 0..<max(1, options.workers) { add() }
             while let r = await g.next() { out.append(r); add() }
@@ -253,9 +255,11 @@ extension UploadOperations {
         return ReconcileReport(bundle: url.path, items: items.sorted { (order[$0.step] ?? 0) < (order[$1.step] ?? 0) }, notApplied: notApplied)
     }
 
-    private static func check(_ s: UploadSession, _ st: UploadStep, _ l: LedgerStep?, patch: UploadStep?,
-                              members: MemberCache) async -> ReconcileItem {
-        var item = ReconcileItem(step: st.id, type: st.type.rawValue, key: st.key, id: l?.genesysID, origin: l?.origin?.rawValue,
+    /// Reads one step's object (or member, or setting) back and compares it with the payload.
+    /// Also used by `apply` before writing under an adopted object.
+    static func check(_ s: UploadSession, _ st: UploadStep, id: String?, origin: String?, patch: UploadStep?,
+                      members: MemberCache) async -> ReconcileItem {
+        var item = ReconcileItem(step: st.id, type: st.type.rawValue, key: st.key, id: id, origin: origin,
                                  status: .match, differences: [], error: nil)
         do {
             if let parent = st.parent {
@@ -302,7 +306,7 @@ extension UploadOperations {
                 item.status = item.differences.isEmpty ? .match : .drift
                 return item
             }
-            guard let id = l?.genesysID else {
+            guard let id else {
                 item.status = .error
                 item.error = "the ledger has no id for this step"
                 return item

@@ -95,43 +95,57 @@ public struct UploadBundle: Sendable {
     }
 
     /// Verifies, refuses an invalid or under-approved bundle, and prepares its steps. Makes no
-    /// network call.
+    /// network call. Two streaming reads: the first checks the container, every digest and the
+    /// approvals without parsing any payload (so an unapproved or hostile bundle never gets its
+    /// content held); the second checks the content and parses each payload, the plan and each
+    /// diff-log line exactly once, and must find the same digest: what runs is what was approved,
+    /// even if the file were swapped between the two reads.
     public static func load(_ url: URL, policy: VerificationPolicy) throws -> UploadBundle {
-        let result = try verify(url, policy: policy)
-        guard result.accepted else {
-            let reason = result.integrity.isValid
-                ? "\(result.approvals.counted) of \(result.approvals.required) required approvals from distinct trusted approvers"
-                : "the bundle is invalid (\(result.integrity.problems.count) problem\(result.integrity.problems.count == 1 ? "" : "s"))"
-            throw UploadError.refused("\(reason).\n\(result.text)")
-        }
-        // Read again for the content and insist on the same digest: what runs is what was approved,
-        // even if the file were swapped between the two reads.
-        let (files, integrity) = try BundleVerifier.verify(contentsOf: url)
-        guard integrity.isValid, let digest = integrity.digest, digest == result.integrity.digest,
-              let meta = integrity.metadata else {
+        let first = try BundleOperations.verify(bundleAt: url, trustedKeysDirectory: policy.trustedKeys,
+                                                requiredApprovals: policy.requiredApprovals, checkContent: false)
+        guard first.accepted else { throw refusal(first) }
+        var payloads: [String: JSONValue] = [:]
+        var members: [String: Data] = [:]
+        var diffSeq: [String: Int] = [:]
+        var order: JSONValue?
+        let integrity = try BundleVerifier.verify(contentsOf: url, content: BundleContent(
+            payload: { path, value in payloads[path] = value },
+            plan: { order = $0 },
+            diffLogLine: { n, v in
+                // Diff-log line numbers, so each result can point at the reviewed change.
+                guard let t = v["type"]?.stringValue, let k = v["key"]?.stringValue else { return }
+                let canonical = UploadBundle.resourceType(t)?.rawValue ?? t
+                if diffSeq["\(canonical)/\(k)"] == nil { diffSeq["\(canonical)/\(k)"] = n }
+            },
+            member: { path, data in members[path] = data },
+            wants: { $0.hasPrefix("flows/") }))
+        var result = first
+        result.integrity = integrity
+        guard integrity.isValid else { throw refusal(result) }
+        guard let digest = integrity.digest, digest == first.integrity.digest, let meta = integrity.metadata else {
             throw UploadError.refused("the bundle changed while it was being read; verify it again")
         }
-        return try prepare(files: files, url: url, digest: digest, bundleID: meta.bundleID, verification: result)
+        return try prepare(order: order, payloads: payloads, flows: members, diffSeq: diffSeq,
+                           url: url, digest: digest, bundleID: meta.bundleID, verification: result)
     }
 
-    static func prepare(files: BundleFiles, url: URL, digest: String, bundleID: String,
-                        verification: VerifyResult) throws -> UploadBundle {
-        guard let orderData = files[BundleFormat.orderPath], let order = try? JSONValue.parse(orderData),
-              let rawSteps = order["steps"]?.arrayValue else {
+    static func refusal(_ result: VerifyResult) -> UploadError {
+        let reason = result.integrity.isValid
+            ? "\(result.approvals.counted) of \(result.approvals.required) required approvals from distinct trusted approvers"
+            : "the bundle is invalid (\(result.integrity.problems.count) problem\(result.integrity.problems.count == 1 ? "" : "s"))"
+        return UploadError.refused("\(reason).\n\(result.text)")
+    }
+
+    /// Steps from the plan and the already parsed payloads (`payloads/…` → JSON) and flows
+    /// (`flows/…` → bytes).
+    static func prepare(order: JSONValue?, payloads: [String: JSONValue], flows files: [String: Data], diffSeq: [String: Int],
+                        url: URL, digest: String, bundleID: String, verification: VerifyResult) throws -> UploadBundle {
+        guard let order, let rawSteps = order["steps"]?.arrayValue else {
             throw UploadError.unsupportedPlan("plan/order.json is missing or malformed")
         }
         let plan: BundlePlan
         do { plan = try order.decode(BundlePlan.self) } catch {
             throw UploadError.unsupportedPlan("plan/order.json: \(error.localizedDescription)")
-        }
-        // Diff-log line numbers, so each result can point at the reviewed change.
-        var diffSeq: [String: Int] = [:]
-        if let d = files[BundleFormat.diffLogPath] {
-            for (i, line) in d.split(separator: 0x0A).enumerated() {
-                guard let v = try? JSONValue.parse(Data(line)), let t = v["type"]?.stringValue, let k = v["key"]?.stringValue else { continue }
-                let canonical = resourceType(t)?.rawValue ?? t
-                if diffSeq["\(canonical)/\(k)"] == nil { diffSeq["\(canonical)/\(k)"] = i + 1 }
-            }
         }
         var steps: [UploadStep] = []
         var creators: [String: Int] = [:]
@@ -157,8 +171,8 @@ public struct UploadBundle: Sendable {
                     throw UploadError.unsupportedPlan("step \(s.id): \(p): \(error.localizedDescription)")
                 }
             } else if let p = s.payload {
-                guard let data = files[p] else { throw UploadError.unsupportedPlan("step \(s.id): payload \(p) missing") }
-                do { payload = try normalise(JSONValue.parse(data)) } catch {
+                guard let value = payloads[p] else { throw UploadError.unsupportedPlan("step \(s.id): payload \(p) missing") }
+                do { payload = try normalise(value) } catch {
                     throw UploadError.unsupportedPlan("step \(s.id): payload \(p): \(error.localizedDescription)")
                 }
             }

@@ -216,6 +216,23 @@ import Testing
         #expect(try await org.mutating().count == writes, "a re-run publishes nothing new")
         let rec = try await UploadOperations.reconcile(bundle: bundle, policy: approvers.policy, connection: org.connection(), options: o)
         #expect(rec.clean, "\(rec.text)")
+
+        // The ledger lost (a new machine): every object is adopted, every member and setting found
+        // in place; only the flows, whose logic cannot be read back, are conflicts (issue 14).
+        let ledgerPath = Ledger.defaultPath(forBundle: bundle)
+        for suffix in ["", "-wal", "-shm", ".lock"] { try? FileManager.default.removeItem(atPath: ledgerPath + suffix) }
+        let plan = try await UploadOperations.plan(bundle: bundle, policy: approvers.policy, connection: org.connection(), options: o)
+        #expect(plan.count(.create) == 0, "\(plan.text)")
+        #expect(plan.items.filter { $0.verdict == .conflict }.allSatisfy { $0.type == "flows" } && plan.conflicts == 10, "\(plan.text)")
+        var adopt = o
+        adopt.adopt = true
+        let before = try await org.mutating()
+        let rerun = try await UploadOperations.apply(bundle: bundle, policy: approvers.policy, connection: org.connection(), options: adopt)
+        #expect(rerun.complete && rerun.counts.created == 0 && rerun.counts.written == 0, "\(rerun.text)")
+        let rewrites = Array(try await org.mutating().dropFirst(before.count))
+        #expect(rewrites.count == 10 && rewrites.allSatisfy { $0 == "POST /api/v2/flows/jobs" }, "only the flows are published again: \(rewrites)")
+        let rec2 = try await UploadOperations.reconcile(bundle: bundle, policy: approvers.policy, connection: org.connection(), options: o)
+        #expect(rec2.clean, "\(rec2.text)")
     }
 
     @Test func archyHeaderParsing() throws {
