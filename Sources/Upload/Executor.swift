@@ -302,9 +302,12 @@ struct Executor {
             return
         }
         let job = try await s.client.registerFlowJob()
-        let logged = APIRequest(.PUT, "/api/v2/flows/jobs/\(job.id)", template: "/api/v2/flows/jobs/{id}")
+        // The request that publishes: the YAML PUT to the job's presigned URL (not an API path),
+        // named without its signed query string.
+        let target = GenesysClient.uploadTarget(job.uploadURL)
+        let logged = APIRequest(.PUT, target, template: "presigned upload URL of flow job \(job.id)")
         // The upload starts the publish: the write-ahead record comes before it.
-        let intent = try await s.ledger.recordIntent(kind: "apply", steps: [st.id], method: "PUT", path: "/api/v2/flows/jobs/\(job.id) (upload \(flow.path))",
+        let intent = try await s.ledger.recordIntent(kind: "apply", steps: [st.id], method: "PUT", path: "\(target) (flow job \(job.id), \(flow.path))",
                                                      idempotencyKey: st.idempotencyKey)
         do {
             try await s.client.uploadFlowFile(to: job.uploadURL, headers: job.headers, yaml: flow.yaml)

@@ -155,6 +155,17 @@ import Testing
         #expect(p1["lines"]?.arrayValue?.count == 10)
         #expect(p2["lines"]?.arrayValue?.count == 4)
         #expect(files["payloads/phones/3000-3.json"] == nil)
+        // [station.lines] The split follows the base settings' phone_maxLineKeys, and the phone and
+        // each line name the base settings' line base settings (resolved by the uploader).
+        let base = try payload(files, "phone-base-settings", "generic-sip")
+        #expect(base["properties"]?["phone_maxLineKeys"]?["value"]?["instance"]?.intValue == 10)
+        #expect(p1["lineBaseSettings"]?["id"]?.stringValue == "@ref:phone-base-settings/generic-sip")
+        #expect(p1["lines"]?.arrayValue?.allSatisfy { $0["lineBaseSettings"] == p1["lineBaseSettings"] } == true)
+        let webrtc = try payload(files, "phone-base-settings", "webrtc")
+        #expect(webrtc["properties"]?["phone_maxLineKeys"]?["value"]?["instance"]?.intValue == 1)
+        let webrtcPhones = files.paths.filter { $0.hasPrefix("payloads/phones/") }.compactMap { try? JSONValue.parse(files[$0] ?? Data()) }
+            .filter { $0["phoneBaseSettings"]?["id"]?.stringValue == "@ref:phone-base-settings/webrtc" }
+        #expect(!webrtcPhones.isEmpty && webrtcPhones.allSatisfy { $0["lines"]?.arrayValue?.count == 1 })
     }
 
     @Test func holidayAcrossDSTKeepsLocalTimesAndZone() throws {

@@ -93,7 +93,7 @@ extension Context {
                 if voicemailIdx != nil {
                     let seconds = min(max(rings * config.secondsPerRing, 1), 300)
                     if sink.add(type: .voicemailPolicies, key: user,
-                                payload: ["parent": .string(ref(.users, user)), "body": ["enabled": true, "alertTimeoutSeconds": .int(Int64(seconds))]],
+                                payload: ["parent": .string(ref(.users, user)), "body": ["alertTimeoutSeconds": .int(Int64(seconds))]],
                                 rule: "coverage.forwarding", kind: .coveragePath, id: k, digest: digest,
                                 reason: "coverage path \(k) ends in voicemail after \(rings) rings → voicemail after \(seconds) s for \(ext)") {
                         produced = true
