@@ -360,7 +360,7 @@ struct Executor {
     func write(_ st: UploadStep, id: String, started: ContinuousClock.Instant) async throws {
         let spec = s.spec(st.type)
         guard let u = spec.update else { throw UploadStepError.unsupported("\(st.type.rawValue) has no update operation") }
-        var body = try await s.resolver.resolve(st.payload ?? .object([:]))
+        var body = Self.declaredFields(try await s.resolver.resolve(st.payload ?? .object([:])), model: u.model)
         let path = try u.endpoint.path(id: id)
         var conflictRetried = false
         while true {
@@ -384,6 +384,14 @@ struct Executor {
                 throw error
             }
         }
+    }
+
+    /// The fields of a payload the update's model declares and lets a client set (Genesys's
+    /// SDK): a create payload may hold fields its update cannot take (`CreateUser.divisionId` is
+    /// not in `UpdateUser`), which the platform's contract refuses.
+    static func declaredFields(_ body: JSONValue, model: String?) -> JSONValue {
+        guard case .object(let o) = body, let m = model, let fields = Contract.shipped.models[m] else { return body }
+        return .object(o.filter { fields[$0.key].map { !$0.readOnly } ?? false })
     }
 
     func delete(_ st: UploadStep, started: ContinuousClock.Instant) async throws {
