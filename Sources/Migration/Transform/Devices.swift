@@ -32,7 +32,8 @@ extension Context {
             baseSettingsUsed.insert(base)
             let appearances = max(st.callAppearanceCount, 1)
             // Never more lines than the base settings' phone_maxLineKeys; a WebRTC phone has one
-            // line (it carries concurrent calls) and a user has one WebRTC phone, so it is not split.
+            // line (it carries concurrent calls) and a person has one WebRTC phone ("This person is
+            // already assigned to a WebRTC phone", help.mypurecloud.com FAQ), so it is not split.
             let perPhone = maxLineKeys(base: base, webrtc: policy.kind == .webrtc)
             let phoneCount = policy.kind == .webrtc ? 1 : (appearances + perPhone - 1) / perPhone
             // The line base settings of the phone base settings: the uploader resolves this
