@@ -178,15 +178,8 @@ import Testing
                                      created: 1_735_689_600))
         let approvers = try Approvers(in: dir)
         try approvers.approve(bundle)
-        var settings = SandboxOrg.Settings()
-        settings.rateLimit = 30_000  // the platform's 300 requests/min per token would make this test take a minute
-        let org = try await SandboxOrg.start(settings)
+        let (org, o) = try await GeneratedSiteUploadTests.siteOrg()
         defer { Task { await org.stop() } }
-        // The site phones belong to, as demo.sh seeds it.
-        _ = try await org.seed(["locations": [["id": "00000000-0000-4000-8000-00000000f001", "name": "Frankfurt"]],
-                                "sites": [["name": "Frankfurt HQ", "location": ["id": "00000000-0000-4000-8000-00000000f001"]]]])
-        var o = RunOptions()
-        o.flowJobs.firstPoll = .milliseconds(100)
         let report = try await UploadOperations.apply(bundle: bundle, policy: approvers.policy, connection: org.connection(), options: o)
         #expect(report.complete, "\(report.text)")
 
