@@ -222,7 +222,10 @@ import Testing
         #expect(published.count == 10)
         #expect(published.allSatisfy { $0["method"]?.stringValue == "PUT" && $0["path"]?.stringValue?.hasPrefix("http://127.0.0.1:") == true
             && $0["path"]?.stringValue?.contains("/sandbox/uploads/") == true && $0["path"]?.stringValue?.contains("signature") == false })
-        // So does the ledger's write-ahead record of each publish.
+        // Presence definitions are listed without paging parameters (the SDK declares none).
+        let presenceLists = try await org.journal().filter { $0["method"]?.stringValue == "GET" && $0["path"]?.stringValue == "/api/v2/presence/definitions" }
+        #expect(!presenceLists.isEmpty && presenceLists.allSatisfy { $0["query"]?.stringValue?.contains("page") == false })
+        // The ledger's write-ahead record of each publish names the same request.
         let ledger = try #require(try Ledger.openExisting(path: report.ledger))
         let publishIntents = try ledger.intents().filter { $0.path.contains("flow job") }
         #expect(publishIntents.count == 10 && publishIntents.allSatisfy { $0.method == "PUT" && $0.path.contains("/sandbox/uploads/")
