@@ -56,6 +56,8 @@ public struct Contract: Sendable {
         public var type: FieldType
         public var required: Bool
         public var enumValues: [String]?
+        /// Set by the server only (a private setter in Genesys's .NET SDK): never sent.
+        public var readOnly: Bool = false
     }
 
     public let models: [String: [String: Field]]
@@ -88,7 +90,8 @@ public struct Contract: Sendable {
                 }
                 fs[fname] = Field(
                     name: fname, type: .parse(type), required: spec["required"]?.boolValue ?? false,
-                    enumValues: spec["enum"]?.arrayValue?.compactMap(\.stringValue))
+                    enumValues: spec["enum"]?.arrayValue?.compactMap(\.stringValue),
+                    readOnly: spec["readOnly"]?.boolValue ?? false)
             }
             out[name] = fs
         }
@@ -105,6 +108,7 @@ public struct ContractViolation: Sendable, Hashable, Codable, CustomStringConver
         case notInEnum = "enum"
         case unknownField = "unknown-field"
         case unknownModel = "unknown-model"
+        case readOnly = "read-only"
         case range
         case length
         case format
@@ -157,23 +161,46 @@ public struct ContractValidator: Sendable {
     public let constraints: [FieldConstraint]
     /// Unknown fields are errors by default: the bundle must say exactly what the API will read.
     public var rejectUnknownFields: Bool
+    /// Read-only fields (server-set) are errors by default: a body must not try to set them.
+    public var rejectReadOnlyFields: Bool
 
     public init(contract: Contract = .shipped, constraints: [FieldConstraint] = FieldConstraint.platformDefaults,
-                rejectUnknownFields: Bool = true) {
+                rejectUnknownFields: Bool = true, rejectReadOnlyFields: Bool = true) {
         self.contract = contract
         self.constraints = constraints
         self.rejectUnknownFields = rejectUnknownFields
+        self.rejectReadOnlyFields = rejectReadOnlyFields
     }
 
     public func validate(_ value: JSONValue, as model: String) -> [ContractViolation] {
+        validate(value, type: .model(model))
+    }
+
+    /// Validates a body of any contract type: a model, or an array of one (bulk bodies such as
+    /// `list[WritableEntity]`); constraints apply to the model of each element.
+    public func validate(_ value: JSONValue, type: Contract.FieldType) -> [ContractViolation] {
         var out: [ContractViolation] = []
+        let rootName = type.description
         let size = value.canonicalData().count
         if size > Self.maxPayloadBytes {
-            out.append(.init(model: model, path: "", rule: .size,
+            out.append(.init(model: rootName, path: "", rule: .size,
                              message: "payload is \(size) bytes; the platform accepts at most \(Self.maxPayloadBytes)"))
         }
-        check(value, type: .model(model), path: "", root: model, into: &out)
-        applyConstraints(value, model: model, into: &out)
+        check(value, type: type, path: "", root: rootName, into: &out)
+        switch type {
+        case .model(let m): applyConstraints(value, model: m, into: &out)
+        case .list(.model(let m)):
+            for (i, x) in (value.arrayValue ?? []).enumerated() {
+                var inner: [ContractViolation] = []
+                applyConstraints(x, model: m, into: &inner)
+                out += inner.map { v in
+                    var v = v
+                    v.path = "[\(i)]" + (v.path.isEmpty ? "" : ".\(v.path)")
+                    return v
+                }
+            }
+        default: break
+        }
         return out
     }
 
@@ -233,6 +260,11 @@ public struct ContractValidator: Sendable {
                         out.append(.init(model: root, path: p, rule: .unknownField,
                                          message: "\(name) has no field \(k)"))
                     }
+                    continue
+                }
+                if f.readOnly && rejectReadOnlyFields && !x.isNull {
+                    out.append(.init(model: root, path: p, rule: .readOnly,
+                                     message: "\(name).\(k) is read-only: the platform sets it"))
                     continue
                 }
                 check(x, type: f.type, path: p, root: root, into: &out)

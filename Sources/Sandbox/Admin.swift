@@ -68,13 +68,11 @@ extension GenesysEngine {
         let members = body.removeValue(forKey: "memberIds")
         let state = body["state"]?.stringValue
         if kind == "users" { body["state"] = nil }
-        if kind == "users" {
-            try validate(.object(body.filter { $0.key != "id" }), model: "CreateUser",
-                         relaxed: config.rules.userDivisionIdOptional ? ["divisionId"] : [])
-        } else {
-            try validate(.object(body.filter { !["id", "version", "selfUri", "state"].contains($0.key) }), model: k.createModel, relaxed: k.relaxedRequired)
-        }
-        var created = try create(k, body, fixedId: fixed, skipValidation: true)
+        // Against the body model the SDK gives the kind's create; server-set fields may ride along.
+        let relaxed = kind == "users" ? (config.rules.userDivisionIdOptional ? ["divisionId"] : []) : k.relaxedRequired
+        try validate(.object(body.filter { !["id", "version", "selfUri", "state"].contains($0.key) }), model: createModel(k),
+                     relaxed: relaxed, lenient: true)
+        var created = try create(k, body, fixedId: fixed)
         guard let id = created["id"]?.stringValue else { throw APIError(500, "internal.server.error", "seed produced no id") }
         for s in skills?.arrayValue ?? [] { _ = try assign(user: id, rel: "userSkills", target: "skills", seg: "routingskills", s) }
         if let m = members?.arrayValue?.compactMap(\.stringValue) {

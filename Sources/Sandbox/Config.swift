@@ -182,9 +182,14 @@ public struct FaultConfig: Sendable {
 
 /// Platform rules whose exact behaviour the research could not pin down (§10).
 public struct PlatformRules: Sendable {
-    /// Reject fields the contract does not know. The platform ignores them (Jackson's default),
-    /// so the sandbox does too unless asked.
-    public var rejectUnknownFields = false
+    /// Reject body fields the endpoint's model (Genesys's SDK) does not have. The platform is
+    /// believed to ignore them (Jackson's default) [verify]; the sandbox refuses them so that the
+    /// uploader never relies on a field the published contract does not declare.
+    public var rejectUnknownFields = true
+    /// Reject read-only fields (a private setter in Genesys's .NET SDK) in request bodies.
+    public var rejectReadOnlyFields = true
+    /// Reject query parameters the operation does not declare in Genesys's SDK (400 bad.request).
+    public var rejectUndeclaredQueryParameters = true
     /// §2.1 [verify]: a user extension must lie in an extension pool.
     public var requireExtensionInPool = true
     /// A user WORK phone number and an IVR DNIS must lie in a DID pool. [verify]

@@ -12,6 +12,10 @@ public actor GenesysEngine {
     var limiter: RateLimiter
     var faultRNG: SplitMix64
     let validator: ContractValidator
+    /// For seeds, which describe objects as they already exist (server-set fields included).
+    let seedValidator: ContractValidator
+    /// The operations of the published API (Genesys's SDK): what exists, what it declares.
+    let endpoints: APIEndpoints
     let kinds: [String: ResourceKind]
     let kindList: [ResourceKind]
     /// Where the sandbox is reachable (for presigned upload URLs); set once bound.
@@ -25,7 +29,10 @@ public actor GenesysEngine {
         self.config = config
         limiter = RateLimiter(config: config.rateLimit)
         faultRNG = SplitMix64(seed: config.faults.seed)
-        validator = ContractValidator(rejectUnknownFields: config.rules.rejectUnknownFields)
+        validator = ContractValidator(rejectUnknownFields: config.rules.rejectUnknownFields,
+                                      rejectReadOnlyFields: config.rules.rejectReadOnlyFields)
+        seedValidator = ContractValidator(rejectUnknownFields: config.rules.rejectUnknownFields, rejectReadOnlyFields: false)
+        endpoints = .shipped
         kindList = ResourceKind.all
         kinds = Dictionary(uniqueKeysWithValues: kindList.map { ($0.name, $0) })
         store = Store(seed: config.idSeed)
@@ -128,6 +135,7 @@ public actor GenesysEngine {
             resp = faultResponse(f, contextId: contextId)
         } else {
             do throws(APIError) {
+                try checkContract(r)
                 resp = try route(r)
             } catch {
                 meta.code = error.code
@@ -269,15 +277,23 @@ public actor GenesysEngine {
     }
 
     /// Contract check, mapped to the platform's codes (§5): missing → required.field.missing,
-    /// enum/range/format → invalid.value, wrong JSON type or unknown field → bad.request.
-    func validate(_ v: JSONValue, model: String?, relaxed: Set<String> = []) throws(APIError) {
+    /// enum/range/format → invalid.value, wrong JSON type, unknown or read-only field → bad.request.
+    func validate(_ v: JSONValue, model: String?, relaxed: Set<String> = [], lenient: Bool = false) throws(APIError) {
         guard let model else { return }
-        let vs = validator.validate(v, as: model).filter { viol in
+        try validate(v, type: .model(model), relaxed: relaxed, lenient: lenient)
+    }
+
+    func validate(_ v: JSONValue, type: Contract.FieldType, relaxed: Set<String> = [], lenient: Bool = false) throws(APIError) {
+        let vs = (lenient ? seedValidator : validator).validate(v, type: type).filter { viol in
             if viol.rule == .size || viol.rule == .unknownModel { return false }
             if viol.rule == .requiredMissing && relaxed.contains(viol.path) { return false }
             return true
         }
-        guard let first = vs.first else { return }
+        // Reading the body (types, unknown or read-only properties) fails before validating it
+        // (values, then required fields), as a deserialising server does.
+        let deserialising: Set<ContractViolation.Rule> = [.wrongType, .unknownField, .readOnly]
+        guard let first = vs.first(where: { deserialising.contains($0.rule) }) ?? vs.first(where: { $0.rule != .requiredMissing }) ?? vs.first
+        else { return }
         let details: [JSONValue] = vs.map { ["errorCode": .string(Self.code(for: $0.rule)), "fieldName": .string($0.path)] }
         var e: APIError
         switch first.rule {
@@ -285,7 +301,7 @@ public actor GenesysEngine {
             e = APIError(400, "required.field.missing", "The field [\(first.path)] is required.", details: details)
             e.messageWithParams = "The field [{0}] is required."
             e.messageParams = ["0": first.path]
-        case .wrongType, .unknownField:
+        case .wrongType, .unknownField, .readOnly:
             e = APIError(400, "bad.request", "The request could not be understood by the server due to malformed syntax. \(first.path): \(first.message)", details: details)
         default:
             e = APIError(400, "invalid.value", "Value for field [\(first.path)] is not valid: \(first.message)", details: details)
@@ -297,7 +313,7 @@ public actor GenesysEngine {
     static func code(for rule: ContractViolation.Rule) -> String {
         switch rule {
         case .requiredMissing: return "required.field.missing"
-        case .wrongType, .unknownField, .unknownModel: return "bad.request"
+        case .wrongType, .unknownField, .unknownModel, .readOnly: return "bad.request"
         default: return "invalid.value"
         }
     }

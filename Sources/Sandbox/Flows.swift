@@ -149,7 +149,7 @@ extension GenesysEngine {
                 body["division"] = ["id": div["id"] ?? .null]
             }
             do throws(APIError) {
-                flow = try create(fk, body, skipValidation: true)
+                flow = try create(fk, body)
             } catch {
                 return fail([error.message])
             }

@@ -41,7 +41,6 @@ extension GenesysEngine {
             _ = try liveQueue(p[0])
             guard let arr = try parseBody(r).arrayValue else { throw APIError.badRequest() }
             if arr.count > 100 { throw APIError(400, "bad.request", "Update up to 100 queue members; \(arr.count) were sent.") }
-            for v in arr { try validate(v, model: "QueueMember") }
             for v in arr {
                 guard let id = v["id"]?.stringValue, store.links["queueMembers"]?[p[0]]?[id] != nil else {
                     throw .notFound("The user \(v["id"]?.stringValue ?? "") is not a member of the queue.")
@@ -53,7 +52,6 @@ extension GenesysEngine {
         if let p = at("PATCH", "/api/v2/routing/queues/{}/members/{}") {
             _ = try liveQueue(p[0])
             let body = try parseBody(r)
-            try validate(body, model: "QueueMember")
             guard store.links["queueMembers"]?[p[0]]?[p[1]] != nil else { throw .notFound("The user is not a member of the queue.") }
             patchMember(p[0], p[1], body)
             return .empty(202)
@@ -125,7 +123,6 @@ extension GenesysEngine {
         if let p = at("POST", "/api/v2/groups/{}/members") {
             var g = try get(gk, p[0])
             let body = try parseObject(r)
-            try validate(.object(body), model: "GroupMembersUpdate")
             let ids = body["memberIds"]?.arrayValue?.compactMap(\.stringValue) ?? []
             if ids.count > 50 { throw APIError(400, "bad.request", "A maximum of 50 members can be added in one request; \(ids.count) were sent.") }
             try checkVersion(gk, g, body)
@@ -160,7 +157,6 @@ extension GenesysEngine {
         if let p = at("PATCH", "/api/v2/voicemail/groups/{}/policy") {
             _ = try get(gk, p[0])
             let body = try parseObject(r)
-            try validate(.object(body), model: "VoicemailGroupPolicy")
             if let ov = body["overflowGroupId"]?.stringValue, store.get("groups", ov) == nil {
                 throw APIError.invalidValue(field: "overflowGroupId", value: ov, message: "The group [\(ov)] does not exist.")
             }

@@ -74,7 +74,9 @@ extension GenesysEngine {
     }
 
     func list(_ kind: ResourceKind, _ r: SandboxRequest) throws(APIError) -> SandboxResponse {
-        let paging = try Paging(r)
+        // A listing whose operation declares no paging (presence definitions) answers everything.
+        let paged = endpoints.operation("GET", kind.path)?.query.contains("pageSize") ?? true
+        var paging = try Paging(r)
         let name = r.q("name")
         let lagged = config.searchLagAppliesToListFilters && (name != nil || r.q("dnis") != nil)
         var items = lagged ? store.all(kind.name).compactMap { o in o["id"]?.stringValue.flatMap { searchView($0) } } : store.all(kind.name)
@@ -85,6 +87,7 @@ extension GenesysEngine {
         if !divs.isEmpty { items = items.filter { divs.contains($0["division"]?["id"]?.stringValue ?? "") } }
         items = sortedByName(kindFilter(kind, items, r))
         if r.q("sortOrder")?.lowercased().hasPrefix("desc") == true { items.reverse() }
+        if !paged { paging = Paging(pageSize: max(items.count, 1), pageNumber: 1) }
         return .json(paging.listing(items.map { .object($0) }, path: kind.path, request: r))
     }
 
@@ -184,9 +187,9 @@ extension GenesysEngine {
         return ref(hid, home["name"]?.stringValue, "/api/v2/authorization/divisions/\(hid)")
     }
 
-    /// Creates an entity of a generic kind (specific kinds add their own rules first).
-    func create(_ kind: ResourceKind, _ body: JSONObject, fixedId: String? = nil, skipValidation: Bool = false) throws(APIError) -> JSONObject {
-        if !skipValidation { try validate(.object(body), model: kind.createModel, relaxed: kind.relaxedRequired) }
+    /// Creates an entity of a generic kind (specific kinds add their own rules first). The body
+    /// has passed the contract check of its endpoint (`checkContract`) or of seeding.
+    func create(_ kind: ResourceKind, _ body: JSONObject, fixedId: String? = nil) throws(APIError) -> JSONObject {
         var o = body
         for k in ["id", "selfUri", "version", "dateCreated", "dateModified"] { o[k] = nil }
         try checkRefs(kind, o)
@@ -212,7 +215,6 @@ extension GenesysEngine {
     func update(_ kind: ResourceKind, _ id: String, _ body: JSONObject, method: String) throws(APIError) -> JSONObject {
         let cur = try get(kind, id)
         if isDeleted(kind, cur) && kind.name != "users" { throw .notFound("The \(kind.label) \(id) was not found.") }
-        try validate(.object(body), model: kind.updateModel, relaxed: kind.relaxedRequired)
         try checkVersion(kind, cur, body)
         var o: JSONObject
         if method == "PATCH" {

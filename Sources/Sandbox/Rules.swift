@@ -39,9 +39,25 @@ extension GenesysEngine {
             guard let lines = o["lines"]?.arrayValue, !lines.isEmpty else {
                 throw APIError(400, "lines.required", "A phone cannot be created without a line.")
             }
-            if let bid = o["phoneBaseSettings"]?["id"]?.stringValue, let base = store.get("phonebasesettings", bid),
-               base["phoneMetaBase"]?["id"]?.stringValue?.contains("webrtc") == true, o["webRtcUser"]?["id"] == nil {
+            let base = o["phoneBaseSettings"]?["id"]?.stringValue.flatMap { store.get("phonebasesettings", $0) }
+            if let base, base["phoneMetaBase"]?["id"]?.stringValue?.contains("webrtc") == true, o["webRtcUser"]?["id"] == nil {
                 throw APIError(400, "webrtc.user.required", "A WebRTC phone requires a webRtcUser.")
+            }
+            if let base {
+                // A phone has at most phone_maxLineKeys lines, and its line base settings (on the
+                // phone and on each line) are those of its phone base settings.
+                let max = Self.maxLineKeys(base)
+                if lines.count > max {
+                    throw APIError.invalidValue(field: "lines", value: String(lines.count),
+                                                message: "The phone base settings \(base["name"]?.stringValue ?? "") allow \(max) line(s) (phone_maxLineKeys); the phone has \(lines.count).")
+                }
+                let lineBases = Set(base.values(at: "lines[].id").compactMap(\.stringValue))
+                for (field, v) in [("lineBaseSettings", o["lineBaseSettings"])] + lines.enumerated().map({ ("lines[\($0)].lineBaseSettings", $1["lineBaseSettings"]) }) {
+                    if let id = v?["id"]?.stringValue, !lineBases.contains(id) {
+                        throw APIError.invalidValue(field: field, value: id,
+                                                    message: "The line base settings [\(id)] do not belong to the phone's phone base settings.")
+                    }
+                }
             }
             let old = existingId.flatMap { store.get("phones", $0)?["lines"]?.arrayValue } ?? []
             var out: [JSONValue] = []
@@ -55,8 +71,21 @@ extension GenesysEngine {
             }
             o["lines"] = .array(out)
         case "phonebasesettings":
-            guard o["lines"]?.arrayValue?.isEmpty == false else {
+            guard let lines = o["lines"]?.arrayValue, !lines.isEmpty else {
                 throw APIError(400, "base.settings.required", "Phone base settings require at least one line.")
+            }
+            // Each line (LineBase) gets an id: phones name it as their lineBaseSettings.
+            let old = existingId.flatMap { store.get("phonebasesettings", $0)?["lines"]?.arrayValue } ?? []
+            o["lines"] = .array(lines.enumerated().map { i, l in
+                var lo = l.objectValue ?? [:]
+                lo["id"] = .string(i < old.count ? old[i]["id"]?.stringValue ?? newId() : newId())
+                return .object(lo)
+            })
+            // The template's phone_maxLineKeys when the body does not set it.
+            var props = o["properties"]?.objectValue ?? [:]
+            if props["phone_maxLineKeys"] == nil {
+                props["phone_maxLineKeys"] = ["value": ["instance": .int(Int64(Self.defaultMaxLineKeys(o["phoneMetaBase"]?["id"]?.stringValue)))]]
+                o["properties"] = .object(props)
             }
         case "ivrs":
             let dnis = o.values(at: "dnis[]").compactMap(\.stringValue)
@@ -110,6 +139,22 @@ extension GenesysEngine {
         var e = APIError(d.status ?? 409, d.code.isEmpty ? "general.conflict" : d.code, d.message.isEmpty ? "Duplicate value." : d.message)
         if let other { e.details = [["errorCode": .string(e.code), "entityId": other["id"] ?? .null, "entityName": other["name"] ?? .null]] }
         return e
+    }
+
+    /// `phone_maxLineKeys` of phone base settings (`{"value": {"instance": n}}`).
+    static func maxLineKeys(_ base: JSONObject) -> Int {
+        let p = base["properties"]?["phone_maxLineKeys"]
+        return Int(p?["value"]?["instance"]?.intValue ?? p?["value"]?["defaultValue"]?.intValue
+                   ?? Int64(defaultMaxLineKeys(base["phoneMetaBase"]?["id"]?.stringValue)))
+    }
+
+    /// The template default: one line key for the WebRTC softphone (Genesys's WebRTC template, as
+    /// terraform-provider-genesyscloud's phonebasesettings example shows), one for the generic
+    /// SIP template of the same examples; other models are not emulated: eight.
+    static func defaultMaxLineKeys(_ metaBase: String?) -> Int {
+        guard let m = metaBase?.lowercased() else { return 1 }
+        if m.contains("webrtc") || m.hasPrefix("generic_sip") { return 1 }
+        return 8
     }
 
     static func digits(_ s: String, _ len: ClosedRange<Int>) -> Bool {

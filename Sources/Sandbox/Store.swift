@@ -128,8 +128,6 @@ struct ResourceKind: Sendable {
     var name: String
     var path: String
     var label: String
-    var createModel: String?
-    var updateModel: String?
     /// "PUT" (full replace) or "PATCH" (merge) or nil (no update).
     var updateMethod: String?
     var delete: Delete = .hard

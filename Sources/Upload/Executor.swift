@@ -337,9 +337,12 @@ struct Executor {
             return
         }
         let job = try await s.client.registerFlowJob()
-        let logged = APIRequest(.PUT, "/api/v2/flows/jobs/\(job.id)", template: "/api/v2/flows/jobs/{id}")
+        // The request that publishes: the YAML PUT to the job's presigned URL (not an API path),
+        // named without its signed query string.
+        let target = GenesysClient.uploadTarget(job.uploadURL)
+        let logged = APIRequest(.PUT, target, template: "presigned upload URL of flow job \(job.id)")
         // The upload starts the publish: the write-ahead record comes before it.
-        let intent = try await s.ledger.recordIntent(kind: "apply", steps: [st.id], method: "PUT", path: "/api/v2/flows/jobs/\(job.id) (upload \(flow.path))",
+        let intent = try await s.ledger.recordIntent(kind: "apply", steps: [st.id], method: "PUT", path: "\(target) (flow job \(job.id), \(flow.path))",
                                                      idempotencyKey: st.idempotencyKey)
         do {
             try await s.client.uploadFlowFile(to: job.uploadURL, headers: job.headers, yaml: flow.yaml)
@@ -392,7 +395,7 @@ struct Executor {
     func write(_ st: UploadStep, id: String, started: ContinuousClock.Instant) async throws {
         let spec = s.spec(st.type)
         guard let u = spec.update else { throw UploadStepError.unsupported("\(st.type.rawValue) has no update operation") }
-        var body = try await s.resolver.resolve(st.payload ?? .object([:]))
+        var body = Self.declaredFields(try await s.resolver.resolve(st.payload ?? .object([:])), model: u.model)
         let path = try u.endpoint.path(id: id)
         var conflictRetried = false
         while true {
@@ -416,6 +419,14 @@ struct Executor {
                 throw error
             }
         }
+    }
+
+    /// The fields of a payload the update's model declares and lets a client set (Genesys's
+    /// SDK): a create payload may hold fields its update cannot take (`CreateUser.divisionId` is
+    /// not in `UpdateUser`), which the platform's contract refuses.
+    static func declaredFields(_ body: JSONValue, model: String?) -> JSONValue {
+        guard case .object(let o) = body, let m = model, let fields = Contract.shipped.models[m] else { return body }
+        return .object(o.filter { fields[$0.key].map { !$0.readOnly } ?? false })
     }
 
     func delete(_ st: UploadStep, started: ContinuousClock.Instant) async throws {

@@ -80,12 +80,59 @@ actor RefResolver {
 
     /// Replaces every reference; fails on the first that cannot be resolved.
     nonisolated func resolve(_ v: JSONValue) async throws -> JSONValue {
-        try await LogicalRefs.resolve(v) { try await self.id(for: $0) }
+        try await LogicalRefs.resolve(try await lineBaseSettings(v, known: false)) { try await self.id(for: $0) }
+    }
+
+    private var lineBaseIDs: [String: String] = [:]
+
+    /// A phone's `lineBaseSettings: {"id": "@ref:phone-base-settings/<key>"}` (on the phone and
+    /// on each line) names the line base settings of that phone base settings: the id of its
+    /// first line, read from the org, as Terraform's provider builds phones
+    /// (telephony_providers_edges_phone …_utils.go getLineBaseSettingsID). With `known`, an
+    /// unresolvable one is left as it is (preflight).
+    nonisolated func lineBaseSettings(_ v: JSONValue, known: Bool) async throws -> JSONValue {
+        switch v {
+        case .array(let a):
+            var out: [JSONValue] = []
+            for x in a { out.append(try await lineBaseSettings(x, known: known)) }
+            return .array(out)
+        case .object(var o):
+            for k in o.keys.sorted() {
+                guard let x = o[k] else { continue }
+                if k == "lineBaseSettings", let s = x["id"]?.stringValue, let ref = try? LogicalRef(parsing: s),
+                   ref.resourceType == .phoneBaseSettings {
+                    do {
+                        var lb = x.objectValue ?? [:]
+                        lb["id"] = .string(try await lineBaseID(ofPhoneBase: try await id(for: ref)))
+                        o[k] = .object(lb)
+                    } catch {
+                        if known { continue }
+                        throw error
+                    }
+                } else {
+                    o[k] = try await lineBaseSettings(x, known: known)
+                }
+            }
+            return .object(o)
+        default:
+            return v
+        }
+    }
+
+    func lineBaseID(ofPhoneBase baseID: String) async throws -> String {
+        if let id = lineBaseIDs[baseID] { return id }
+        guard let base = try await client.get(.phoneBaseSettings, id: baseID),
+              let id = base["lines"]?.arrayValue?.first?["id"]?.stringValue else {
+            throw UploadStepError.unresolved("phone base settings \(baseID) has no line, so its phones have no line base settings")
+        }
+        lineBaseIDs[baseID] = id
+        return id
     }
 
     /// Replaces the references that can be resolved and leaves the others as they are (preflight:
     /// an object that exists cannot point at one that does not, so those fields will differ).
     func resolveKnown(_ v: JSONValue) async -> JSONValue {
+        let v = (try? await lineBaseSettings(v, known: true)) ?? v
         var table: [LogicalRef: String] = [:]
         for r in (try? LogicalRefs.all(in: v)) ?? [] {
             table[r] = (try? await id(for: r)) ?? "unresolved:\(r.text)"

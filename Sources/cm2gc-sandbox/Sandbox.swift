@@ -83,8 +83,12 @@ struct Genesys: AsyncParsableCommand {
     @Option(help: "Seed for generated ids.")
     var idSeed: UInt64 = 0x5EED_CAFE
 
-    @Flag(help: "Reject fields the contract does not know (the platform ignores them).")
-    var strictUnknownFields = false
+    @Flag(help: "Accept body fields the endpoint's model does not have (the platform is believed to ignore them).")
+    var allowUnknownFields = false
+    @Flag(help: "Accept read-only fields in request bodies.")
+    var allowReadOnlyFields = false
+    @Flag(help: "Accept query parameters the operation does not declare in Genesys's SDK.")
+    var allowUndeclaredQuery = false
     @Flag(help: "Allow user extensions outside every extension pool.")
     var noExtensionPoolCheck = false
     @Flag(help: "Allow user WORK numbers and IVR DNIS outside every DID pool.")
@@ -129,7 +133,9 @@ struct Genesys: AsyncParsableCommand {
         c.statePath = state
         c.idSeed = idSeed
         c.journalLimit = journalLimit
-        c.rules.rejectUnknownFields = strictUnknownFields
+        c.rules.rejectUnknownFields = !allowUnknownFields
+        c.rules.rejectReadOnlyFields = !allowReadOnlyFields
+        c.rules.rejectUndeclaredQueryParameters = !allowUndeclaredQuery
         c.rules.requireExtensionInPool = !noExtensionPoolCheck
         c.rules.requireDidInPool = !noDidPoolCheck
         guard versionConflictStatus == 409 || versionConflictStatus == 400 else { throw ValidationError("--version-conflict-status is 409 or 400") }

@@ -31,7 +31,7 @@ struct Sample: Sendable, CustomTestStringConvertible {
         Sample(.userRoutingSkills, UserRoutingSkillPayload(id: "@ref:routing-skills/sales", proficiency: 3)),
         Sample(.callForwarding, CallForwardingPayload(enabled: true, calls: [.init(targets: [.init(type: .phoneNumber, value: "+441632960002")])],
                                                       voicemail: .purecloud)),
-        Sample(.voicemailPolicies, VoicemailUserPolicyPayload(enabled: true, alertTimeoutSeconds: 25)),
+        Sample(.voicemailPolicies, VoicemailUserPolicyPayload(alertTimeoutSeconds: 25)),
         Sample(.extensionPools, ExtensionPoolPayload(name: "4000-4999", startNumber: "4000", endNumber: "4999")),
         Sample(.didPools, DIDPoolPayload(name: "London", startPhoneNumber: "+441632960000", endPhoneNumber: "+441632960999",
                                          provider: .pureCloudVoice)),

@@ -149,14 +149,34 @@ import Testing
         #expect(rec["rule"]?.stringValue == "cwc.wrapup")
     }
 
-    @Test func fourteenAppearancesMakeTwoPhones() throws {
+    /// [station.lines] Phones never have more lines than their base settings' phone_maxLineKeys:
+    /// 10 for the SIP base (linesPerPhone), 1 for WebRTC; station 3000 (a 9641, so WebRTC) keeps
+    /// its 14 appearances on one WebRTC phone with one line (a person has one WebRTC phone). The
+    /// phone and each line name the base settings' line base settings (resolved at upload).
+    @Test func phonesFollowTheirBaseSettingsLineKeys() throws {
         let (_, files, _) = try Self.shared.get()
         // 3005 is administered without hardware (Port X): a user, no phone.
         #expect(files["payloads/users/3005.json"] != nil && files["payloads/phones/3005-1.json"] == nil)
-        let p1 = try payload(files, "phones", "3000-1"), p2 = try payload(files, "phones", "3000-2")
-        #expect(p1["lines"]?.arrayValue?.count == 10)
-        #expect(p2["lines"]?.arrayValue?.count == 4)
-        #expect(files["payloads/phones/3000-3.json"] == nil)
+        let p1 = try payload(files, "phones", "3000-1")
+        #expect(p1["lines"]?.arrayValue?.count == 1)
+        #expect(files["payloads/phones/3000-2.json"] == nil)
+        #expect(p1["lineBaseSettings"]?["id"]?.stringValue == "@ref:phone-base-settings/webrtc")
+        #expect(p1["lines"]?.arrayValue?.allSatisfy { $0["lineBaseSettings"] == p1["lineBaseSettings"] } == true)
+        var maxKeys: [String: Int64] = [:]
+        for key in ["generic-sip", "webrtc"] {
+            let base = try payload(files, "phone-base-settings", key)
+            maxKeys["@ref:phone-base-settings/\(key)"] = base["properties"]?["phone_maxLineKeys"]?["value"]?["instance"]?.intValue
+        }
+        #expect(maxKeys == ["@ref:phone-base-settings/generic-sip": 10, "@ref:phone-base-settings/webrtc": 1])
+        let phones = files.paths.filter { $0.hasPrefix("payloads/phones/") }.compactMap { try? JSONValue.parse(files[$0] ?? Data()) }
+        #expect(phones.count > 10)
+        for p in phones {
+            let base = p["phoneBaseSettings"]?["id"]?.stringValue ?? ""
+            #expect(Int64(p["lines"]?.arrayValue?.count ?? 0) <= maxKeys[base] ?? 0)
+            #expect(p["lineBaseSettings"]?["id"]?.stringValue == base)
+        }
+        let log = String(decoding: try #require(files["difflog.jsonl"]), as: UTF8.self)
+        #expect(log.contains("14 call appearances; WebRTC allows 1 line key(s)"))
     }
 
     @Test func holidayAcrossDSTKeepsLocalTimesAndZone() throws {

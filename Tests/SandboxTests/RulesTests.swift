@@ -255,7 +255,8 @@ import Testing
             #expect(p["type"]?.stringValue == "User")
             #expect(try await sb.call(.delete, "/api/v2/presence/definitions/\(p.id)").status == 200)
             #expect(try await sb.get("/api/v2/presence/definitions/\(p.id)")["deactivated"]?.boolValue == true)
-            let active = try await sb.get("/api/v2/presence/definitions?pageSize=100")
+            // The SDK declares no paging for this listing: everything in one answer.
+            let active = try await sb.get("/api/v2/presence/definitions")
             #expect(active["entities"]?.arrayValue?.contains { $0["id"]?.stringValue == p.id } == false)
             #expect(active["total"]?.intValue == 10)
         }
@@ -270,8 +271,11 @@ import Testing
             #expect(try await sb.get("/api/v2/users/\(u.id)/callforwarding")["enabled"]?.boolValue == true)
             let badCf = try await sb.call(.patch, "/api/v2/users/\(u.id)/callforwarding", ["calls": [], "voicemail": "LASTCALL"])
             expectError(badCf, 409, "callforwarding.voicemaillastcallrequiresatleastonecalltoaphonenumber")
-            let vm = try await sb.call(.patch, "/api/v2/voicemail/userpolicies/\(u.id)", ["enabled": false, "alertTimeoutSeconds": 20])
+            let vm = try await sb.call(.patch, "/api/v2/voicemail/userpolicies/\(u.id)", ["alertTimeoutSeconds": 20])
             #expect(vm["alertTimeoutSeconds"]?.intValue == 20)
+            // VoicemailUserPolicy.enabled is read-only (.NET SDK): refused.
+            let ro = try await sb.call(.patch, "/api/v2/voicemail/userpolicies/\(u.id)", ["enabled": false])
+            expectError(ro, 400, "bad.request")
 
             let tpl = try await sb.get("/api/v2/telephony/providers/edges/phonebasesettings/template?phoneMetabaseId=inin_webrtc_softphone.json")
             #expect(tpl.status == 200)

@@ -178,15 +178,8 @@ import Testing
                                      created: 1_735_689_600))
         let approvers = try Approvers(in: dir)
         try approvers.approve(bundle)
-        var settings = SandboxOrg.Settings()
-        settings.rateLimit = 30_000  // the platform's 300 requests/min per token would make this test take a minute
-        let org = try await SandboxOrg.start(settings)
+        let (org, o) = try await GeneratedSiteUploadTests.siteOrg()
         defer { Task { await org.stop() } }
-        // The site phones belong to, as demo.sh seeds it.
-        _ = try await org.seed(["locations": [["id": "00000000-0000-4000-8000-00000000f001", "name": "Frankfurt"]],
-                                "sites": [["name": "Frankfurt HQ", "location": ["id": "00000000-0000-4000-8000-00000000f001"]]]])
-        var o = RunOptions()
-        o.flowJobs.firstPoll = .milliseconds(100)
         let report = try await UploadOperations.apply(bundle: bundle, policy: approvers.policy, connection: org.connection(), options: o)
         #expect(report.complete, "\(report.text)")
 
@@ -209,6 +202,34 @@ import Testing
         #expect(members?.arrayValue?.first { $0["id"]?.stringValue == rid }?["ringNumber"]?.intValue == 2, "\(members ?? .null)")
         // Every flow was published after the queues and schedule groups it names (else its job fails).
         #expect(try await jobRegistrations(org) == 10)
+        // Phones as the platform builds them: the phone and each line name the first line of
+        // their phone base settings, within its phone_maxLineKeys (the sandbox refuses more).
+        var lineBaseOf: [String: String] = [:]
+        for b in try await org.live("phonebasesettings") {
+            if let id = b["id"]?.stringValue, let line = b["lines"]?.arrayValue?.first?["id"]?.stringValue { lineBaseOf[id] = line }
+        }
+        let phones = try await org.live("phones")
+        #expect(!phones.isEmpty)
+        for p in phones {
+            let want = try #require(lineBaseOf[p["phoneBaseSettings"]?["id"]?.stringValue ?? ""])
+            #expect(p["lineBaseSettings"]?["id"]?.stringValue == want)
+            #expect(p["lines"]?.arrayValue?.allSatisfy { $0["lineBaseSettings"]?["id"]?.stringValue == want } == true)
+        }
+        // The results log names the request that publishes a flow: the YAML's PUT to the
+        // presigned URL (without its signed query), not an API path.
+        let published = try String(contentsOfFile: report.results, encoding: .utf8).split(separator: "\n")
+            .compactMap { try? JSONValue.parse(Data($0.utf8)) }.filter { $0["outcome"]?.stringValue == "PUBLISHED" }
+        #expect(published.count == 10)
+        #expect(published.allSatisfy { $0["method"]?.stringValue == "PUT" && $0["path"]?.stringValue?.hasPrefix("http://127.0.0.1:") == true
+            && $0["path"]?.stringValue?.contains("/sandbox/uploads/") == true && $0["path"]?.stringValue?.contains("signature") == false })
+        // Presence definitions are listed without paging parameters (the SDK declares none).
+        let presenceLists = try await org.journal().filter { $0["method"]?.stringValue == "GET" && $0["path"]?.stringValue == "/api/v2/presence/definitions" }
+        #expect(!presenceLists.isEmpty && presenceLists.allSatisfy { $0["query"]?.stringValue?.contains("page") == false })
+        // The ledger's write-ahead record of each publish names the same request.
+        let ledger = try #require(try Ledger.openExisting(path: report.ledger))
+        let publishIntents = try ledger.intents().filter { $0.path.contains("flow job") }
+        #expect(publishIntents.count == 10 && publishIntents.allSatisfy { $0.method == "PUT" && $0.path.contains("/sandbox/uploads/")
+            && !$0.path.contains("/api/v2/flows/jobs") && !$0.path.contains("signature") })
 
         let writes = try await org.mutating().count
         let again = try await UploadOperations.apply(bundle: bundle, policy: approvers.policy, connection: org.connection(), options: o)

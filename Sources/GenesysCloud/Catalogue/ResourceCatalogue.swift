@@ -48,7 +48,7 @@ public struct ResourceCatalogue: Sendable {
                     "duplicate behaviour undocumented [verify]"]),
         // §2.4
         ResourceSpec(
-            type: .routingSkills, model: "RoutingSkill",
+            type: .routingSkills, model: "CreateRoutingSkill",
             create: .init(.POST, "\(v2)/routing/skills"),
             read: .init(.GET, "\(v2)/routing/skills/{id}"),
             update: nil,
@@ -212,7 +212,7 @@ public struct ResourceCatalogue: Sendable {
             notes: ["body {id, ringNumber}: {id} in the path is the member's user id (the body's id)",
                     "\"Update the ring number OR joined status\" (research §2.8); ring 1–6"]),
         ResourceSpec(
-            type: .queueWrapupCodes, model: "WritableEntity", bodyIsArray: true,
+            type: .queueWrapupCodes, model: "WrapUpCodeReference", bodyIsArray: true,
             create: .init(.POST, "\(v2)/routing/queues/{parentId}/wrapupcodes"), createIsIdempotent: true,
             read: .init(.GET, "\(v2)/routing/queues/{parentId}/wrapupcodes"),
             update: nil, delete: .init(.DELETE, "\(v2)/routing/queues/{parentId}/wrapupcodes/{id}"),

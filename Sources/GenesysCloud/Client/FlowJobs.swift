@@ -97,10 +97,11 @@ public struct FlowJobPolicy: Sendable {
 extension GenesysClient {
     static let flowJobsPath = "/api/v2/flows/jobs"
 
-    /// `POST /api/v2/flows/jobs`: a job and the presigned URL to upload the YAML to. Registering
-    /// changes nothing in the org, so a lost answer only leaves an unused job behind.
+    /// `POST /api/v2/flows/jobs` (no body: the SDK declares none): a job and the presigned URL to
+    /// upload the YAML to. Registering changes nothing in the org, so a lost answer only leaves an
+    /// unused job behind.
     public func registerFlowJob() async throws -> (id: String, uploadURL: String, headers: HTTPHeaders) {
-        let response = try await send(APIRequest(.POST, Self.flowJobsPath, template: Self.flowJobsPath, json: .object([:]), idempotent: true))
+        let response = try await send(APIRequest(.POST, Self.flowJobsPath, template: Self.flowJobsPath, idempotent: true))
         let json = try response.json()
         guard let id = json["id"]?.stringValue, let url = json["presignedUrl"]?.stringValue, !url.isEmpty else {
             throw FlowPublishError.invalidJob("the answer has no id or presignedUrl")
@@ -126,8 +127,16 @@ extension GenesysClient {
         var h = headers
         if h["Content-Type"] == nil { h["Content-Type"] = "application/octet-stream" }
         h["Authorization"] = nil
-        let label = "PUT \(parsed.host ?? "?")\(parsed.path.split(separator: "/").prefix(2).map { "/\($0)" }.joined())/…"
+        let label = "PUT \(Self.uploadTarget(url))"
         try await sendUnauthenticated(HTTPRequest(method: .PUT, url: url, headers: h, body: Data(yaml.utf8)), label: label)
+    }
+
+    /// How the ledger, the results log and messages name a presigned upload URL: scheme, host and
+    /// the first two path segments; never its query string, which is a credential.
+    public static func uploadTarget(_ url: String) -> String {
+        guard let u = URL(string: url) else { return "presigned upload URL" }
+        let head = u.path.split(separator: "/").prefix(2).map { "/\($0)" }.joined()
+        return "\(u.scheme ?? "https")://\(u.host ?? "?")\(u.port.map { ":\($0)" } ?? "")\(head)/…"
     }
 
     /// `GET /api/v2/flows/jobs/{id}?expand=messages`.

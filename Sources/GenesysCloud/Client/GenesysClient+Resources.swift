@@ -117,7 +117,13 @@ extension GenesysClient {
     }
 
     /// All entities of a page-number listing (`entities`, `pageCount`), following every page.
+    /// A listing whose operation declares no `pageSize` in Genesys's SDK (presence definitions)
+    /// is read in one request, without paging parameters.
     public func list(_ path: String, query: [(name: String, value: String)] = [], template: String? = nil) async throws -> [JSONValue] {
+        if let op = APIEndpoints.shipped.operation("GET", template ?? path), !op.query.contains("pageSize") {
+            let json = try await send(APIRequest(.GET, path, template: template ?? path, query: query)).json()
+            return json["entities"]?.arrayValue ?? json.arrayValue ?? []
+        }
         var out: [JSONValue] = []
         var page = 1
         while page <= 100_000 {

@@ -30,8 +30,10 @@ public struct EntityRef: Codable, Sendable, Hashable, ExpressibleByStringLiteral
     public init(stringLiteral value: String) { self.id = value }
 }
 
-/// WritableEntity: one item of a queue member or queue wrap-up code bulk add.
+/// WritableEntity: one item of a queue member bulk add.
 public typealias WritableEntity = EntityRef
+/// WrapUpCodeReference: one item of a queue wrap-up code bulk add.
+public typealias WrapUpCodeReference = EntityRef
 
 // MARK: - Divisions, skills, languages, wrap-up codes, presence
 
@@ -44,9 +46,9 @@ public struct DivisionPayload: GenesysPayload {
     public init(name: String, description: String = "") { self.name = name; self.description = description }
 }
 
-/// `POST /api/v2/routing/skills` (RoutingSkill).
+/// `POST /api/v2/routing/skills` (CreateRoutingSkill).
 public struct RoutingSkillPayload: GenesysPayload {
-    public static let contractModel = "RoutingSkill"
+    public static let contractModel = "CreateRoutingSkill"
     public var name: String
     public init(name: String) { self.name = name }
 }
@@ -192,14 +194,14 @@ public struct CallForwardingPayload: GenesysPayload {
 }
 
 /// `PATCH /api/v2/voicemail/userpolicies/{userId}` (VoicemailUserPolicy). PINs are deliberately
-/// not carried: a bundle is reviewed by people and must not hold credentials.
+/// not carried: a bundle is reviewed by people and must not hold credentials. `enabled` is
+/// read-only (a private setter in Genesys's .NET SDK): voicemail is on by org policy.
 public struct VoicemailUserPolicyPayload: GenesysPayload {
     public static let contractModel = "VoicemailUserPolicy"
-    public var enabled: Bool?
     public var alertTimeoutSeconds: Int?
     public var sendEmailNotifications: Bool?
-    public init(enabled: Bool?, alertTimeoutSeconds: Int? = nil, sendEmailNotifications: Bool? = nil) {
-        self.enabled = enabled; self.alertTimeoutSeconds = alertTimeoutSeconds; self.sendEmailNotifications = sendEmailNotifications
+    public init(alertTimeoutSeconds: Int? = nil, sendEmailNotifications: Bool? = nil) {
+        self.alertTimeoutSeconds = alertTimeoutSeconds; self.sendEmailNotifications = sendEmailNotifications
     }
 }
 

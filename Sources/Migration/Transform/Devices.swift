@@ -43,8 +43,14 @@ extension Context {
             let baseKey = LogicalRef.makeKey(base)
             baseSettingsUsed.insert(base)
             let appearances = max(st.callAppearanceCount, 1)
-            let perPhone = config.phones.linesPerPhone
-            let phoneCount = (appearances + perPhone - 1) / perPhone
+            // Never more lines than the base settings' phone_maxLineKeys; a WebRTC phone has one
+            // line (it carries concurrent calls) and a person has one WebRTC phone ("This person is
+            // already assigned to a WebRTC phone", help.mypurecloud.com FAQ), so it is not split.
+            let perPhone = maxLineKeys(base: base, webrtc: policy.kind == .webrtc)
+            let phoneCount = policy.kind == .webrtc ? 1 : (appearances + perPhone - 1) / perPhone
+            // The line base settings of the phone base settings: the uploader resolves this
+            // reference, in a `lineBaseSettings`, to the id of the base settings' first line.
+            let lineBase: JSONValue = ["id": .string(ref(.phoneBaseSettings, baseKey))]
             let display = model.stations[ext]?.name.map(PersonName.display) ?? ext
             for i in 0..<phoneCount {
                 let lines = min(perPhone, appearances - i * perPhone)
@@ -53,12 +59,14 @@ extension Context {
                     "name": .string(name),
                     "site": ["id": .string(external(.sites, config.phones.site))],
                     "phoneBaseSettings": ["id": .string(ref(.phoneBaseSettings, baseKey))],
-                    "lines": .array((1...lines).map { n in ["name": .string("\(ext)-\(i * perPhone + n)")] }),
+                    "lineBaseSettings": lineBase,
+                    "lines": .array((1...lines).map { n in ["name": .string("\(ext)-\(i * perPhone + n)"), "lineBaseSettings": lineBase] }),
                 ]
                 if policy.kind == .webrtc { payload["webRtcUser"] = ["id": .string(ref(.users, user))] }
                 let reason = phoneCount == 1
                     ? "\(st.setType ?? "unknown") set → \(policy.kind.rawValue) phone with \(lines) line(s)"
-                    : "\(appearances) call appearances split over \(phoneCount) phones of at most \(perPhone) lines: phone \(i + 1) has \(lines)"
+                        + (appearances > lines ? " (\(appearances) call appearances; \(base) allows \(perPhone) line key(s))" : "")
+                    : "\(appearances) call appearances split over \(phoneCount) phones of at most \(perPhone) lines (phone_maxLineKeys of \(base)): phone \(i + 1) has \(lines)"
                 sink.add(type: .phones, key: "\(user)-\(i + 1)", payload: .object(payload), rule: phoneCount == 1 ? "station.phone" : "station.lines",
                          kind: .station, id: ext, digest: stationDigests[ext] ?? recordDigest(st), reason: reason)
             }
@@ -79,12 +87,23 @@ extension Context {
         }
         for base in baseSettingsUsed.sorted() {
             let meta = config.phones.metaBases[base] ?? base
+            let webrtc = (Array(config.phones.setTypes.values) + [config.phones.default]).contains { $0.baseSettings == base && $0.kind == .webrtc }
+            // Properties as the platform's template writes them: {"<name>": {"value": {"instance": …}}}.
             let payload: JSONValue = ["name": .string(base), "phoneMetaBase": ["id": .string(meta)],
-                                      "lines": [["name": .string("\(base) line")]]]
+                                      "lines": [["name": .string("\(base) line")]],
+                                      "properties": ["phone_maxLineKeys": ["value": ["instance": .int(Int64(maxLineKeys(base: base, webrtc: webrtc)))]]]]
             let firstStation = firstStationFor[base] ?? ""
             sink.add(type: .phoneBaseSettings, key: LogicalRef.makeKey(base), payload: payload, rule: "station.phone", kind: .station,
                      id: firstStation, digest: nil, reason: "phone base settings \(base) (model \(meta)) for the phones that use it")
         }
+    }
+
+    /// Line keys of a phone base settings (`phone_maxLineKeys`): 1 for WebRTC (Genesys's
+    /// WebRTC template; terraform-provider-genesyscloud examples), else `phones.linesPerPhone`.
+    func maxLineKeys(base: String, webrtc: Bool) -> Int {
+        let meta = config.phones.metaBases[base] ?? base
+        if webrtc || meta.contains("webrtc") { return 1 }
+        return max(config.phones.linesPerPhone, 1)
     }
 
     /// [schedule.holiday]: one holiday schedule per row, one schedule group per table.
