@@ -22,7 +22,7 @@ struct Read: AsyncParsableCommand {
 
     func run() async throws {
         var options = ReadOptions()
-        if let p = ossiDictionary { options.ossiDictionary = OSSIDictionary.builtIn.merging(try OSSIDictionary.load(p)) }
+        if let p = ossiDictionary { options.ossiOverride = try OSSIDictionary.load(p) }
         let result = try AvayaReader.read(paths: paths, options: options)
         if json {
             FileHandle.standardOutput.write(try CanonicalJSON.data(result.model, pretty: true))
