@@ -205,7 +205,7 @@ extension PublicNumbering: SourceRecord {
 extension DialPlanEntry: SourceRecord {
     static var kind: ObjectKind { .dialPlan }
     static var storage: WritableKeyPath<SiteModel, [String: DialPlanEntry]> { \.dialPlan }
-    var key: String { "\(dialedString)/\(totalLength)" }
+    var key: String { location.map { "\(dialedString)/\(totalLength)@\($0)" } ?? "\(dialedString)/\(totalLength)" }
     mutating func merge(_ o: DialPlanEntry, _ c: inout MergeContext) {
         var t: String? = callType
         c.merge(&t, o.callType, "callType"); callType = t ?? callType

@@ -485,9 +485,11 @@ struct OSSIReader {
                                             cpnLength: col("row.cpnLen")[n].flatMap { Int($0) }), at: at, format: .ossi)
             }
         case .dialPlan:
+            let q = Self.qualifier(command)?.split(separator: " ") ?? []
+            let location = q.count >= 2 && q[0] == "location" && q[1] != "all" ? String(q[1]) : nil
             for (n, s) in ordered("row.string") {
                 guard let l = col("row.length")[n].flatMap({ Int($0) }), let t = col("row.type")[n], !t.isEmpty else { continue }
-                builder.add(DialPlanEntry(dialedString: s, totalLength: l, callType: t.lowercased()), at: at, format: .ossi)
+                builder.add(DialPlanEntry(dialedString: s, totalLength: l, callType: t.lowercased(), location: location), at: at, format: .ossi)
             }
         case .pickupGroup:
             finish(RecordBuild.pickupGroup(&f, members: ordered("member").map { $0.1.normalizedExtension }), f, at, summary: list)

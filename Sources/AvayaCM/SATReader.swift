@@ -1158,6 +1158,17 @@ struct SATReader {
     static let callTypes: Set<String> = ["ext", "attd", "fac", "dac", "aar", "ars", "udp", "pbx-data", "svc", "emer", "enp", "fnpa", "hnpa", "lcl", "natl", "intl", "op", "oper"]
 
     private func parseDialPlan(_ s: SATScreen) {
+        // The table's location ("Location:  4" on the screen, or `… location 4` typed) keys its rows.
+        var location: String? = nil
+        let q = s.command.qualifier.split(separator: " ")
+        if q.count >= 2, q[0] == "location" { location = String(q[1]) }
+        for l in s.lines where location == nil {
+            var f = Fields()
+            if SATReader.scan(l.bytes, ["location": "location"], into: &f), let v = f.str("location")?.split(separator: " ").first {
+                location = String(v)
+            }
+        }
+        if location?.lowercased() == "all" { location = nil }
         for l in s.lines {
             let b = l.bytes
             if b.contains(UInt8(ascii: ":")) { continue }
@@ -1165,7 +1176,7 @@ struct SATReader {
             var k = 0
             while k + 2 < toks.count {
                 if let len = Int(toks[k + 1]), SATReader.callTypes.contains(toks[k + 2].lowercased()) {
-                    builder.add(DialPlanEntry(dialedString: toks[k], totalLength: len, callType: toks[k + 2].lowercased()),
+                    builder.add(DialPlanEntry(dialedString: toks[k], totalLength: len, callType: toks[k + 2].lowercased(), location: location),
                                 at: loc(l.num), format: .sat)
                     k += 3
                 } else { k += 1 }

@@ -162,6 +162,14 @@ import Testing
         #expect(p["4/7/4"]?.cpnLength == nil)
     }
 
+    @Test func dialPlanRowsAreKeyedPerLocation() throws {
+        let d = try Self.read("sat-dialplan-locations.txt").model.dialPlan
+        #expect(d.keys.sorted() == ["0/1@1", "0/1@2", "4/4@2", "4/5@1", "8/1@2", "9/1@1"])
+        #expect(d["0/1@2"]?.location == "2" && d["0/1@2"]?.callType == "attd")
+        // The system-wide table ("Location: all") keeps the plain key.
+        #expect(try Self.read("sat-verbatim-dialplan.txt").model.dialPlan["9/1"]?.location == nil)
+    }
+
     // MARK: 7. OSSI across releases
 
     @Test func unknownIdsAndFormsAreKeyedFromTheCommandWithOneWarningPerForm() throws {
