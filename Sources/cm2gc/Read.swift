@@ -14,7 +14,7 @@ struct Read: AsyncParsableCommand {
     @Flag(name: .long, help: "Print the source model as canonical JSON instead of the summary.")
     var json = false
 
-    @Option(name: .customLong("ossi-dictionary"), help: "JSON file with extra/overriding OSSI field ids per form.")
+    @Option(name: .customLong("ossi-dictionary"), help: "JSON file with OSSI field ids per form, merged over (and winning against) the dictionary of the capture's CM release.")
     var ossiDictionary: String?
 
     @Flag(name: .long, help: "Also print notes (skipped screens, identical duplicates).")
