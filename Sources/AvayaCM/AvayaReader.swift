@@ -4,12 +4,28 @@ import Foundation
 /// Input family detected from a file's content (never from its extension).
 public enum DetectedFormat: String, Sendable, Codable, Hashable {
     case sat, ossi, smgr, zip, unknown
+    /// A pbxd v3 JSON answer (`{"ossi_objects": …}`), read through its `debug` raw lines.
+    case pbxd
 }
 
 public struct ReadOptions: Sendable {
-    /// Field-id dictionary for OSSI forms; `.builtIn` merged with any overrides.
+    /// Field-id dictionary for OSSI captures whose CM release is not known.
     public var ossiDictionary: OSSIDictionary
-    public init(ossiDictionary: OSSIDictionary = .builtIn) { self.ossiDictionary = ossiDictionary }
+    /// Dictionaries per CM release family, picked by the release a capture names.
+    public var ossiFamilies: [OSSIReleaseFamily]
+    /// `--ossi-dictionary`: merged over whichever dictionary a capture would use.
+    public var ossiOverride: OSSIDictionary?
+
+    public init(ossiDictionary: OSSIDictionary = .builtIn, ossiFamilies: [OSSIReleaseFamily] = OSSIReleaseFamily.builtIn,
+                ossiOverride: OSSIDictionary? = nil) {
+        self.ossiDictionary = ossiDictionary; self.ossiFamilies = ossiFamilies; self.ossiOverride = ossiOverride
+    }
+
+    /// The dictionary for a capture of CM release `R0<release>` (nil: unknown release).
+    public func dictionary(release: Int?) -> OSSIDictionary {
+        let base = release.flatMap { r in ossiFamilies.first { $0.releases.contains(r) }?.dictionary } ?? ossiDictionary
+        return ossiOverride.map { base.merging($0) } ?? base
+    }
 }
 
 public struct ReadResult: Sendable {
@@ -40,12 +56,11 @@ public enum AvayaReader {
         let fmt = detect(bytes.prefix(8192))
         builder.noteFile(name, format: fmt.rawValue)
         switch fmt {
-        case .sat:
+        case .sat, .ossi:
             var s = LineStream(bytes: bytes)
-            SATReader(file: name, builder: builder).read(&s)
-        case .ossi:
-            var s = LineStream(bytes: bytes)
-            OSSIReader(file: name, builder: builder, dictionary: options.ossiDictionary).read(&s)
+            readLines(&s, fmt, name, builder, options)
+        case .pbxd:
+            PbxdJSONReader(file: name, builder: builder, options: options).read(bytes: bytes)
         case .smgr:
             SMGRReader(file: name, builder: builder).read(bytes: bytes)
         case .zip:
@@ -81,8 +96,11 @@ public enum AvayaReader {
         if TerminalText.looksBinary(head) { return .unknown }
         var body = head
         if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
-        if let first = body.firstIndex(where: { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }),
-           body[first] == UInt8(ascii: "<") { return .smgr }
+        if let first = body.firstIndex(where: { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }) {
+            if body[first] == UInt8(ascii: "<") { return .smgr }
+            if body[first] == UInt8(ascii: "{"), body.firstRange(of: Array("\"ossi_objects\"".utf8)) != nil
+                || body.firstRange(of: Array("\"debug\"".utf8)) != nil { return .pbxd }
+        }
         var checked = 0
         for raw in body.split(separator: 0x0A) {
             let line = Array(raw.filter { $0 != 0x0D })
@@ -131,14 +149,30 @@ public enum AvayaReader {
             do {
                 var s = try LineStream(path: path)
                 defer { s.close() }
-                if fmt == .sat { SATReader(file: path, builder: b).read(&s) }
-                else { OSSIReader(file: path, builder: b, dictionary: options.ossiDictionary).read(&s) }
+                readLines(&s, fmt, path, b, options)
             } catch {
                 b.reject(nil, key: nil, at: SourceLocation(file: path), reason: error.localizedDescription, code: "read.open")
             }
         case .smgr: SMGRReader(file: path, builder: b).read(path: path)
+        case .pbxd:
+            do { PbxdJSONReader(file: path, builder: b, options: options).read(bytes: Array(try Data(contentsOf: URL(fileURLWithPath: path)))) } catch {
+                b.reject(nil, key: nil, at: SourceLocation(file: path), reason: error.localizedDescription, code: "read.open")
+            }
         case .zip: ZipReader(file: path, builder: b).read(path: path)
         case .unknown: unknown(path, (try? head(path)) ?? [], b)
+        }
+    }
+
+    /// SAT and OSSI text: one reader per file, then one note if any line had to be decoded as
+    /// Windows-1252 (the file is not UTF-8).
+    static func readLines(_ s: inout LineStream, _ fmt: DetectedFormat, _ name: String, _ b: ModelBuilder, _ options: ReadOptions) {
+        if fmt == .sat { SATReader(file: name, builder: b).read(&s) }
+        else { var r = OSSIReader(file: name, builder: b, options: options); r.read(&s) }
+        if let first = s.windows1252Line {
+            b.diagnostics.emit(.note("read.windows-1252",
+                "the file is not valid UTF-8; read as Windows-1252 (first such line: \(first))",
+                at: SourceLocation(file: name, line: first),
+                hint: "check names with accents in the output; save the capture as UTF-8 to avoid the guess"))
         }
     }
 

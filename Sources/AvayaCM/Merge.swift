@@ -4,13 +4,23 @@ import Common
 /// records every disagreement so it can be reported.
 struct MergeContext {
     /// Formats and completeness of the record already in the model and the incoming one.
-    let existing: (format: SourceFormat, summary: Bool)
-    let incoming: (format: SourceFormat, summary: Bool)
+    let existing: Origin
+    let incoming: Origin
     var conflicts: [(field: String, kept: String, dropped: String)] = []
 
-    /// People fields (names, e-mail) prefer SMGR; everything else prefers CM (SAT/OSSI).
-    /// Within one family a full display beats a summary list row; otherwise first seen wins.
+    /// Where a stored record came from. `weak`: read with a dictionary that does not match its
+    /// capture (OSSI type mismatch), so it only fills gaps.
+    struct Origin {
+        var format: SourceFormat
+        var summary: Bool
+        var weak = false
+    }
+
+    /// A weak record never wins over a sound one. People fields (names, e-mail) prefer SMGR;
+    /// everything else prefers CM (SAT/OSSI). Within one family a full display beats a summary
+    /// list row; otherwise first seen wins.
     func incomingWins(_ field: String) -> Bool {
+        if existing.weak != incoming.weak { return existing.weak }
         let people = field == "name" || field == "email" || field == "displayName"
         if existing.format.isCM != incoming.format.isCM {
             return people ? incoming.format == .smgr : incoming.format.isCM
@@ -195,7 +205,7 @@ extension PublicNumbering: SourceRecord {
 extension DialPlanEntry: SourceRecord {
     static var kind: ObjectKind { .dialPlan }
     static var storage: WritableKeyPath<SiteModel, [String: DialPlanEntry]> { \.dialPlan }
-    var key: String { "\(dialedString)/\(totalLength)" }
+    var key: String { location.map { "\(dialedString)/\(totalLength)@\($0)" } ?? "\(dialedString)/\(totalLength)" }
     mutating func merge(_ o: DialPlanEntry, _ c: inout MergeContext) {
         var t: String? = callType
         c.merge(&t, o.callType, "callType"); callType = t ?? callType
@@ -244,7 +254,11 @@ public final class ModelBuilder {
     public private(set) var report = ReadReport()
     public let diagnostics: DiagnosticCollector
     /// Origin of the first record stored under each `kind:key`.
-    private var origin: [String: (format: SourceFormat, summary: Bool)] = [:]
+    private var origin: [String: MergeContext.Origin] = [:]
+    private var said: Set<String> = []
+
+    /// True the first time `key` is asked for in this read (diagnostics reported once per form).
+    func firstTime(_ key: String) -> Bool { said.insert(key).inserted }
 
     public init(diagnostics: DiagnosticCollector = DiagnosticCollector()) {
         self.diagnostics = diagnostics
@@ -257,18 +271,19 @@ public final class ModelBuilder {
     }
 
     /// Adds a parsed record. `summary` marks partial views (`list` rows) that only fill gaps.
-    func add<R: SourceRecord>(_ record: R, at loc: SourceLocation, format: SourceFormat, summary: Bool = false) {
+    func add<R: SourceRecord>(_ record: R, at loc: SourceLocation, format: SourceFormat, summary: Bool = false, weak: Bool = false) {
         let key = record.key
         let okey = "\(R.kind.rawValue):\(key)"
         bump(R.kind) { $0.read += 1 }
+        let incoming = MergeContext.Origin(format: format, summary: summary, weak: weak)
         guard let existing = model[keyPath: R.storage][key], let prev = origin[okey] else {
             store(record, key)
-            origin[okey] = (format, summary)
+            origin[okey] = incoming
             model.sources[okey, default: []].append(loc)
             return
         }
         // A second full record from the same family is a duplicate, not a second view.
-        if prev.format == format && !prev.summary && !summary {
+        if prev.format == format && !prev.summary && !summary && prev.weak == weak {
             if existing == record {
                 bump(R.kind) { $0.merged += 1 }
                 model.sources[okey, default: []].append(loc)
@@ -284,10 +299,10 @@ public final class ModelBuilder {
             return
         }
         var merged = existing
-        var ctx = MergeContext(existing: prev, incoming: (format, summary))
+        var ctx = MergeContext(existing: prev, incoming: incoming)
         merged.merge(record, &ctx)
         store(merged, key)
-        if ctx.incomingWins("telephony") && !summary { origin[okey] = (format, summary) }
+        if ctx.incomingWins("telephony") && !summary { origin[okey] = incoming }
         model.sources[okey, default: []].append(loc)
         bump(R.kind) { $0.merged += 1 }
         for c in ctx.conflicts {

@@ -331,9 +331,13 @@ public struct DialPlanEntry: Sendable, Codable, Hashable {
     public var totalLength: Int
     /// `ext`, `attd`, `fac`, `dac`, `aar`, `ars`, `udp`, …
     public var callType: String
+    /// Dial plan location (`display dialplan analysis location N`); nil for the system-wide
+    /// table (`Location: all`). Part of the row's key: each location has its own table.
+    public var location: String?
     public var extra: [String: String]
-    public init(dialedString: String, totalLength: Int, callType: String, extra: [String: String] = [:]) {
-        self.dialedString = dialedString; self.totalLength = totalLength; self.callType = callType; self.extra = extra
+    public init(dialedString: String, totalLength: Int, callType: String, location: String? = nil, extra: [String: String] = [:]) {
+        self.dialedString = dialedString; self.totalLength = totalLength; self.callType = callType; self.location = location
+        self.extra = extra
     }
 }
 

@@ -108,12 +108,60 @@ public struct OSSIDictionary: Sendable, Codable, Hashable {
     ])
 }
 
+/// A CM release family and its OSSI dictionary. Field ids move between CM releases; a capture
+/// whose release is known (login banner `Software Version: R016x.03.0.124.0`, or the
+/// `"release"` of a pbxd answer) is read with its family's dictionary.
+public struct OSSIReleaseFamily: Sendable, Hashable {
+    public var name: String
+    /// Release codes `R0NN` covered, inclusive (`R016x` → 16).
+    public var releases: ClosedRange<Int>
+    public var dictionary: OSSIDictionary
+
+    public init(name: String, releases: ClosedRange<Int>, dictionary: OSSIDictionary) {
+        self.name = name; self.releases = releases; self.dictionary = dictionary
+    }
+
+    /// The built-in families. No public capture shows an id that differs between releases for
+    /// the forms we read, so each family starts from the same (partly RECONSTRUCTED) table; they
+    /// are separate so one release can be corrected without touching the others.
+    public static let builtIn: [OSSIReleaseFamily] = [
+        OSSIReleaseFamily(name: "R015-R016", releases: 15...16, dictionary: .builtIn),
+        OSSIReleaseFamily(name: "R017-R019", releases: 17...19, dictionary: .builtIn),
+        OSSIReleaseFamily(name: "R020+", releases: 20...99, dictionary: .builtIn),
+    ]
+
+    /// `R016x.03.0.124.0` / `R018x` / `r020` anywhere in a line → 16 / 18 / 20.
+    static func release(in line: [UInt8]) -> Int? {
+        var i = 0
+        let n = line.count
+        while i + 3 < n {
+            if (line[i] == UInt8(ascii: "R") || line[i] == UInt8(ascii: "r")), line[i + 1] == UInt8(ascii: "0"),
+               Bytes.isDigit(line[i + 2]), Bytes.isDigit(line[i + 3]),
+               i == 0 || !Bytes.isLetter(line[i - 1]) && !Bytes.isDigit(line[i - 1]),
+               i + 4 == n || !Bytes.isDigit(line[i + 4]) {
+                return Int(line[i + 2] - 0x30) * 10 + Int(line[i + 3] - 0x30)
+            }
+            i += 1
+        }
+        return nil
+    }
+}
+
 /// Reads OSSI responses: `c` command, `f` field ids, `d` data, `n` next record, `t` end,
 /// `e` error. f and d lines pair line by line (continuation lines), values by tab position.
 struct OSSIReader {
     let file: String
     let builder: ModelBuilder
-    let dictionary: OSSIDictionary
+    let options: ReadOptions
+    /// The dictionary in use: the options' default until the capture names its release.
+    private var dictionary: OSSIDictionary
+    /// Forms whose values did not fit the dictionary's types in this file.
+    private var mismatched: Set<String> = []
+
+    init(file: String, builder: ModelBuilder, options: ReadOptions) {
+        self.file = file; self.builder = builder; self.options = options
+        self.dictionary = options.dictionary(release: nil)
+    }
 
     private struct Command {
         var text: String
@@ -125,15 +173,48 @@ struct OSSIReader {
         var recordLine: Int
         var records = 0
         var errors = 0
+        /// A `t` arrived before any answer: it may end the request of a two-way log (the
+        /// answer follows) or an empty answer (the next command follows).
+        var awaitingAnswer = false
+        /// `change`/`add` requests carry data lines of their own.
+        var isRequestWithData = false
     }
 
-    func read(_ stream: inout LineStream) {
+    mutating func read(_ stream: inout LineStream) {
         var cmd: Command? = nil
         var sawAny = false
+        var twoWayNoted = false
         while let raw = stream.next() {
             let num = stream.lineNumber
             guard let tag = raw.first else { continue }
             let body = raw.count > 1 ? Array(raw[1...]) : []
+            if var c = cmd, c.awaitingAnswer {
+                let answerLine = tag == UInt8(ascii: "f") || tag == UInt8(ascii: "d") || tag == UInt8(ascii: "e") || tag == UInt8(ascii: "n")
+                switch tag {
+                case _ where answerLine && !c.dataLines.isEmpty && !c.isRequestWithData:
+                    // Data then `t` then more lines: the data was an answer; what follows has no command.
+                    c.awaitingAnswer = false
+                    endRecord(&c, num); endCommand(c, at: num)
+                    cmd = nil
+                case _ where answerLine:
+                    // Two-way log: what came before the `t` was the request; the answer starts here.
+                    c.awaitingAnswer = false
+                    c.fieldLines = []; c.dataLines = []
+                    cmd = c
+                    if !twoWayNoted {
+                        twoWayNoted = true
+                        builder.diagnostics.emit(.note("ossi.two-way",
+                            "two-way OSSI log: request lines (c/f/d/t) are followed by the answer; request lines are not read as data",
+                            at: loc(num)))
+                    }
+                case UInt8(ascii: "t"), UInt8(ascii: "c"):
+                    c.awaitingAnswer = false
+                    endRecord(&c, num); endCommand(c, at: num)
+                    cmd = nil
+                    if tag == UInt8(ascii: "t") { continue }
+                default: break
+                }
+            }
             switch tag {
             case UInt8(ascii: "c"):
                 if var c = cmd { endRecord(&c, num); endCommand(c, at: num) }
@@ -141,7 +222,7 @@ struct OSSIReader {
                 let text = Bytes.collapsed(body)
                 let parsed = SATCommand.parse(Array(text.utf8))
                 cmd = Command(text: text, line: num, object: parsed?.object, isList: parsed?.verb == "list",
-                              recordLine: num)
+                              recordLine: num, isRequestWithData: parsed?.verb == "change" || parsed?.verb == "add")
                 if parsed?.object == nil {
                     builder.diagnostics.emit(.note("ossi.unknown-command", "skipped OSSI command '\(text)': not a form the model uses",
                         at: loc(num), hint: "remove it from the capture, or extend the OSSI dictionary"))
@@ -161,26 +242,45 @@ struct OSSIReader {
             case UInt8(ascii: "n"):
                 if var c = cmd { endRecord(&c, num); cmd = c }
             case UInt8(ascii: "t"):
-                if var c = cmd { endRecord(&c, num); endCommand(c, at: num) }
+                if var c = cmd {
+                    if c.records == 0, c.errors == 0 {
+                        // Decided by the next line (see above): request end or empty answer.
+                        c.awaitingAnswer = true
+                        cmd = c
+                        continue
+                    }
+                    endRecord(&c, num); endCommand(c, at: num)
+                }
                 cmd = nil
             case UInt8(ascii: "e"):
                 sawAny = true
-                // "e<code> <field id> <error number> <message>"
-                let parts = String(decoding: body, as: UTF8.self).split(separator: " ", maxSplits: 3).map(String.init)
+                // "e<code> <field id> <error number> <message>"; a bare "e" carries no text.
+                let text = Bytes.collapsed(body)
+                let parts = text.split(separator: " ", maxSplits: 3).map(String.init)
                 let field = parts.count > 1 ? parts[1] : "?"
-                let msg = parts.count > 3 ? parts[3] : parts.joined(separator: " ")
+                let msg = text.isEmpty ? "an error line without text ('e')" : parts.count > 3 ? parts[3] : parts.joined(separator: " ")
                 let what = cmd?.text ?? "(no command)"
                 cmd?.errors += 1
                 builder.reject(cmd?.object?.kind, key: cmd.flatMap { Self.qualifier($0.text) }, at: loc(num),
-                    reason: "CM rejected '\(what)': \(msg) (field \(field))", code: "ossi.error",
-                    hint: "check the object exists on the CM, or drop the command from the extraction list")
+                    reason: "CM rejected '\(what)': \(msg)" + (field == "?" ? "" : " (field \(field))"), code: "ossi.error",
+                    hint: text.isEmpty ? "CM gave no reason; run the command in a SAT session to see the message"
+                        : "check the object exists on the CM, or drop the command from the extraction list")
             default:
                 if raw.allSatisfy(Bytes.isSpace) { continue }
+                if let r = OSSIReleaseFamily.release(in: raw) {
+                    // Login banner ("System: Small  Software Version: R016x.03.0.124.0").
+                    useRelease(r, at: num)
+                    continue
+                }
+                // The login dialogue before the first command (Pin:, Terminal Type…) holds no data.
+                if !sawAny { continue }
                 builder.diagnostics.emit(.warning("ossi.bad-line", "line does not start with an OSSI tag (c/f/d/n/t/e); ignored",
                     at: loc(num), hint: "OSSI captures must be raw protocol lines; strip any terminal noise"))
             }
         }
-        if var c = cmd {
+        if var c = cmd, c.awaitingAnswer {
+            endRecord(&c, stream.lineNumber); endCommand(c, at: stream.lineNumber)
+        } else if var c = cmd {
             endRecord(&c, stream.lineNumber)
             builder.diagnostics.emit(.warning("ossi.truncated", "response to '\(c.text)' has no terminating 't' line; the capture may be cut",
                 at: loc(c.line), hint: "re-run the command and capture the whole response"))
@@ -189,6 +289,17 @@ struct OSSIReader {
         if !sawAny {
             builder.diagnostics.emit(.warning("ossi.empty", "no OSSI lines found", at: loc(1), hint: nil))
         }
+    }
+
+    /// Switches to the dictionary of the capture's release family (unless `--ossi-dictionary`
+    /// forces one) and says which one is used.
+    mutating func useRelease(_ r: Int, at line: Int) {
+        dictionary = options.dictionary(release: r)
+        let fam = options.ossiFamilies.first { $0.releases.contains(r) }?.name
+        let how = options.ossiOverride != nil ? "the --ossi-dictionary file over " : ""
+        builder.diagnostics.emit(.note("ossi.release",
+            "capture from CM release R0\(r); reading with \(how)\(fam.map { "the \($0) dictionary" } ?? "the default dictionary (no family for this release)")",
+            at: loc(line)))
     }
 
     /// Most tab-separated values kept from one f or d line. Real lines hold a handful; a line of
@@ -221,7 +332,7 @@ struct OSSIReader {
         SATCommand.parse(Array(text.utf8)).flatMap { $0.qualifier.isEmpty ? nil : $0.qualifier }
     }
 
-    private func endCommand(_ c: Command, at line: Int) {
+    private mutating func endCommand(_ c: Command, at line: Int) {
         // Zero records for a list is a valid answer; say so, so nobody wonders.
         if c.records == 0 && c.errors == 0 && c.object != nil && c.isList {
             builder.diagnostics.emit(.note("ossi.empty-list", "'\(c.text)' returned no records", at: loc(c.line)))
@@ -233,7 +344,7 @@ struct OSSIReader {
     }
 
     /// Pairs the pending data lines with the field lines and emits one record.
-    private func endRecord(_ c: inout Command, _ line: Int) {
+    private mutating func endRecord(_ c: inout Command, _ line: Int) {
         guard !c.dataLines.isEmpty else { return }
         defer { c.dataLines = []; c.records += 1 }
         let recNo = c.records + 1
@@ -256,15 +367,28 @@ struct OSSIReader {
         build(obj, list: c.isList, pairs: pairs, at: at, command: c.text)
     }
 
-    private func build(_ obj: SATObject, list: Bool, pairs: [(String, String)], at: SourceLocation, command: String) {
+    /// The canonical key field of single-object forms (nil: tables of rows).
+    static func keyField(_ obj: SATObject) -> String? {
+        switch obj {
+        case .station, .vdn, .announcement: "extension"
+        case .agent: "loginId"
+        case .huntGroup, .vector, .coveragePath, .cor, .holidayTable, .pickupGroup, .tenant: "number"
+        case .cos, .reasonCodes, .publicNumbering, .dialPlan: nil
+        }
+    }
+
+    private mutating func build(_ obj: SATObject, list: Bool, pairs: [(String, String)], at: SourceLocation, command: String) {
         let form = list ? "list.\(obj.rawValue)" : obj.rawValue
-        guard let dict = dictionary.forms[form] else {
-            builder.reject(obj.kind, key: nil, at: at, reason: "no OSSI dictionary for '\(form)' (\(command))",
-                           code: "ossi.no-dictionary", hint: "add the form's field ids with --ossi-dictionary")
+        if dictionary.forms[form] == nil, Self.keyField(obj) == nil {
+            // Tables of rows (COS, reason codes, numbering, dial plan) have no key without ids.
+            builder.reject(obj.kind, key: nil, at: at, reason: "no OSSI dictionary for '\(form)' (\(command)): its rows cannot be keyed",
+                           code: "ossi.no-dictionary", hint: "add the form's field ids with --ossi-dictionary, or capture the screen in SAT")
             return
         }
+        let dict = dictionary.forms[form] ?? [:]
         var f = Fields()
         var rows: [String: [Int: String]] = [:]
+        var unknown: [String] = []
         for (id, value) in pairs {
             if let k = dict[id] { f.set(k, value); continue }
             if id.count == 8, let k = dict[String(id.prefix(6)) + "##"], let n = Int(id.suffix(2), radix: 16) {
@@ -273,7 +397,26 @@ struct OSSIReader {
                 rows[String(parts[0]), default: [:]][n + off] = Fields.clean(value)
                 continue
             }
+            unknown.append(id)
             f.addExtra("ossi:\(id)", value)
+        }
+        if !unknown.isEmpty, builder.firstTime("ossi.unknown-ids/\(form)") {
+            let sample = unknown.prefix(5).joined(separator: ", ") + (unknown.count > 5 ? ", …" : "")
+            builder.diagnostics.emit(.warning("ossi.unknown-ids",
+                dictionary.forms[form] == nil
+                    ? "form '\(form)' is not in the OSSI dictionary; records are keyed from the command and their fields kept as unknown ids (ossi:<id>) (\(sample))"
+                    : "form '\(form)': field ids not in the OSSI dictionary, kept as unknown ids (ossi:<id>): \(sample); the capture may come from another CM release",
+                at: at, hint: "pass --ossi-dictionary with this release's field ids (see docs/avaya-readers.md); reported once per form"))
+        }
+        // Ids that moved between releases can hide the key: take it from the command's object
+        // ("display station 3001") or from the list's first column, never guess further.
+        if let kf = Self.keyField(obj), f.str(kf) == nil {
+            let fromCommand = list ? nil : Self.qualifier(command)?.split(separator: " ").first.map(String.init)
+            let fromColumn = list ? pairs.first.map { Fields.clean($0.1) } : nil
+            if let k = fromCommand ?? fromColumn, !k.isEmpty {
+                f.set(kf, k)
+                if let first = pairs.first, list { f.extra["ossi:\(first.0)"] = nil }
+            }
         }
         func col(_ k: String) -> [Int: String] { rows[k] ?? [:] }
         func ordered(_ k: String) -> [(Int, String)] { col(k).sorted { $0.key < $1.key }.filter { !$0.value.isEmpty }.map { ($0.key, $0.value) } }
@@ -362,9 +505,11 @@ struct OSSIReader {
                                             cpnLength: col("row.cpnLen")[n].flatMap { Int($0) }), at: at, format: .ossi)
             }
         case .dialPlan:
+            let q = Self.qualifier(command)?.split(separator: " ") ?? []
+            let location = q.count >= 2 && q[0] == "location" && q[1] != "all" ? String(q[1]) : nil
             for (n, s) in ordered("row.string") {
                 guard let l = col("row.length")[n].flatMap({ Int($0) }), let t = col("row.type")[n], !t.isEmpty else { continue }
-                builder.add(DialPlanEntry(dialedString: s, totalLength: l, callType: t.lowercased()), at: at, format: .ossi)
+                builder.add(DialPlanEntry(dialedString: s, totalLength: l, callType: t.lowercased(), location: location), at: at, format: .ossi)
             }
         case .pickupGroup:
             finish(RecordBuild.pickupGroup(&f, members: ordered("member").map { $0.1.normalizedExtension }), f, at, summary: list)
@@ -373,14 +518,23 @@ struct OSSIReader {
         }
     }
 
-    private func finish<R: SourceRecord>(_ r: Result<R, BuildFailure>, _ f: Fields, _ at: SourceLocation, summary: Bool) {
+    private mutating func finish<R: SourceRecord>(_ r: Result<R, BuildFailure>, _ f: Fields, _ at: SourceLocation, summary: Bool) {
         switch r {
         case .success(let rec):
+            let form = (summary ? "list." : "") + R.kind.rawValue
             for issue in f.issues {
                 builder.diagnostics.emit(.warning("ossi.bad-value", "\(R.kind.rawValue) \(rec.key): \(issue)", at: at,
                     hint: "check the OSSI dictionary for this form"))
             }
-            builder.add(rec, at: at, format: .ossi, summary: summary)
+            if !f.issues.isEmpty, !mismatched.contains(form) {
+                // A value of the wrong type means the ids do not mean what the dictionary says
+                // (another release): nothing typed from this form may override another source.
+                mismatched.insert(form)
+                builder.diagnostics.emit(.warning("ossi.dictionary-mismatch",
+                    "values of form '\(form)' do not fit the OSSI dictionary's types (\(f.issues[0])); the dictionary does not match this capture: its \(R.kind.rawValue) records only fill gaps and never override other sources",
+                    at: at, hint: "pass --ossi-dictionary with this release's field ids, or capture the screens in SAT"))
+            }
+            builder.add(rec, at: at, format: .ossi, summary: summary, weak: mismatched.contains(form))
         case .failure(let why):
             builder.reject(R.kind, key: nil, at: at, reason: "OSSI record: \(why)", code: "ossi.no-key",
                            hint: "the key field id is missing; check the 'f' lines or the OSSI dictionary")

@@ -158,6 +158,15 @@ struct SATScreen {
     var commandLine: Int
     var pagesSeen: [Int] = []
     var lines: [(num: Int, bytes: [UInt8])] = []
+    /// Non-blank lines since the last page header (a page has 22 rows below its header).
+    var rowsOnPage = 0
+    /// The screen ended (the `Command:` prompt came back, or noise began): later lines until the
+    /// next command are not part of it.
+    var closed = false
+    /// Why the screen is incomplete inside a page (session dropped…), with the line.
+    var cut: (line: Int, why: String)? = nil
+    /// Lines dropped after the screen ended (first line, count).
+    var noise: (line: Int, count: Int)? = nil
 }
 
 /// Reads SAT captures (terminal logs, ASA report text) into the builder. Streams: only one
@@ -169,40 +178,73 @@ struct SATReader {
     func read(_ stream: inout LineStream) {
         var current: SATScreen? = nil
         var screens = 0
+        // A terminal session log (it shows bare `Command:` prompts): every screen ends with the
+        // prompt, so a screen still open at the end of the file was cut.
+        var session = false
         while let raw = stream.next() {
             let num = stream.lineNumber
             for line in TerminalText.clean(raw) {
-                if let cmd = SATCommand.parse(line) {
+                let prompt = SATReader.isPrompt(line)
+                let cmd = SATCommand.parse(line)
+                // Only the bare prompt proves the log records the prompt that ends each screen
+                // ("Command: disp sta 3010" echoes also appear in pasted captures).
+                if prompt, cmd == nil { session = true }
+                if let cmd {
                     if var cur = current, let p = cmd.page, p > 1, cur.command.text == cmd.text {
                         cur.pagesSeen.append(p)
                         if cur.command.pageTotal == nil { cur.command.pageTotal = cmd.pageTotal }
+                        cur.rowsOnPage = 0
+                        cur.closed = false
                         current = cur
                         continue
                     }
                     // A prompt echo ("Command: disp sta 3010") directly followed by the screen's
                     // own page header is one command, not two.
-                    if let cur = current, cur.command.page == nil, cur.command.text == cmd.text,
+                    // CM redraws the typed command in full ("li ext" → "list extension-type"), so an
+                    // echo of an object the model does not read matches any header of the same verb.
+                    if let cur = current, cur.command.page == nil,
+                       cur.command.text == cmd.text || (cur.command.verb == cmd.verb && cur.command.object == nil && cmd.object == nil),
                        cur.lines.allSatisfy({ $0.bytes.allSatisfy(Bytes.isSpace) }) {
                         current = nil
                     }
                     if let cur = current { flush(cur); screens += 1 }
                     var scr = SATScreen(command: cmd, commandLine: num)
-                    if let p = cmd.page {
-                        scr.pagesSeen = [p]
-                        if p > 1 {
-                            builder.diagnostics.emit(.warning("sat.missing-pages",
-                                "\(cmd.display): capture starts at page \(p); earlier pages are missing",
-                                at: loc(num), hint: "re-capture the command from page 1"))
-                        }
-                    }
+                    if let p = cmd.page { scr.pagesSeen = [p] }
                     current = scr
                     continue
                 }
-                if isNoise(line) { continue }
-                current?.lines.append((num, line))
+                guard var cur = current else { continue }
+                if let why = SATReader.sessionEnd(line) {
+                    // The session dropped: a screen still being drawn is cut.
+                    if !cur.closed, cur.cut == nil { cur.cut = (num, why) }
+                    cur.closed = true
+                    current = cur
+                    continue
+                }
+                if prompt || isNoise(line) {
+                    if prompt { cur.closed = true; current = cur }
+                    continue
+                }
+                if !cur.closed, SATReader.isForeign(line) || (cur.command.page != nil && cur.rowsOnPage >= 23) {
+                    // Shell lines, pasted trace output, or more rows than a 24-row page holds.
+                    cur.closed = true
+                }
+                if cur.closed {
+                    cur.noise = (cur.noise?.line ?? num, (cur.noise?.count ?? 0) + 1)
+                    current = cur
+                    continue
+                }
+                cur.rowsOnPage += 1
+                cur.lines.append((num, line))
+                current = cur
             }
         }
-        if let cur = current { flush(cur); screens += 1 }
+        if var cur = current {
+            if session, !cur.closed, cur.cut == nil {
+                cur.cut = (stream.lineNumber, "the capture ends before the next Command: prompt was drawn")
+            }
+            flush(cur); screens += 1
+        }
         if screens == 0 {
             builder.diagnostics.emit(.warning("sat.no-commands", "no SAT command echo found; nothing read",
                 at: loc(1), hint: "captures must include the command line (e.g. 'display station 3001   Page 1 of 5')"))
@@ -215,7 +257,62 @@ struct SATReader {
         guard let f = l.firstIndex(where: { !Bytes.isSpace($0) }) else { return true }
         let t = Bytes.key(l[f...])
         return t.hasPrefix("press cancel to quit") || t.hasPrefix("command successfully completed")
-            || t == "command:" || t.hasPrefix("voice system name:") || (t.hasPrefix("<") && t.hasSuffix(">"))
+            || t.hasPrefix("voice system name:") || (t.hasPrefix("<") && t.hasSuffix(">"))
+    }
+
+    /// The row-24 prompt (`Command:` alone or with what was typed).
+    static func isPrompt(_ l: [UInt8]) -> Bool {
+        guard let f = l.firstIndex(where: { !Bytes.isSpace($0) }), l.count - f >= 8 else { return false }
+        return Bytes.key(l[f..<(f + 8)]) == "command:"
+    }
+
+    /// Lines that say the terminal session ended (ssh, telnet, PuTTY), or nil.
+    static func sessionEnd(_ l: [UInt8]) -> String? {
+        let t = Bytes.key(l[...])
+        guard !t.isEmpty, t.count < 120 else { return nil }
+        let ends = ["connection closed", "connection to ", "connection reset", "server unexpectedly closed", "network error:",
+                    "client_loop: send disconnect", "write failed: broken pipe", "session closed", "packet_write_wait:",
+                    "connection timed out", "remote side unexpectedly closed", "logged out", "proceed with logoff"]
+        for e in ends where t.hasPrefix(e) {
+            // "Connection to 10.0.0.5 closed." / "… closed by remote host."
+            if e == "connection to ", !t.contains("closed") { continue }
+            return Bytes.collapsed(l)
+        }
+        return nil
+    }
+
+    /// Lines that are not part of any CM screen: shell prompts and commands, `list trace`
+    /// output pasted after a screen (time-stamped rows and its `time data` header).
+    static func isForeign(_ l: [UInt8]) -> Bool {
+        let t = Bytes.collapsed(l)
+        guard let c0 = t.utf8.first else { return false }
+        let w = t.split(separator: " ")
+        // `list trace` pasted without its command line: its title and "time [vec prt st] data" header.
+        if t.lowercased().hasPrefix("list trace") { return true }
+        if w.count >= 2, w.count <= 5, w[0].lowercased() == "time", w[w.count - 1].lowercased() == "data" { return true }
+        // hh:mm:ss at the start: a trace or log row, never a form line (labels come first).
+        let u = Array(t.utf8)
+        if u.count >= 8, Bytes.isDigit(u[0]), Bytes.isDigit(u[1]), u[2] == UInt8(ascii: ":"), Bytes.isDigit(u[3]), Bytes.isDigit(u[4]),
+           u[5] == UInt8(ascii: ":"), Bytes.isDigit(u[6]), Bytes.isDigit(u[7]) { return true }
+        // Shell: "$ ls", "# sat", "bash-4.2$", "admin@cm1:~>", "[root@cm ~]#" — prompts start the line
+        // (an indented "#" is a dialed string in a table).
+        if let r0 = l.first, r0 == c0, c0 == UInt8(ascii: "$") || c0 == UInt8(ascii: "#") || c0 == UInt8(ascii: ">"),
+           u.count == 1 || u[1] == 0x20 { return true }
+        if t.hasPrefix("bash-") || t.hasPrefix("sh-") { return true }
+        if let first = w.first, first.contains("@"), let last = first.last, "$#>:]".contains(last) || first.contains(":~") { return true }
+        if c0 == UInt8(ascii: "["), let close = t.firstIndex(of: "]"), t[..<close].contains("@") { return true }
+        return false
+    }
+
+    /// CM's answer on the message line (row 23) when a command cannot show an object: the
+    /// screen is not drawn and nothing is an object. Texts from research §1.1 (CM manuals, pbxd).
+    static func cmMessage(_ l: [UInt8]) -> Bool {
+        let t = Bytes.key(l[...])
+        guard !t.isEmpty, t.count < 100, !t.contains(":") else { return false }
+        let phrases = ["not assigned", "assigned to a different object", "invalid entry", "please press help",
+                       "does not exist", "not administered", "object not found", "is invalid", "invalid identifier",
+                       "identifier invalid", "extension invalid", "command not valid", "no such object"]
+        return phrases.contains { t.contains($0) } || (t.hasSuffix(" invalid") && t.split(separator: " ").count <= 4)
     }
 
     // MARK: dispatch
@@ -223,16 +320,36 @@ struct SATReader {
     private func flush(_ s: SATScreen) {
         let at = loc(s.commandLine)
         let cmd = s.command
-        if let total = cmd.pageTotal, let last = s.pagesSeen.max(), last < total {
-            builder.diagnostics.emit(.warning("sat.truncated",
-                "\(cmd.display): saw page \(last) of \(total); the capture is incomplete",
-                at: at, hint: "re-capture the full screen; fields on missing pages are absent from the model"))
+        if let n = s.noise {
+            builder.diagnostics.emit(.note("sat.noise",
+                "ignored \(n.count) line(s) after '\(cmd.display)' (prompt, shell or pasted output): not part of the screen",
+                at: loc(n.line), hint: nil))
         }
+        // A page drawn completely is normal even when the operator did not page further
+        // (`Page 1 of 6`): fields on pages not shown are simply absent, so no warning.
         guard let obj = cmd.object, ["display", "list", "change", "add"].contains(cmd.verb) else {
             builder.diagnostics.emit(.note("sat.unknown-screen",
-                "skipped '\(cmd.verb) \(cmd.objectText)': not a screen the model uses", at: at,
+                "skipped screen '\(cmd.verb) \(cmd.objectText)': not a screen the model uses", at: at,
                 hint: "remove it from the capture, or ask for support of this screen"))
             return
+        }
+        if cmd.page == nil, let m = s.lines.first(where: { SATReader.cmMessage($0.bytes) }) {
+            // Answered on the message line, no form drawn: no object exists behind it.
+            builder.diagnostics.emit(.note("sat.cm-error",
+                "'\(cmd.display)' was answered by CM with \"\(Bytes.collapsed(m.bytes))\"; no object read",
+                at: loc(m.num), hint: "nothing to do unless the object should exist"))
+            return
+        }
+        if let c = s.cut {
+            builder.reject(obj.kind, key: cmd.qualifier.isEmpty ? nil : cmd.qualifier, at: loc(c.line),
+                reason: "'\(cmd.display)' (from line \(s.commandLine)) was cut inside page \(s.pagesSeen.last ?? 1): \(c.why); nothing of it was read",
+                code: "sat.cut", hint: "re-capture the screen in one session")
+            return
+        }
+        if let first = s.pagesSeen.first, first > 1 {
+            builder.diagnostics.emit(.warning("sat.missing-pages",
+                "\(cmd.display): capture starts at page \(first); earlier pages are missing",
+                at: at, hint: "re-capture the command from page 1"))
         }
         let isList = cmd.verb == "list"
         if !s.lines.contains(where: { !$0.bytes.allSatisfy(Bytes.isSpace) }) {
@@ -288,6 +405,14 @@ struct SATReader {
                 reason: "\(s.command.display): \(why)",
                 code: "sat.no-key", hint: "the capture is truncated or not a \(R.kind.rawValue) screen; re-capture it")
         }
+    }
+
+    /// A header line of a list: no digit starts it and it names one of `words`.
+    static func headerLike(_ b: [UInt8], _ words: [String]) -> Bool {
+        guard let f = b.firstIndex(where: { !Bytes.isSpace($0) }), !Bytes.isDigit(b[f]) else { return false }
+        let k = Bytes.key(b[...])
+        // Titles ("ANNOUNCEMENTS/AUDIO SOURCES") are all capitals; column headers are not.
+        return !k.contains(":") && Bytes.collapsed(b) != k.uppercased() && words.contains { k.contains($0) }
     }
 
     // MARK: label/value scanning
@@ -475,16 +600,25 @@ struct SATReader {
         // extension, then port and name; line 2 is indented and starts with the set type.
         var i = 0
         let lines = s.lines
+        // Line 1 of each row is cut by the first header line's columns when there is one.
+        let layout = lines.first { SATReader.headerLike($0.bytes, ["ext/hunt-to", "port/type"]) }
+            .flatMap { ListLayout(header: [$0.bytes]) }
         while i < lines.count {
             let l = lines[i].bytes
             let segs = Bytes.segments(l)
             guard let first = segs.first, first.lowerBound == 0 else { i += 1; continue }
-            let ext = Bytes.string(l, first)
+            let ext = Bytes.string(l, first).split(separator: " ").first.map(String.init) ?? ""
             guard ext.normalizedExtension.utf8.allSatisfy(Bytes.isDigit), !ext.isEmpty else { i += 1; continue }
             var f = Fields()
             f.set("extension", ext)
-            if segs.count > 1 { f.set("port", Bytes.string(l, segs[1])) }
-            if segs.count > 2 { f.set("name", Bytes.string(l, segs[2])) }
+            if let lay = layout, let pc = lay.column("port"), let nc = lay.column("name") {
+                let cells = lay.cells(l)
+                if pc < cells.count { f.set("port", cells[pc]) }
+                if nc < cells.count { f.set("name", cells[nc]) }
+            } else {
+                if segs.count > 1 { f.set("port", Bytes.string(l, segs[1])) }
+                if segs.count > 2 { f.set("name", Bytes.string(l, segs[2])) }
+            }
             if i + 1 < lines.count {
                 let l2 = lines[i + 1].bytes
                 let s2 = Bytes.segments(l2)
@@ -565,6 +699,18 @@ struct SATReader {
 
     private func parseListAgent(_ s: SATScreen) {
         // RECONSTRUCTED: line 1 = login id, name (until a two-blank gap), …; only id and name are taken.
+        if let (layout, body) = ListLayout.find(s.lines, isHeader: { SATReader.headerLike($0, ["login id", "name"]) }),
+           let ic = layout.column("login"), let nc = layout.column("name") {
+            for l in s.lines[body...] {
+                let cells = layout.cells(l.bytes)
+                guard ic < cells.count, !cells[ic].isEmpty, cells[ic].normalizedExtension.utf8.allSatisfy(Bytes.isDigit) else { continue }
+                var f = Fields()
+                f.set("loginId", cells[ic]); if nc < cells.count { f.set("name", cells[nc]) }
+                var at = s; at.commandLine = l.num
+                finish(RecordBuild.agent(&f, skills: []), f, at, summary: true)
+            }
+            return
+        }
         for l in s.lines {
             let segs = Bytes.segments(l.bytes)
             guard segs.count >= 2, let first = segs.first, first.lowerBound == 0 else { continue }
@@ -686,6 +832,18 @@ struct SATReader {
     }
 
     private func parseListVector(_ s: SATScreen) {
+        if let (layout, body) = ListLayout.find(s.lines, isHeader: { SATReader.headerLike($0, ["number", "name"]) }),
+           let numc = layout.column("num"), let nc = layout.column("name") {
+            for l in s.lines[body...] {
+                let cells = layout.cells(l.bytes)
+                guard numc < cells.count, let num = Int(cells[numc]) else { continue }
+                var f = Fields()
+                f.set("number", String(num)); if nc < cells.count { f.set("name", cells[nc]) }
+                var at = s; at.commandLine = l.num
+                finish(RecordBuild.vector(&f, steps: []), f, at, summary: true)
+            }
+            return
+        }
         for l in s.lines {
             let segs = Bytes.segments(l.bytes)
             guard segs.count >= 2, let first = segs.first, let num = Int(Bytes.string(l.bytes, first)) else { continue }
@@ -916,7 +1074,25 @@ struct SATReader {
     }
 
     private func parseListAnnouncement(_ s: SATScreen) {
-        for l in s.lines {
+        let lines = s.lines
+        if let (layout, body) = ListLayout.find(lines, isHeader: { SATReader.headerLike($0, ["extension", "announcement", "source", "type"]) }),
+           let ec = layout.column("extension") {
+            // Cut by the header's columns; their order comes from the header.
+            let tc = layout.column("type"), nc = layout.column("name"), sc = layout.column("source", "pt/bd/grp", "group", "board")
+            for l in lines[body...] {
+                let cells = layout.cells(l.bytes)
+                guard ec < cells.count, !cells[ec].isEmpty, cells[ec].normalizedExtension.utf8.allSatisfy(Bytes.isDigit) else { continue }
+                var f = Fields()
+                f.set("extension", cells[ec])
+                if let c = tc, c < cells.count { f.set("type", cells[c]) }
+                if let c = nc, c < cells.count { f.set("name", cells[c]) }
+                if let c = sc, c < cells.count { f.set("source", cells[c]) }
+                var at = s; at.commandLine = l.num
+                finish(RecordBuild.announcement(&f), f, at, summary: true)
+            }
+            return
+        }
+        for l in lines {
             let segs = Bytes.segments(l.bytes).map { Bytes.string(l.bytes, $0) }
             guard segs.count >= 3, segs[0].normalizedExtension.utf8.allSatisfy(Bytes.isDigit) else { continue }
             var f = Fields()
@@ -931,6 +1107,31 @@ struct SATReader {
 
     private func parsePublicNumbering(_ s: SATScreen) {
         var any = false
+        // Rows are cut by the columns of the header's last line ("Len Code  Grp(s)  Prefix  Len"),
+        // so an empty trunk-group or prefix cell never shifts the cells after it.
+        let hdr = s.lines.lastIndex { l in
+            let k = Bytes.key(l.bytes[...]); return k.hasPrefix("len") && k.contains("code")
+        }
+        if let h = hdr, let layout = ListLayout(header: [s.lines[h].bytes], split: .words), layout.starts.count >= 5 {
+            for l in s.lines[(h + 1)...] {
+                let cells = layout.cells(l.bytes)
+                // Labels on the same rows ("Maximum Entries: 9999") are right of the table: only
+                // the first five cells count, and each must be a number (or trunk list).
+                guard cells.count >= 5, let len = Int(cells[0]), !cells[1].isEmpty else { continue }
+                let five = cells.prefix(5).map { $0.split(separator: " ").first.map(String.init) ?? "" }
+                guard five.allSatisfy({ $0.utf8.allSatisfy { Bytes.isDigit($0) || $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "-") } }) else { continue }
+                var p = PublicNumbering(extensionLength: len, extensionCode: five[1])
+                p.trunkGroups = five[2].isEmpty ? nil : five[2]
+                p.cpnPrefix = five[3].isEmpty ? nil : five[3]
+                p.cpnLength = Int(five[4])
+                builder.add(p, at: loc(l.num), format: .sat); any = true
+            }
+            if !any {
+                builder.diagnostics.emit(.warning("sat.empty-screen", "public-unknown-numbering: no rows found",
+                    at: loc(s.commandLine), hint: "check that the capture is complete"))
+            }
+            return
+        }
         for l in s.lines {
             let b = l.bytes
             let toks = Bytes.tokens(b).map { Bytes.string(b, $0) }
@@ -957,6 +1158,17 @@ struct SATReader {
     static let callTypes: Set<String> = ["ext", "attd", "fac", "dac", "aar", "ars", "udp", "pbx-data", "svc", "emer", "enp", "fnpa", "hnpa", "lcl", "natl", "intl", "op", "oper"]
 
     private func parseDialPlan(_ s: SATScreen) {
+        // The table's location ("Location:  4" on the screen, or `… location 4` typed) keys its rows.
+        var location: String? = nil
+        let q = s.command.qualifier.split(separator: " ")
+        if q.count >= 2, q[0] == "location" { location = String(q[1]) }
+        for l in s.lines where location == nil {
+            var f = Fields()
+            if SATReader.scan(l.bytes, ["location": "location"], into: &f), let v = f.str("location")?.split(separator: " ").first {
+                location = String(v)
+            }
+        }
+        if location?.lowercased() == "all" { location = nil }
         for l in s.lines {
             let b = l.bytes
             if b.contains(UInt8(ascii: ":")) { continue }
@@ -964,7 +1176,7 @@ struct SATReader {
             var k = 0
             while k + 2 < toks.count {
                 if let len = Int(toks[k + 1]), SATReader.callTypes.contains(toks[k + 2].lowercased()) {
-                    builder.add(DialPlanEntry(dialedString: toks[k], totalLength: len, callType: toks[k + 2].lowercased()),
+                    builder.add(DialPlanEntry(dialedString: toks[k], totalLength: len, callType: toks[k + 2].lowercased(), location: location),
                                 at: loc(l.num), format: .sat)
                     k += 3
                 } else { k += 1 }

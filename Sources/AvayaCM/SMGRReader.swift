@@ -192,10 +192,15 @@ struct SMGRReader {
         var user = User(loginName: login, givenName: u.value("givenName"), surname: u.value("surname"),
                         displayName: u.value("displayName"))
         let personName = user.displayName ?? [user.surname, user.givenName].compactMap { $0 }.joined(separator: ", ")
+        // Every SMTP handle, the primary comm profile set's first (then document order).
+        var smtp: [(address: String, primary: Bool)] = []
         for set in u.all("commProfileSet") {
             if let n = set.value("commProfileSetName") { user.commProfileSets.append(n) }
+            let primary = set.value("isPrimary")?.lowercased() == "true"
             for h in set.child("handleList")?.all("handle") ?? [] where h.value("handleType")?.lowercased() == "smtp" {
-                user.email = h.value("handleName")
+                if let a = h.value("handleName")?.trimmedWhitespace, !a.isEmpty, !smtp.contains(where: { $0.address == a }) {
+                    smtp.append((a, primary))
+                }
             }
             for p in set.child("commProfileList")?.all("commProfile") ?? [] {
                 let kind = profileKind(p)
@@ -220,6 +225,16 @@ struct SMGRReader {
                     let t = p.xsiType.map { "\($0.ns.isEmpty ? "" : "{\($0.ns)}")\($0.local)" } ?? p.value("commProfileType") ?? "?"
                     user.extra["profile.\(t)"] = "present"
                 }
+            }
+        }
+        if let chosen = smtp.first(where: \.primary) ?? smtp.first {
+            user.email = chosen.address
+            if smtp.count > 1 {
+                let others = smtp.filter { $0.address != chosen.address }.map(\.address)
+                user.extra["smgr:smtp.other"] = others.joined(separator: " ")
+                builder.diagnostics.emit(.note("smgr.email-choice",
+                    "user \(login) has \(smtp.count) SMTP handles; using \(chosen.address) (\(chosen.primary ? "in the primary comm profile set" : "the first one")), others kept in extra: \(others.joined(separator: ", "))",
+                    at: at, hint: "mark the right set as primary in System Manager if this is not the user's address"))
             }
         }
         if user.email == nil, login.contains("@") { user.email = login }

@@ -74,8 +74,23 @@ struct LineStream {
         if got <= 0 { eof = true; close() } else { end += got }
     }
 
-    /// The next line without its terminator, or nil at end of input.
+    /// First line that was not valid UTF-8 and was decoded as Windows-1252 (nil: none so far).
+    private(set) var windows1252Line: Int? = nil
+
+    /// The next line without its terminator, or nil at end of input. A UTF-8 byte-order mark
+    /// on line 1 is dropped; a line that is not valid UTF-8 is decoded as Windows-1252 (ASA
+    /// reports are written in the PC's code page) and returned as UTF-8.
     mutating func next() -> [UInt8]? {
+        guard var line = nextRaw() else { return nil }
+        if lineNumber == 1, line.starts(with: [0xEF, 0xBB, 0xBF]) { line.removeFirst(3) }
+        if line.contains(where: { $0 >= 0x80 }), String(validating: line, as: UTF8.self) == nil {
+            if windows1252Line == nil { windows1252Line = lineNumber }
+            line = Windows1252.utf8(line)
+        }
+        return line
+    }
+
+    private mutating func nextRaw() -> [UInt8]? {
         while true {
             if let nl = buf[start..<end].firstIndex(of: 0x0A) {
                 var line = Array(buf[start..<nl])
@@ -133,7 +148,10 @@ enum TerminalText {
                     let final: UInt8 = j < n ? line[j] : 0
                     if final == UInt8(ascii: "H") || final == UInt8(ascii: "f") {
                         let r = params[0], col = params.count > 1 ? params[1] : 1
+                        // Text before the first move sits on an unknown row: typed at the row-24
+                        // prompt, so a move to a row below the header starts a new line.
                         if let row, r != row, !cur.isEmpty { out.append(cur); cur = [] }
+                        else if row == nil, r > 1, !cur.isEmpty { out.append(cur); cur = [] }
                         row = r
                         let target = min(col - 1, 400)
                         if cur.count < target {
@@ -182,11 +200,26 @@ enum TerminalText {
             if b == 0 { return true }
             if b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D && b != 0x0C && b != 0x1B && b != 0x08 { ctrl += 1 }
         }
-        if ctrl * 20 > sample.count { return true }
-        // Allow a multi-byte sequence cut at the sample end.
-        var s = Array(sample)
-        for _ in 0..<3 where String(validating: s, as: UTF8.self) == nil && !s.isEmpty { s.removeLast() }
-        return String(validating: s, as: UTF8.self) == nil
+        // Invalid UTF-8 alone is not binary: such text is read as Windows-1252 (LineStream).
+        return ctrl * 20 > sample.count
+    }
+}
+
+/// Windows-1252 → UTF-8 (WHATWG table: 0x80–0x9F are the typographic characters, the five
+/// unassigned bytes map to the C1 controls of the same value; 0xA0–0xFF are Latin-1).
+enum Windows1252 {
+    static let high: [UInt32] = [
+        0x20AC, 0x81, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x8D, 0x017D, 0x8F,
+        0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x9D, 0x017E, 0x0178,
+    ]
+
+    static func utf8(_ bytes: [UInt8]) -> [UInt8] {
+        var s = String.UnicodeScalarView()
+        for b in bytes {
+            let v: UInt32 = (0x80...0x9F).contains(b) ? high[Int(b) - 0x80] : UInt32(b)
+            if let u = Unicode.Scalar(v) { s.append(u) }
+        }
+        return Array(String(s).utf8)
     }
 }
 

@@ -16,6 +16,9 @@ public enum ExtractError: LocalizedError, Sendable, Equatable {
     case httpStatus(url: String, status: Int, snippet: String)
     /// pbxd (or CM behind it) reported an error for a command.
     case commandFailed(command: String, detail: String)
+    /// pbxd answered, but the answer cannot be staged without guessing (list row without its
+    /// key field, several objects for one `display`); `cmText` is what CM returned.
+    case unusableAnswer(command: String, detail: String, cmText: String)
     case credentialsMissing(String)
     /// `--credentials-process` failed or printed no usable `{"username", "password"}`.
     case credentialsProcess(String)
@@ -56,6 +59,9 @@ public enum ExtractError: LocalizedError, Sendable, Equatable {
             return "the CM answered HTTP \(s) at \(u)\(snip.isEmpty ? "" : ": \(snip.debugDescription)"); check the URL and the service's logs"
         case .commandFailed(let c, let d):
             return "CM rejected '\(c)': \(d)"
+        case .unusableAnswer(let c, let d, let t):
+            let shown = t.count > 600 ? String(t.prefix(600)) + "…" : t
+            return "the answer to '\(c)' cannot be staged: \(d); CM returned: \(shown); nothing was guessed — check the OSSI dictionary for this CM release (--ossi-dictionary) and run the command in SAT to compare"
         case .credentialsMissing(let d):
             return "no CM credentials: \(d); set CM_USERNAME and CM_PASSWORD, or pass --credentials FILE (mode 0600, one line USERNAME:PASSWORD)"
         case .credentialsProcess(let d):

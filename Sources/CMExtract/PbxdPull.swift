@@ -53,8 +53,7 @@ struct PbxdPull {
             let live = try store.live(d)
             let done = try store.fetchedKeys(d, run: run.id)
             var listed: [(String, String)] = []
-            for r in rows {
-                guard case .object(let fields) = r, let k = fields[keyId]?.stringValue?.trimmingCharacters(in: .whitespaces), !k.isEmpty else { continue }
+            for (k, fields) in try Self.keyedRows(rows, keyId: keyId, command: listCmd) {
                 var shown: [String: JSONValue] = [keyId: .string(k)]
                 for id in otherIds { if let v = fields[id] { shown[id] = v } }
                 listed.append((k, SHA256Digest.hex(JSONValue.object(shown).canonicalText())))
@@ -65,6 +64,7 @@ struct PbxdPull {
                 if incremental, let old = live[k], old.listRow == rowDigest { continue }
                 guard let cmd = f.displayCommand(k) else { continue }
                 let objs = try await command(cmd)
+                try Self.singleObject(objs, command: cmd)
                 let name = objs.first?["8003ff00"]?.stringValue
                 let rec = StagedRecord(key: k, record: ["command": .string(cmd), "objects": .array(objs)], listRow: rowDigest,
                                        extensionValue: f.keyField == "number" ? nil : k, number: f.keyField == "number" ? Int(k) : nil,
@@ -76,6 +76,32 @@ struct PbxdPull {
             tally.add(d, "deleted", gone.count)
             tally.deleted += gone.map { "\(d.rawValue)/\($0)" }
         }
+    }
+}
+
+extension PbxdPull {
+    /// The key of every list row. A row without the form's key field (ids from another CM
+    /// release, a cut answer) fails the pull with the CM's text: a guessed key would stage an
+    /// object under the wrong name, and a skipped row would later read as a deletion.
+    static func keyedRows(_ rows: [JSONValue], keyId: String, command: String) throws -> [(key: String, fields: [String: JSONValue])] {
+        var out: [(String, [String: JSONValue])] = []
+        for (i, r) in rows.enumerated() {
+            guard case .object(let fields) = r,
+                  let k = fields[keyId]?.stringValue?.trimmingCharacters(in: .whitespaces), !k.isEmpty else {
+                throw ExtractError.unusableAnswer(command: command,
+                    detail: "row \(i + 1) of \(rows.count) has no key field \(keyId)", cmText: r.canonicalText())
+            }
+            out.append((k, fields))
+        }
+        return out
+    }
+
+    /// A `display` answers one object; several mean the command matched more than asked
+    /// (or the answer is not what it seems), so nothing is staged.
+    static func singleObject(_ objs: [JSONValue], command: String) throws {
+        guard objs.count > 1 else { return }
+        throw ExtractError.unusableAnswer(command: command, detail: "the display answer carries \(objs.count) objects, expected one",
+                                          cmText: JSONValue.array(objs).canonicalText())
     }
 }
 

@@ -14,7 +14,7 @@ struct Read: AsyncParsableCommand {
     @Flag(name: .long, help: "Print the source model as canonical JSON instead of the summary.")
     var json = false
 
-    @Option(name: .customLong("ossi-dictionary"), help: "JSON file with extra/overriding OSSI field ids per form.")
+    @Option(name: .customLong("ossi-dictionary"), help: "JSON file with OSSI field ids per form, merged over (and winning against) the dictionary of the capture's CM release.")
     var ossiDictionary: String?
 
     @Flag(name: .long, help: "Also print notes (skipped screens, identical duplicates).")
@@ -22,7 +22,7 @@ struct Read: AsyncParsableCommand {
 
     func run() async throws {
         var options = ReadOptions()
-        if let p = ossiDictionary { options.ossiDictionary = OSSIDictionary.builtIn.merging(try OSSIDictionary.load(p)) }
+        if let p = ossiDictionary { options.ossiOverride = try OSSIDictionary.load(p) }
         let result = try AvayaReader.read(paths: paths, options: options)
         if json {
             FileHandle.standardOutput.write(try CanonicalJSON.data(result.model, pretty: true))

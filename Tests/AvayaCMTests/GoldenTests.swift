@@ -10,7 +10,7 @@ import Testing
 @Suite struct GoldenTests {
     static let fixtures: [String] = {
         let all = (try? FileManager.default.contentsOfDirectory(atPath: Paths.fixtures.path)) ?? []
-        return all.filter { !$0.hasPrefix(".") && $0 != "golden" }.sorted()
+        return all.filter { !$0.hasPrefix(".") && $0 != "golden" && $0 != "README.md" }.sorted()
     }()
 
     struct Golden: Codable, Equatable {

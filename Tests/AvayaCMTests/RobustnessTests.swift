@@ -21,12 +21,20 @@ import Testing
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         // Cut inside the 11th agent's first page.
         let cut = lines.enumerated().filter { $0.element.hasPrefix("display agent-loginid 5010") || $0.element.hasPrefix("disp agent-loginid 5010") }.first?.offset ?? 0
-        // Cut after the first form line: the agent is kept (key present) with a truncation warning.
+        // Cut after the first form line of a pasted capture (no prompts): nothing tells a cut page
+        // from a short one, so the agent is kept (key present) and no page warning is given.
         let r = readText(lines[..<(cut + 4)].joined(separator: "\n"), name: "cut.txt")
         #expect(r.model.agents.count == 11)
         #expect(r.model.agents["5010"]?.name == nil)
-        #expect(r.diagnostics.contains { $0.code == "sat.truncated" && $0.location?.line == cut + 1 && $0.hint != nil })
+        #expect(!r.diagnostics.contains { $0.severity == .warning })
         Self.checkInvariants(r, "truncated")
+        // The same cut in a session log (it shows the `Command:` prompt): the screen never got its
+        // closing prompt, so it is rejected at the line where the capture ends.
+        let session = readText("Command:\n" + lines[..<(cut + 4)].joined(separator: "\n"), name: "cut-session.txt")
+        #expect(session.model.agents.count == 10)
+        #expect(session.report.rejects.map(\.key) == ["5010"])
+        #expect(session.diagnostics.contains { $0.code == "sat.cut" && $0.location?.line == cut + 5 && $0.hint != nil })
+        Self.checkInvariants(session, "cut session")
         // Cut right after the command echo: nothing to build, so the record is rejected, with its line.
         let r2 = readText(lines[..<(cut + 1)].joined(separator: "\n"), name: "cut2.txt")
         #expect(r2.model.agents.count == 10)
