@@ -103,7 +103,7 @@ public final class GenesysSandbox: Sendable {
             cont.finish()
         }
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: Logger(label: "cm2gc-sandbox")))
-        let task = Task { try await group.run() }
+        let task = Task(executorPreference: SandboxExecutor.shared) { try await group.run() }
         var bound: Int?
         for await p in stream { bound = p; break }
         guard let port = bound, port > 0 else {

@@ -223,6 +223,28 @@ import Darwin
         #expect(afterStop == nil)
     }
 
+    /// The server runs on its own threads: with every cooperative-pool thread blocked (as a test
+    /// waiting for a child process that talks to the sandbox blocks one), it still answers.
+    @Test func answersWhileEveryPoolThreadIsBlocked() async throws {
+        let sb = try await GenesysSandbox.start(testConfig())
+        let port = sb.port
+        let answered = DispatchSemaphore(value: 0)
+        let result = LockedBox<String>("")
+        let blockers = ProcessInfo.processInfo.activeProcessorCount + 1
+        Thread {
+            // Give the blockers time to take every pool thread, then ask.
+            Thread.sleep(forTimeInterval: 0.3)
+            let raw = blockingExchange(host: "127.0.0.1", port: port, request: httpRequest("GET", "/sandbox/health"))
+            result.set(String(data: raw ?? Data(), encoding: .utf8) ?? "")
+            for _ in 0..<blockers { answered.signal() }
+        }.start()
+        await withTaskGroup(of: Void.self) { g in
+            for _ in 0..<blockers { g.addTask { _ = answered.wait(timeout: .now() + 20) } }
+        }
+        #expect(result.get().hasPrefix("HTTP/1.1 200"), "no answer while the pool was blocked: \(result.get().prefix(80))")
+        await sb.stop()
+    }
+
     @Test func droppedConnectionsCloseWithoutAResponse() async throws {
         let sb = try await GenesysSandbox.start(testConfig { $0.faults.dropRate = 1 })
         let basic = Data("uploader:s3cret-uploader".utf8).base64EncodedString()
@@ -261,4 +283,13 @@ func nonLoopbackIPv4() -> [String] {
         p = cur.pointee.ifa_next
     }
     return out
+}
+
+/// A value shared between a plain thread and the test.
+private final class LockedBox<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: T
+    init(_ v: T) { value = v }
+    func set(_ v: T) { lock.lock(); value = v; lock.unlock() }
+    func get() -> T { lock.lock(); defer { lock.unlock() }; return value }
 }

@@ -109,7 +109,7 @@ func rawExchange(host: String, port: Int, request: String) async -> Data? {
     }
 }
 
-private func blockingExchange(host: String, port: Int, request: String) -> Data? {
+func blockingExchange(host: String, port: Int, request: String) -> Data? {
     var hints = addrinfo()
     hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
     var res: UnsafeMutablePointer<addrinfo>?

@@ -76,7 +76,7 @@ public final class CMSandbox: Sendable {
             cont.finish()
         }
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: Logger(label: "cm2gc-sandbox-cm")))
-        let task = Task { try await group.run() }
+        let task = Task(executorPreference: SandboxExecutor.shared) { try await group.run() }
         var bound: Int?
         for await p in stream { bound = p; break }
         guard let port = bound, port > 0 else {
