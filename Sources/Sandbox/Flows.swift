@@ -139,6 +139,8 @@ extension GenesysEngine {
             f["publishedVersion"] = ["id": .string(String(pv + 1))]
             f["version"] = .int((f["version"]?.intValue ?? 1) + 1)
             f["active"] = true
+            // Archy sets the flow's description from the YAML on every publish.
+            if let d = doc.description { f["description"] = .string(d) }
             store.put("flows", f)
             mutated(fid, f)
             flow = f

@@ -120,8 +120,8 @@ struct Executor {
                 continue
             }
             if st.type == .flows, let v = verdicts[st.id], v.verdict == .conflict, s.options.adopt {
-                // A flow of that name exists and cannot be compared offline: --adopt publishes
-                // this bundle's version over it rather than keeping its unknown logic.
+                // A flow of that name exists without this bundle's content fingerprint: --adopt
+                // publishes this bundle's version over it rather than keeping its unknown logic.
                 units.append(.single(st))
                 continue
             }

@@ -73,8 +73,10 @@ enum Preflight {
         var item = PreflightItem(step: step.id, type: step.type.rawValue, key: step.key, verdict: .create, existingID: nil,
                                  differences: [], note: nil)
         let spec = s.spec(step.type)
-        if let h = step.flow?.header {
-            // Name + type identify a flow; its logic cannot be compared without exporting it.
+        if let flow = step.flow {
+            // Name + type identify a flow; its logic cannot be read back, but the content
+            // fingerprint its description carries (FlowFingerprint) says which YAML published it.
+            let h = flow.header
             let found: [JSONValue]
             if let listed = inventory.entities(.flows, key: h.name) {
                 found = listed.filter { $0["type"]?.stringValue?.uppercased() == h.apiType && $0["deleted"]?.boolValue != true }
@@ -82,10 +84,17 @@ enum Preflight {
                 found = try await s.client.findFlows(name: h.name, apiType: h.apiType)
             }
             guard let existing = found.first else { return item }
+            if let fp = FlowFingerprint.of(flow.yaml),
+               let same = found.first(where: { FlowFingerprint.stated(in: $0["description"]?.stringValue) == fp }) {
+                item.verdict = .adopt
+                item.existingID = same["id"]?.stringValue
+                item.note = "published from this bundle's YAML (content fingerprint sha256:\(fp.prefix(12))…)"
+                return item
+            }
             item.verdict = .conflict
             item.existingID = existing["id"]?.stringValue
-            item.note = "a \(h.apiType) flow named \"\(h.name)\" exists; its logic cannot be compared before publishing; "
-                + "--adopt publishes this bundle's version over it"
+            item.note = "a \(h.apiType) flow named \"\(h.name)\" exists and its description does not carry this bundle's "
+                + "content fingerprint (\(FlowFingerprint.marker)…); --adopt publishes this bundle's version over it"
             return item
         }
         guard let key = step.naturalKey(spec) else {

@@ -239,21 +239,65 @@ import Testing
         #expect(rec.clean, "\(rec.text)")
 
         // The ledger lost (a new machine): every object is adopted, every member and setting found
-        // in place; only the flows, whose logic cannot be read back, are conflicts (issue 14).
+        // in place, and every flow too: its description carries the content fingerprint of the
+        // YAML that published it, equal to the bundle's (issue 14).
         let ledgerPath = Ledger.defaultPath(forBundle: bundle)
         for suffix in ["", "-wal", "-shm", ".lock"] { try? FileManager.default.removeItem(atPath: ledgerPath + suffix) }
         let plan = try await UploadOperations.plan(bundle: bundle, policy: approvers.policy, connection: org.connection(), options: o)
-        #expect(plan.count(.create) == 0, "\(plan.text)")
-        #expect(plan.items.filter { $0.verdict == .conflict }.allSatisfy { $0.type == "flows" } && plan.conflicts == 10, "\(plan.text)")
-        var adopt = o
-        adopt.adopt = true
+        #expect(plan.count(.create) == 0 && plan.conflicts == 0, "\(plan.text)")
+        #expect(plan.items.filter { $0.type == "flows" && $0.verdict == .adopt }.count == 10, "\(plan.text)")
         let before = try await org.mutating()
-        let rerun = try await UploadOperations.apply(bundle: bundle, policy: approvers.policy, connection: org.connection(), options: adopt)
+        let rerun = try await UploadOperations.apply(bundle: bundle, policy: approvers.policy, connection: org.connection(), options: o)
         #expect(rerun.complete && rerun.counts.created == 0 && rerun.counts.written == 0, "\(rerun.text)")
         let rewrites = Array(try await org.mutating().dropFirst(before.count))
-        #expect(rewrites.count == 10 && rewrites.allSatisfy { $0 == "POST /api/v2/flows/jobs" }, "only the flows are published again: \(rewrites)")
+        #expect(rewrites.isEmpty, "nothing is written or published again: \(rewrites)")
         let rec2 = try await UploadOperations.reconcile(bundle: bundle, policy: approvers.policy, connection: org.connection(), options: o)
         #expect(rec2.clean, "\(rec2.text)")
+        // Rollback keeps what this ledger-less run found in place.
+        let rb = try await UploadOperations.rollback(bundle: bundle, policy: approvers.policy, connection: org.connection(), options: o)
+        #expect(rb.failures.isEmpty, "\(rb.text)")
+        #expect(try await org.live("flows").count == 10)
+    }
+
+    /// The in-queue flow with the content fingerprint stage one writes into its description.
+    static func stampedInQueue(_ holdName: String = "Hold music") -> String {
+        FlowFingerprint.stamp(inQueue.replacingOccurrences(of: "name: \"Hold music\"", with: "name: \"\(holdName)\"")
+            .replacingOccurrences(of: "  division: \"Home\"\n",
+                                  with: "  description: \"Hold; \(FlowFingerprint.marker)\"\n  division: \"Home\"\n"))
+    }
+
+    /// Without the ledger, a same-named flow is in place only when its description carries the
+    /// bundle YAML's fingerprint; one published from other YAML stays a conflict until --adopt
+    /// publishes over it, after which a ledger-less plan finds it in place.
+    @Test func aSameNamedFlowIsInPlaceOnlyWithTheBundlesContentFingerprint() async throws {
+        var items = Self.items()
+        items[0].yaml = Self.stampedInQueue()
+        let other = try #require(try ArchyFlowHeader.parse(Self.stampedInQueue("Other music")).description)
+        let w = try await SandboxWorkspace.make(items: items)
+        defer { Task { await w.org.stop() } }
+        _ = try await w.org.seed(["flows": [["name": "Sales hold", "type": "INQUEUECALL", "description": .string(other)]]])
+        let existing = try #require(try await w.org.live("flows").first?["id"]?.stringValue)
+
+        let item = try #require(try await w.plan().items.first { $0.step == "flows/sales-hold" })
+        #expect(item.verdict == .conflict && item.existingID == existing, "\(item)")
+        var o = w.options
+        o.adopt = true
+        #expect(try await w.apply(o).complete)
+        #expect(try await jobRegistrations(w.org) == 2, "the differing flow is published over, the inbound one created")
+
+        let ledgerPath = Ledger.defaultPath(forBundle: w.bundle)
+        for suffix in ["", "-wal", "-shm", ".lock"] { try? FileManager.default.removeItem(atPath: ledgerPath + suffix) }
+        let again = try #require(try await w.plan().items.first { $0.step == "flows/sales-hold" })
+        #expect(again.verdict == .adopt && again.existingID == existing, "\(again)")
+    }
+
+    @Test func theContentFingerprintIsDeterministicAndCoversTheWholeFlow() throws {
+        let a = Self.stampedInQueue(), b = Self.stampedInQueue("Other music")
+        let fa = try #require(FlowFingerprint.of(a))
+        #expect(a == Self.stampedInQueue() && FlowFingerprint.stamp(a) == a, "stamping is deterministic and idempotent")
+        #expect(FlowFingerprint.stated(in: try ArchyFlowHeader.parse(a).description) == fa)
+        #expect(FlowFingerprint.of(b) != fa, "a change anywhere in the flow changes the fingerprint")
+        #expect(FlowFingerprint.of(Self.inQueue) == nil && FlowFingerprint.stated(in: "built by hand") == nil)
     }
 
     @Test func archyHeaderParsing() throws {

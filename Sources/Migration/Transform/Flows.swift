@@ -124,7 +124,8 @@ extension Context {
                 let key = "vector-\(iq.vector)-step-\(iq.step)-inqueue"
                 var flow = iq.flow
                 flow.division = division
-                let yaml = flow.yaml().render()
+                flow.description = FlowFingerprint.placeholder(appendedTo: flow.description)
+                let yaml = FlowFingerprint.stamp(flow.yaml().render())
                 unverified[iq.vector, default: []].formUnion(auditArchy(yaml, flow: key, vector: iq.vector))
                 sink.addFlow(FlowOutput(key: key, name: flow.name, flowType: "inqueuecall", yaml: yaml,
                                         requires: (iq.resources + [divisionResource].compactMap { $0 }).sorted()),
@@ -145,7 +146,11 @@ extension Context {
                 }
             }
             let requires = Set(tr.resources + [divisionResource].compactMap { $0 }).subtracting(["flows/\(f.key)"]).sorted()
-            let yaml = tr.flow.yaml().render()
+            // The content fingerprint in the description lets a re-run without the ledger tell
+            // a flow published from this YAML from another of the same name (FlowFingerprint).
+            var main = tr.flow
+            main.description = FlowFingerprint.placeholder(appendedTo: main.description)
+            let yaml = FlowFingerprint.stamp(main.yaml().render())
             unverified[f.vector, default: []].formUnion(auditArchy(yaml, flow: f.key, vector: f.vector))
             sink.addFlow(FlowOutput(key: f.key, name: f.name, flowType: "inboundcall", yaml: yaml, requires: requires),
                          rule: "vdn.flow", kind: .vector, id: String(f.vector), digest: recordDigest(model.vectors[String(f.vector)]),
