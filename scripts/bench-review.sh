@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Review page benchmark: generate a site (20,000 stations by default), build its bundle (which
-# renders review.html), then measure the page: size, the build's render share (a second build with
-# the page's rendering timed separately through `cm2gc review`), and how long headless Chromium
-# takes to load and lay it out. Usage: scripts/bench-review.sh [STATIONS] [AGENTS]
-# CONFIG=release (default) or debug picks the build; figures go to docs/review.md by hand.
+# renders review.html), then measure the page: its size, `cm2gc review` (read, verify, render) and
+# how long headless Chromium takes to load it, run its script and take a screenshot.
+# Usage: scripts/bench-review.sh [STATIONS] [AGENTS]
+# CONFIG=release (default) or debug picks the build (BIN=DIR overrides); figures are in
+# docs/bundle-operations.md §2a.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 STATIONS=${1:-20000}
 AGENTS=${2:-$((STATIONS / 5))}
 CONFIG=${CONFIG:-release}
 OUT=${OUT:-out}/bench-review
-BIN=$(swift build -c "$CONFIG" --show-bin-path)
+BIN=${BIN:-$(swift build -c "$CONFIG" --show-bin-path)}
 mkdir -p "$OUT"
 SITE="$OUT/site-$STATIONS-$AGENTS"
 generate_site "$BIN" "$SITE" "$STATIONS" "$AGENTS" 200

@@ -37,7 +37,7 @@ enum Assets {
     details.xg>table,details.vec>table,details.xg>p,details.xg>ul{margin:8px 12px;width:calc(100% - 24px)}
     summary .n{display:inline-block;min-width:60px;font-weight:700}.sample{color:var(--mute)}
     .hint{background:#f3f7fc;border-left:3px solid var(--acc);padding:6px 10px}
-    .muted{color:var(--mute)}.loc{color:var(--mute);font-size:12px}.alert{color:var(--bad);font-weight:600}
+    .nw{white-space:nowrap}.muted{color:var(--mute)}.loc{color:var(--mute);font-size:12px}.alert{color:var(--bad);font-weight:600}
     .chip.m{background:#e9f7ef}.chip{display:inline-block;background:#eef3f9;border-radius:4px;padding:0 6px;margin:1px 2px 1px 0;font-size:12px;white-space:nowrap}
     .tools{margin:8px 0}.tools input{width:420px;max-width:100%;padding:7px 10px;border:1px solid var(--line);border-radius:6px;font:inherit}
     .people th{cursor:pointer}.people th[aria-sort=ascending]::after{content:" ▲"}.people th[aria-sort=descending]::after{content:" ▼"}

@@ -44,11 +44,9 @@ struct BundleView {
         exceptionTotal = total
         exceptionsBySeverity = bySeverity
 
-        if let d = files[BundleFormat.orderPath], let v = try? JSONValue.parse(d), let plan = try? v.decode(BundlePlan.self) {
-            steps = plan.steps
-        } else {
-            steps = []
-        }
+        // Read field by field: a 100,000-station plan is 200,000 steps, too many for a round trip
+        // through JSONDecoder.
+        steps = files[BundleFormat.orderPath].flatMap { try? JSONValue.parse($0) }?["steps"]?.arrayValue?.compactMap(Self.step) ?? []
 
         // Only the records the page uses are parsed: those that produced a payload, and the delta.
         var byPayload: [String: [DiffRecord]] = [:]
@@ -56,13 +54,37 @@ struct BundleView {
         var count = 0
         for line in Self.lines(files[BundleFormat.diffLogPath]) {
             count += 1
-            guard let v = try? JSONValue.parse(line), let r = try? v.decode(DiffRecord.self) else { continue }
+            guard let v = try? JSONValue.parse(line), let r = Self.diffRecord(v) else { continue }
             if let p = r.payload { byPayload[p, default: []].append(r) }
             if r.action == .update || r.action == .unchanged || r.action == .delete { delta.append(r) }
         }
         recordsByPayload = byPayload
         deltaRecords = delta
         diffCount = count
+    }
+
+    static func step(_ v: JSONValue) -> PlanStep? {
+        guard let id = v["id"]?.stringValue, let a = v["action"]?.stringValue, let action = PlanAction(rawValue: a),
+              let phase = v["phase"]?.intValue else { return nil }
+        return PlanStep(id: id, type: v["type"]?.stringValue ?? "", key: v["key"]?.stringValue ?? "", action: action,
+                        dependsOn: v["depends_on"]?.arrayValue?.compactMap(\.stringValue) ?? [], phase: Int(phase),
+                        payload: v["payload"]?.stringValue, note: v["note"]?.stringValue,
+                        deferredFields: v["deferred_fields"]?.arrayValue?.compactMap(\.stringValue))
+    }
+
+    /// The fields of a diff record the page uses.
+    static func diffRecord(_ v: JSONValue) -> DiffRecord? {
+        guard let a = v["action"]?.stringValue, let action = DiffRecord.Action(rawValue: a) else { return nil }
+        var r = DiffRecord(type: v["type"]?.stringValue ?? "", key: v["key"]?.stringValue ?? "", action: action,
+                           source: v["source"]?.stringValue)
+        r.payload = v["payload"]?.stringValue
+        r.sourceType = v["source_type"]?.stringValue
+        r.sourceID = v["source_id"]?.stringValue
+        r.changes = v["changes"]?.arrayValue?.compactMap { c in
+            c["path"]?.stringValue.map { FieldChange(path: $0, before: c["before"].flatMap { $0 == .null ? nil : $0 },
+                                                     after: c["after"].flatMap { $0 == .null ? nil : $0 }) }
+        }
+        return r
     }
 
     /// The payloads of one type, sorted by key.

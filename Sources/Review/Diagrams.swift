@@ -62,24 +62,29 @@ enum Diagram {
     /// Members in ring order: a chain for sequential hunting, a loop back for circular (round robin),
     /// a fan from the group for simultaneous ringing.
     static func membership(_ members: [Node], more: Int, mode: String, label: String, numbered: Bool = true) -> String {
-        let perRow = 3, w = 160, gapX = 30
+        let perRow = 3, w = 160, gapX = 30, rowGap = 30, ox = 18
         let rows = max((members.count + perRow - 1) / perRow, 1)
-        let height = rows * (boxH + 22) + 18 + (more > 0 ? 18 : 0)
-        let width = perRow * w + (perRow - 1) * gapX + 8
+        let loop = mode == "circular" && members.count > 1
+        let height = rows * (boxH + rowGap) - rowGap + 16 + (loop ? 16 : 0) + (more > 0 ? 18 : 0)
+        let width = ox + perRow * w + (perRow - 1) * gapX + 4
         var s = "<svg class=\"graph\" role=\"img\" aria-label=\"\(esc(label))\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\">"
-        func pos(_ i: Int) -> (Int, Int) { (4 + (i % perRow) * (w + gapX), 8 + (i / perRow) * (boxH + 22)) }
+        func pos(_ i: Int) -> (Int, Int) { (ox + (i % perRow) * (w + gapX), 8 + (i / perRow) * (boxH + rowGap)) }
         if mode != "parallel" {
             for i in members.indices.dropLast() {
                 let (x1, y1) = pos(i), (x2, y2) = pos(i + 1)
                 if y1 == y2 {
                     s += "<path class=\"e\" d=\"M\(x1 + w) \(y1 + boxH / 2) L\(x2 - 2) \(y2 + boxH / 2)\" marker-end=\"url(#arrow)\"/>"
                 } else {
-                    s += "<path class=\"e\" d=\"M\(x1 + w / 2) \(y1 + boxH) C\(x1 + w / 2) \(y1 + boxH + 16) \(x2 + w / 2) \(y2 - 14) \(x2 + w / 2) \(y2 - 2)\" marker-end=\"url(#arrow)\"/>"
+                    // Next row: down from the row's last box, back to the left, into the next box's top.
+                    let mid = y1 + boxH + rowGap / 2
+                    s += "<path class=\"e\" d=\"M\(x1 + w / 2) \(y1 + boxH) L\(x1 + w / 2) \(mid) L\(x2 + w / 2) \(mid) L\(x2 + w / 2) \(y2 - 2)\" marker-end=\"url(#arrow)\"/>"
                 }
             }
-            if mode == "circular", members.count > 1 {
-                let (x1, y1) = pos(members.count - 1)
-                s += "<path class=\"e loop\" d=\"M\(x1 + w / 2) \(y1 + boxH) L\(x1 + w / 2) \(y1 + boxH + 10) L\(4 + w / 2) \(y1 + boxH + 10) L\(4 + w / 2) \(8 + boxH + 2)\" marker-end=\"url(#arrow)\"/>"
+            if loop {
+                // Round robin: after the last member the hunt starts again at the first.
+                let (xl, yl) = pos(members.count - 1), (xf, yf) = pos(0)
+                let below = yl + boxH + 10
+                s += "<path class=\"e loop\" d=\"M\(xl + w / 2) \(yl + boxH) L\(xl + w / 2) \(below) L6 \(below) L6 \(yf + boxH / 2) L\(xf - 2) \(yf + boxH / 2)\" marker-end=\"url(#arrow)\"/>"
             }
         }
         for (i, m) in members.enumerated() {
@@ -89,7 +94,7 @@ enum Diagram {
             s += box(n, x: x, y: y, w: w)
         }
         if more > 0 {
-            s += "<text class=\"d\" x=\"4\" y=\"\(height - 4)\">… and \(more) more (see the table)</text>"
+            s += "<text class=\"d\" x=\"\(ox)\" y=\"\(height - 4)\">… and \(more) more (see the list)</text>"
         }
         return s + "</svg>"
     }

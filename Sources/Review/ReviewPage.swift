@@ -551,9 +551,12 @@ public enum ReviewPage {
         h.raw("<h3>Broken cycles <span class=\"count\">\(plural(cycles.count, "cycle"))</span></h3>")
         if cycles.isEmpty { h.raw("<p class=\"muted\">No coverage, hunt or night-service loops.</p>") }
         else { h.raw("<p>Calls could loop forever through these coverage / overflow / night-service hops. The build cut each loop at its last hop (red): decide where those calls should go instead.</p>") }
+        if !cycles.isEmpty { h.raw("<div class=\"grid\">") }
         for c in cycles.prefix(routeGraphs) {
             h.raw("<figure class=\"card\">\(Diagram.cycle(c, label: "cycle " + (c + [c.first ?? ""]).joined(separator: " → ")))<figcaption>\(esc((c + [c.first ?? ""]).joined(separator: " → ")))</figcaption></figure>")
         }
+        if !cycles.isEmpty { h.raw("</div>") }
+        if cycles.count > routeGraphs { h.raw("<p class=\"muted\">… \(num(cycles.count - routeGraphs)) more in summary.md.</p>") }
     }
 
     // MARK: plan
@@ -572,7 +575,7 @@ public enum ReviewPage {
             let actions = Dictionary(grouping: s, by: \.action.rawValue).mapValues(\.count)
             let types = Dictionary(grouping: s, by: \.type).mapValues(\.count).sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
             h.raw("<tr><td class=\"n\">\(p)</td><td class=\"n\">\(num(s.count))</td><td class=\"bar\"><span style=\"width:\(max(1, s.count * 100 / max(top, 1)))%\"></span></td>")
-            h.raw("<td>\(esc(actions.sorted { $0.key < $1.key }.map { "\($0.key) \(num($0.value))" }.joined(separator: ", ")))</td>")
+            h.raw("<td class=\"nw\">\(esc(actions.sorted { $0.key < $1.key }.map { "\($0.key) \(num($0.value))" }.joined(separator: ", ")))</td>")
             h.raw("<td class=\"n\">\(num(s.reduce(0) { $0 + $1.dependsOn.count }))</td>")
             h.raw("<td>\(esc(types.prefix(6).map { "\($0.key) \(num($0.value))" }.joined(separator: ", ")))\(types.count > 6 ? " …" : "")</td></tr>")
         }
@@ -635,7 +638,7 @@ public enum ReviewPage {
             }
         } else {
             let total = (view.metadata?.counts.values.reduce(0, +) ?? 0) + (view.metadata?.flowCount ?? 0)
-            h.raw("<p>No previous bundle to compare with: this is a first migration, every one of the \(num(total)) payloads is created. ")
+            h.raw("<p>No previous bundle to compare with: this is a first migration, all \(num(total)) payloads and flows are new. ")
             h.raw("Build with <code>--previous OLD.tar</code>, or run <code>cm2gc review BUNDLE --previous OLD.tar</code>, to see creates, updates and deletes with field diffs.</p></section>")
             return
         }

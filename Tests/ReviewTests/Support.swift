@@ -47,7 +47,7 @@ enum PageText {
                     skipUntil = name
                 } else if blocks.contains(name) {
                     out += "\n"
-                } else if name == "td" || name == "th" {
+                } else if (name == "td" || name == "th") && !tag.hasPrefix("/") {
                     out += " | "
                 } else {
                     out += " "
