@@ -39,8 +39,12 @@ summary = json.loads(p.stdout)
 with tarfile.open(bundle) as t:
     stored = t.getmember("review.html").size
 p2, rwall, rcpu, rss = timed([binary, "review", bundle, "-o", page])
+review_note = ""
 if p2.returncode != 0:
-    sys.stderr.write(p2.stderr); sys.exit(p2.returncode)
+    # Still measure the page the build stored (e.g. a bundle beyond the reader's limits).
+    review_note = " FAILED: " + p2.stderr.strip().splitlines()[-1]
+    with tarfile.open(bundle) as t, open(page, "wb") as f:
+        f.write(t.extractfile("review.html").read())
 size = os.path.getsize(page)
 html = open(page, encoding="utf-8").read()
 elements = html.count("<")
@@ -55,6 +59,6 @@ with tempfile.TemporaryDirectory() as profile:
 print(f"review page: {stations} stations ({config} build), {summary['exceptions']} exceptions, {sum(summary['payloads'].values())} payloads")
 print(f"  build       {wall:.1f} s wall, {cpu:.1f} CPU s (includes rendering review.html)")
 print(f"  page        {size / 1e6:.1f} MB ({stored / 1e6:.1f} MB in the bundle), ~{elements:,} tags")
-print(f"  cm2gc review {rwall:.1f} s wall, {rcpu:.1f} CPU s (read, verify, render), peak {rss / 1024:,.0f} MiB")
+print(f"  cm2gc review {rwall:.1f} s wall, {rcpu:.1f} CPU s (read, verify, render), peak {rss / 1024:,.0f} MiB{review_note}")
 print(f"  chromium    {load:.1f} s to load, run the script and screenshot (exit {c.returncode})")
 PY

@@ -123,14 +123,19 @@ enum ApprovalText {
 public enum BundleOperations {
     /// Verifies content and approvals. `requiredApprovals > 0` needs `trustedKeysDirectory`.
     public static func verify(bundleAt url: URL, trustedKeysDirectory: URL?, requiredApprovals: Int) throws -> VerifyResult {
+        try verifyAndRead(bundleAt: url, trustedKeysDirectory: trustedKeysDirectory, requiredApprovals: requiredApprovals).1
+    }
+
+    /// The same, also returning the members read (so a caller that renders them reads the tar once).
+    public static func verifyAndRead(bundleAt url: URL, trustedKeysDirectory: URL?, requiredApprovals: Int) throws -> (BundleFiles, VerifyResult) {
         guard requiredApprovals >= 0 else { throw BundleError.usage("--require-approvals must be >= 0") }
         if requiredApprovals > 0, trustedKeysDirectory == nil {
             throw BundleError.usage("--require-approvals needs --trusted-keys DIR: approvals count only from trusted keys")
         }
         let trusted = try trustedKeysDirectory.map { try ApproverKeys.loadTrustedKeys(directory: $0) }
-        let (_, integrity) = try BundleVerifier.verify(contentsOf: url)
+        let (files, integrity) = try BundleVerifier.verify(contentsOf: url)
         let approvals = Approvals.check(bundleAt: url, digest: integrity.digest ?? "", trusted: trusted, required: requiredApprovals)
-        return VerifyResult(bundle: url.path, integrity: integrity, approvals: approvals)
+        return (files, VerifyResult(bundle: url.path, integrity: integrity, approvals: approvals))
     }
 
     public static func inspect(bundleAt url: URL, trustedKeysDirectory: URL?) throws -> InspectResult {

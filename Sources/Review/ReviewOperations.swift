@@ -14,9 +14,8 @@ public enum ReviewOperations {
 
     public static func review(bundleAt url: URL, output: URL, trustedKeysDirectory: URL?, requiredApprovals: Int = 0,
                               previous: URL? = nil) throws -> Result {
-        let verification = try BundleOperations.verify(bundleAt: url, trustedKeysDirectory: trustedKeysDirectory,
-                                                       requiredApprovals: requiredApprovals)
-        let files = try BundleFiles.read(contentsOf: url)
+        let (files, verification) = try BundleOperations.verifyAndRead(bundleAt: url, trustedKeysDirectory: trustedKeysDirectory,
+                                                                       requiredApprovals: requiredApprovals)
         let prev = try previous.map { try BundleFiles.read(contentsOf: $0) }
         let page = ReviewPage.render(files, context: .init(verification: verification, previous: prev,
                                                            previousName: previous?.lastPathComponent))
