@@ -16,7 +16,7 @@ enum Assets {
     section{margin-top:22px}h2{font-size:20px;border-bottom:2px solid var(--acc);padding-bottom:4px;margin:18px 0 12px}
     h3{font-size:15px;margin:18px 0 8px}.count{font-weight:400;color:var(--mute);font-size:13px;margin-left:6px}
     .card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px 16px;margin:10px 0}
-    .card h3{margin-top:2px}.cols{display:grid;grid-template-columns:1fr 1fr;gap:14px}.cols .card{margin:0}
+    .card h3{margin-top:2px}.cols{display:grid;grid-template-columns:1fr 1fr;gap:14px}.cols .card{margin:0}.stack .card+.card{margin-top:14px}
     .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(560px,1fr));gap:12px}.grid .card{margin:0}
     .tiles{display:flex;flex-wrap:wrap;gap:10px;margin:12px 0}
     .tile{background:var(--card);border:1px solid var(--line);border-left:4px solid var(--acc);border-radius:8px;padding:8px 14px;min-width:150px}

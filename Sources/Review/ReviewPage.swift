@@ -128,7 +128,7 @@ public enum ReviewPage {
         tile(&h, num(view.facts?.brokenCycles.count ?? 0), "cycles broken", "")
         h.raw("</div>")
 
-        h.raw("<div class=\"cols\"><div class=\"card\"><h3>Bundle</h3><dl class=\"kv\">")
+        h.raw("<div class=\"cols\"><div class=\"stack\"><div class=\"card\"><h3>Bundle</h3><dl class=\"kv\">")
         func kv(_ k: String, _ v: String, code: Bool = false) {
             h.raw("<dt>\(esc(k))</dt><dd>\(code ? "<code class=\"hash\">\(esc(v))</code>" : esc(v))</dd>")
         }
@@ -141,6 +141,11 @@ public enum ReviewPage {
         kv("mapping config", meta?.mappingConfigDigest ?? "?", code: true)
         kv("payload bytes", num(Int(meta?.payloadBytes ?? 0)))
         h.raw("</dl></div>")
+        h.raw("<div class=\"card\"><h3>Exceptions by severity</h3><p>")
+        for s in ["error", "warning", "note"] {
+            h.raw("<span class=\"badge \(s)\">\(s)</span> \(num(view.exceptionsBySeverity[s] ?? 0)) &nbsp; ")
+        }
+        h.raw("</p><p>\(plural(view.diffCount, "decision")) in difflog.jsonl; <a href=\"#exceptions\">exceptions by rule</a> below.</p></div></div>")
 
         h.raw("<div class=\"card\"><h3>Payloads by type</h3><table class=\"t bars\"><tbody>")
         var counts = (meta?.counts ?? [:]).map { ($0.key, $0.value) }
@@ -166,11 +171,7 @@ public enum ReviewPage {
             h.raw("<p class=\"muted\">This bundle has no <code>reports/review.json</code> (written since format 1.1); see summary.md.</p>")
         }
         h.raw("</div>")
-        h.raw("<div class=\"card\"><h3>Exceptions by severity</h3><p>")
-        for s in ["error", "warning", "note"] {
-            h.raw("<span class=\"badge \(s)\">\(s)</span> \(num(view.exceptionsBySeverity[s] ?? 0)) &nbsp; ")
-        }
-        h.raw("· \(plural(view.diffCount, "decision")) in difflog.jsonl</p></div></section>")
+        h.raw("</section>")
     }
 
     static func tile(_ h: inout HTML, _ value: String, _ label: String, _ detail: String, cls: String = "") {
