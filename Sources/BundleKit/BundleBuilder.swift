@@ -184,6 +184,10 @@ public struct BundleBuilder: Sendable {
             members[d.path] = data
         }
 
+        // Refused here rather than by every reader later (section 19); +1 for the tag manifest.
+        guard members.count + 1 <= limits.maxMembers else {
+            throw BundleError.limitExceeded(member: "<archive member count>", size: Int64(members.count + 1), limit: Int64(limits.maxMembers))
+        }
         let tagPaths = members.keys.filter { !BundleFormat.isPayloadClass($0) }
         members[BundleFormat.tagManifestPath] = Manifest.render(tagPaths.map { ($0, members[$0] ?? Data()) })
         let result = BundleFiles(members)

@@ -49,7 +49,7 @@ public struct BundleLimits: Sendable, Hashable {
     public var maxPayloadBytes: Int64 = 512_000
     public var maxFlowBytes: Int64 = 4_194_304
     public var maxOtherMemberBytes: Int64 = 268_435_456  // a 100,000-station diff log is ~100 MiB
-    /// 1,000,000 since format 1.1 (200,000 in 1.0): a 100,000-station site alone has ~200,000 payloads.
+    /// 1,000,000 since format 1.1 (200,000 in 1.0): a 100,000-station site alone has over 200,000 payloads.
     public var maxMembers = 1_000_000
     public var maxTotalBytes: Int64 = 1_073_741_824
 
