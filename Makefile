@@ -1,13 +1,15 @@
 # cm2gc build, test and demo. Every target installs the system libraries it needs first.
 SWIFT ?= swift
 APT_PACKAGES := libarchive-dev libcurl4-openssl-dev libxml2-dev libsqlite3-dev libssl-dev pkg-config
+# Only the tests need these: headless Chromium renders the review page (ReviewTests).
+TEST_APT_PACKAGES := chromium
 OUT ?= out
 
-.PHONY: deps pydeps build release test demo bench-read bench-build bench-extract bench-sandbox bench-upload bench-hostile clean
+.PHONY: deps test-deps pydeps build release test demo bench-review bench-read bench-build bench-extract bench-sandbox bench-upload bench-hostile clean
 
-# Installs the -dev packages with apt only when one is missing (CI and fresh machines).
-deps:
-	@missing=""; for p in $(APT_PACKAGES); do \
+# Installs the Debian packages of $(1) with apt, only those that are missing (CI and fresh machines).
+define apt_install_missing
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -15,6 +17,13 @@ deps:
 	  SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
+endef
+
+deps:
+	$(call apt_install_missing,$(APT_PACKAGES))
+
+test-deps: deps
+	$(call apt_install_missing,$(TEST_APT_PACKAGES))
 
 build: deps
 	$(SWIFT) build
@@ -38,7 +47,7 @@ pydeps:
 	  python3 -m venv "$(PYTOOLS)" && "$(PYTOOLS)/bin/pip" install --quiet --no-compile --disable-pip-version-check 'moto[server]' awscli; \
 	fi
 
-test: deps pydeps
+test: test-deps pydeps
 	$(SWIFT) build --build-tests
 	PATH="$(PYTOOLS)/bin:$$PATH" $(SWIFT) test --skip-build
 
@@ -46,6 +55,13 @@ test: deps pydeps
 bench-build: deps
 	$(SWIFT) build -c release --product cm2gc
 	OUT=$(OUT) bash scripts/bench-build.sh
+
+# Review page benchmark: a generated 20,000-station site (STATIONS=… to change), built in a release
+# build; page size, render time and headless Chromium load time (docs/review.md has the figures).
+STATIONS ?= 20000
+bench-review: test-deps
+	$(SWIFT) build -c release --product cm2gc
+	OUT=$(OUT) bash scripts/bench-review.sh $(STATIONS)
 
 # Extraction benchmark (release build): a generated site served by the CM sandbox, pulled over
 # both REST shapes; records/s, requests, peak memory.

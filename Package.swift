@@ -61,9 +61,11 @@ let package = Package(
             "Common", "AvayaCM",
             .product(name: "GRDB", package: "GRDB.swift"),
         ], swiftSettings: swiftSettings),
+        // The review page (review.html), rendered from a bundle's members; no Avaya or Genesys model.
+        .target(name: "Review", dependencies: ["Common", "BundleKit"], swiftSettings: swiftSettings),
         // Mapping rules, normalisation, dependency plan, diff log; stage one end to end.
         .target(name: "Migration", dependencies: [
-            "Common", "AvayaCM", "CMExtract", "GenesysCloud", "BundleKit",
+            "Common", "AvayaCM", "CMExtract", "GenesysCloud", "BundleKit", "Review",
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: swiftSettings),
         // Stage two: ledger and executor. Must not link the Avaya readers.
@@ -86,7 +88,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: swiftSettings),
         .executableTarget(name: "cm2gc", dependencies: [
-            "Common", "AvayaCM", "Migration", "BundleKit", "CMExtract", "CLISupport",
+            "Common", "AvayaCM", "Migration", "BundleKit", "CMExtract", "CLISupport", "Review",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: swiftSettings),
         .executableTarget(name: "cm2gc-upload", dependencies: [
@@ -120,6 +122,8 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ], swiftSettings: swiftSettings),
+        .testTarget(name: "ReviewTests", dependencies: ["Review", "Migration", "BundleKit", "Common", "TestSupport"],
+                    exclude: ["Golden"], swiftSettings: swiftSettings),
         .testTarget(name: "CMExtractTests", dependencies: [
             "CMExtract", "Sandbox", "Migration", "AvayaCM", "Common", "TestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),

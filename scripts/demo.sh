@@ -36,6 +36,9 @@ echo "== verify --require-approvals 2"
 echo "== inspect"
 "$BIN/cm2gc" inspect --trusted-keys "$OUT/trusted-keys" "$BUNDLE"
 
+echo "== review (the change board's page, with both approvals)"
+"$BIN/cm2gc" review --trusted-keys "$OUT/trusted-keys" --require-approvals 2 -o "$OUT/review.html" "$BUNDLE"
+
 # Stage two (docs/upload.md): start the Genesys sandbox on a free loopback port, upload the approved
 # bundle, read everything back, show the ledger. Throwaway demo credentials, passed through a 0600
 # file and the environment, never on a command line.

@@ -37,6 +37,7 @@ public struct BundleBuilder: Sendable {
     private var diffLines: [Data] = []
     private var exceptionLines: [Data] = []
     private var summary: String?
+    private var derived: [(path: String, render: @Sendable (BundleFiles) throws -> Data)] = []
 
     public init(_ inputs: BundleInputs) {
         self.inputs = inputs
@@ -113,6 +114,13 @@ public struct BundleBuilder: Sendable {
         try put(path, data)
     }
 
+    /// A tag file made from the finished members (everything but `tagmanifest-sha256.txt`, which
+    /// then covers it): the review page is rendered from what the bundle holds, so approvers sign
+    /// exactly the page they read. Renderers run in the order they were set; each sees the ones before.
+    public mutating func addDerivedFile(path: String, render: @escaping @Sendable (BundleFiles) throws -> Data) {
+        derived.append((path, render))
+    }
+
     private mutating func put(_ path: String, _ data: Data) throws {
         if let reason = BundlePath.problem(with: path) { throw BundleError.invalidPath(path: path, reason: reason) }
         guard files[path] == nil else { throw BundleError.duplicateMember(path) }
@@ -165,7 +173,21 @@ public struct BundleBuilder: Sendable {
             targetAPIModel: inputs.targetAPIModel, counts: payloadTypes, flowCount: flowCount,
             payloadBytes: payloadBytes)
         members[BundleFormat.metadataPath] = try CanonicalJSON.data(metadata, pretty: true)
+        for d in derived {
+            if let reason = BundlePath.problem(with: d.path) { throw BundleError.invalidPath(path: d.path, reason: reason) }
+            guard members[d.path] == nil, !BundleFormat.isPayloadClass(d.path), d.path != BundleFormat.tagManifestPath else {
+                throw BundleError.reservedPath(path: d.path, reason: "a derived file must be a new tag file")
+            }
+            let data = try d.render(BundleFiles(members))
+            let limit = limits.limit(for: d.path)
+            guard Int64(data.count) <= limit else { throw BundleError.limitExceeded(member: d.path, size: Int64(data.count), limit: limit) }
+            members[d.path] = data
+        }
 
+        // Refused here rather than by every reader later (section 19); +1 for the tag manifest.
+        guard members.count + 1 <= limits.maxMembers else {
+            throw BundleError.limitExceeded(member: "<archive member count>", size: Int64(members.count + 1), limit: Int64(limits.maxMembers))
+        }
         let tagPaths = members.keys.filter { !BundleFormat.isPayloadClass($0) }
         members[BundleFormat.tagManifestPath] = Manifest.render(tagPaths.map { ($0, members[$0] ?? Data()) })
         let result = BundleFiles(members)

@@ -136,6 +136,14 @@ public enum BundleOperations {
         return VerifyResult(bundle: url.path, integrity: integrity, approvals: approvals)
     }
 
+    /// The same, also returning the members (for a caller that renders them, valid or not). The
+    /// archive is verified streaming first (bounded memory, truncation refused), then read whole
+    /// within the bundle limits.
+    public static func verifyAndRead(bundleAt url: URL, trustedKeysDirectory: URL?, requiredApprovals: Int) throws -> (BundleFiles, VerifyResult) {
+        let result = try verify(bundleAt: url, trustedKeysDirectory: trustedKeysDirectory, requiredApprovals: requiredApprovals)
+        return (try BundleFiles.read(contentsOf: url), result)
+    }
+
     public static func inspect(bundleAt url: URL, trustedKeysDirectory: URL?) throws -> InspectResult {
         let trusted = try trustedKeysDirectory.map { try ApproverKeys.loadTrustedKeys(directory: $0) }
         // Only summary.md is kept; every other member is checked and dropped as it is read.

@@ -4,7 +4,9 @@ import Foundation
 /// Constants of bundle format v1 (bundle-spec.md).
 public enum BundleFormat {
     public static let name = "cm2gc-bundle"
-    public static let version = "1.0"
+    /// 1.1 names the optional `review.html` and `reports/review.json` members (section 13); a 1.0
+    /// bundle stays valid, and readers of 1.0 already ignore the new tag files.
+    public static let version = "1.1"
     public static let major = 1
 
     public static let metadataPath = "bundle.json"
@@ -16,6 +18,10 @@ public enum BundleFormat {
     public static let exceptionsPath = "exceptions.jsonl"
     public static let summaryPath = "summary.md"
     public static let mappingPath = "mapping.csv"
+    /// The self-contained review page (optional, section 13).
+    public static let reviewPath = "review.html"
+    /// Reconciliation, vector step outcomes and broken cycles for the review page (optional, section 13).
+    public static let reviewDataPath = "reports/review.json"
 
     /// Members every v1 bundle has.
     public static let requiredMembers = [metadataPath, manifestPath, tagManifestPath, orderPath,
@@ -43,7 +49,8 @@ public struct BundleLimits: Sendable, Hashable {
     public var maxPayloadBytes: Int64 = 512_000
     public var maxFlowBytes: Int64 = 4_194_304
     public var maxOtherMemberBytes: Int64 = 268_435_456  // a 100,000-station diff log is ~100 MiB
-    public var maxMembers = 200_000
+    /// 1,000,000 since format 1.1 (200,000 in 1.0): a 100,000-station site alone has over 200,000 payloads.
+    public var maxMembers = 1_000_000
     public var maxTotalBytes: Int64 = 1_073_741_824
 
     public init() {}
@@ -198,6 +205,27 @@ public struct FieldChange: Sendable, Hashable, Codable {
         self.path = path
         self.before = before
         self.after = after
+    }
+}
+
+extension FieldChange {
+    /// Field-level differences between two JSON values as JSON pointers (objects compared member
+    /// by member, anything else as a whole); numbers compare by value.
+    public static func diff(_ a: JSONValue, _ b: JSONValue, path: String = "") -> [FieldChange] {
+        if a == b { return [] }
+        if let x = a.doubleValue, let y = b.doubleValue, x == y { return [] }
+        if case .object(let x) = a, case .object(let y) = b {
+            return Set(x.keys).union(y.keys).sorted().flatMap { k -> [FieldChange] in
+                let p = path + "/" + k.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+                switch (x[k], y[k]) {
+                case (let u?, let v?): return diff(u, v, path: p)
+                case (let u?, nil): return [FieldChange(path: p, before: u, after: nil)]
+                case (nil, let v?): return [FieldChange(path: p, before: nil, after: v)]
+                default: return []
+                }
+            }
+        }
+        return [FieldChange(path: path.isEmpty ? "/" : path, before: a, after: b)]
     }
 }
 

@@ -4,6 +4,7 @@ import CMExtract
 import Common
 import Foundation
 import GenesysCloud
+import Review
 
 /// `cm2gc build`: read → transform → validate → plan → bundle. Stage one end to end; never
 /// touches the network.
@@ -42,6 +43,8 @@ public enum StageOne {
         public var steps: [BundleKit.PlanStep]
         public var delta: [String: Int]
         public var summaryText: String
+        /// Exceptions by code and severity, decisions first (summary.md, `build --json`, review.html).
+        public var exceptionGroups: [ExceptionGroup]
         /// Non-zero when any source record is unaccounted for.
         public var exitCode: Int32 { transform.unaccounted.isEmpty && read.reconciles ? 0 : 1 }
     }
@@ -79,8 +82,10 @@ public enum StageOne {
         }
         // Delta against an earlier bundle: the same logical keys compared payload by payload.
         var previous: [String: JSONValue] = [:]
+        var previousBundle: BundleFiles?
         if let p = o.previous {
             let files = try BundleFiles.read(contentsOf: p)
+            previousBundle = files
             for path in files.paths where path.hasPrefix("payloads/") && path.hasSuffix(".json") {
                 let id = String(path.dropFirst("payloads/".count).dropLast(".json".count))
                 if let d = files[path] { previous[id] = try JSONValue.parse(d) }
@@ -98,7 +103,7 @@ public enum StageOne {
             guard o.previous != nil else { actions[r.id] = .create; continue }
             if let old = previous[r.id] {
                 // Compare what the bundle stores (canonical bytes), not in-memory number kinds.
-                let c = old.canonicalText() == r.payload.canonicalText() ? [] : JSONDiff.changes(old, r.payload)
+                let c = old.canonicalText() == r.payload.canonicalText() ? [] : FieldChange.diff(old, r.payload)
                 actions[r.id] = c.isEmpty ? .unchanged : .update
                 if !c.isEmpty { changes[r.id] = c }
             } else {
@@ -166,25 +171,52 @@ public enum StageOne {
             rec.reason = "present in the previous bundle, absent from the sources now"
             try b.addDiffRecord(rec)
         }
+        var exceptionRecords: [ExceptionRecord] = []
         for r in read.report.rejects {
-            try b.addException(ExceptionRecord(severity: .error, code: "read.reject", message: r.reason, source: r.location.description,
-                                               type: r.kind?.rawValue, key: r.key, hint: "fix the input record and rebuild"))
+            exceptionRecords.append(ExceptionRecord(severity: .error, code: "read.reject", message: r.reason, source: r.location.description,
+                                                    type: r.kind?.rawValue, key: r.key, hint: "fix the input record and rebuild"))
         }
         for e in out.exceptions {
-            try b.addException(ExceptionRecord(severity: e.disposition == .rejected ? .error : .warning,
-                                               code: "\(e.rule).\(e.disposition.rawValue)", message: e.message,
-                                               source: e.location, type: e.sourceKind, key: e.sourceID, hint: e.hint))
+            exceptionRecords.append(ExceptionRecord(severity: e.disposition == .rejected ? .error : .warning,
+                                                    code: "\(e.rule).\(e.disposition.rawValue)", message: e.message,
+                                                    source: e.location, type: e.sourceKind, key: e.sourceID, hint: e.hint))
         }
+        for r in exceptionRecords { try b.addException(r) }
+        let groups = ExceptionGroup.aggregate(exceptionRecords)
         try b.addFile(path: BundleFormat.mappingPath, data: Data(MappingCSV.render(out.decisions).utf8))
         let summary = Summary.render(out: out, read: read.report, steps: steps, actions: actions, deleted: deleted,
-                                     fingerprint: fingerprint, config: config)
+                                     fingerprint: fingerprint, config: config, exceptionGroups: groups)
         b.setSummary(summary)
+        // The review page: rendered from the finished members (so `cm2gc review` shows the same),
+        // covered by the tag manifest (so approvers sign what they read).
+        try b.addFile(path: BundleFormat.reviewDataPath, data: reviewFacts(out: out, read: read.report).data())
+        let previousFiles = previousBundle
+        let previousName = o.previous?.lastPathComponent
+        b.addDerivedFile(path: BundleFormat.reviewPath) { files in
+            ReviewPage.render(files, context: .init(previous: previousFiles, previousName: previousName))
+        }
         let built = try b.write(to: o.output, gzip: o.output.path.hasSuffix(".gz"))
         var delta: [String: Int] = [:]
         for a in actions.values { delta[a.rawValue, default: 0] += 1 }
         if !deleted.isEmpty { delta["delete"] = deleted.count }
         return Result(bundle: built, transform: out, read: read.report, readDiagnostics: read.diagnostics, steps: steps,
-                      delta: delta, summaryText: summary)
+                      delta: delta, summaryText: summary, exceptionGroups: groups)
+    }
+
+    /// `reports/review.json`: what the review page needs beyond the payloads and logs.
+    static func reviewFacts(out: TransformOutput, read: ReadReport) -> ReviewFacts {
+        let rejects = Dictionary(grouping: read.rejects, by: { $0.kind?.rawValue ?? "unknown" }).mapValues(\.count)
+        var recon: [String: ReviewFacts.Reconciliation] = [:]
+        for kind in Set(out.reconciliation.keys).union(rejects.keys) {
+            let r = out.reconciliation[kind] ?? Reconciliation()
+            recon[kind] = .init(read: r.read, producing: r.producing, excluded: r.excluded, exceptions: r.exceptions,
+                                rejected: rejects[kind] ?? 0, holds: r.holds)
+        }
+        return ReviewFacts(reconciliation: recon, unaccounted: out.unaccounted, brokenCycles: out.brokenCycles,
+                           vectors: out.fidelity.map { v in
+                               .init(vector: v.vector, name: v.name, flows: v.flows,
+                                     steps: v.steps.map { .init(number: $0.number, text: $0.text, outcome: $0.outcome, reason: $0.reason) })
+                           })
     }
 
     /// A `.sqlite` source is a staging store from `cm2gc extract`, read through the same source
@@ -243,25 +275,5 @@ extension SiteModel {
     /// Canonical JSON of the model, for the source fingerprint.
     var canonicalJSON: String {
         (try? CanonicalJSON.jsonValue(of: self).canonicalText()) ?? ""
-    }
-}
-
-/// Field-level differences between two payloads, as JSON pointers.
-enum JSONDiff {
-    static func changes(_ a: JSONValue, _ b: JSONValue, path: String = "") -> [FieldChange] {
-        if a == b { return [] }
-        if let x = a.doubleValue, let y = b.doubleValue, x == y { return [] }
-        if case .object(let x) = a, case .object(let y) = b {
-            return Set(x.keys).union(y.keys).sorted().flatMap { k -> [FieldChange] in
-                let p = path + "/" + k.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
-                switch (x[k], y[k]) {
-                case (let u?, let v?): return changes(u, v, path: p)
-                case (let u?, nil): return [FieldChange(path: p, before: u, after: nil)]
-                case (nil, let v?): return [FieldChange(path: p, before: nil, after: v)]
-                default: return []
-                }
-            }
-        }
-        return [FieldChange(path: path.isEmpty ? "/" : path, before: a, after: b)]
     }
 }

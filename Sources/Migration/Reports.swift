@@ -2,6 +2,7 @@ import AvayaCM
 import BundleKit
 import Common
 import Foundation
+import Review
 
 /// `plan/plan.txt`, read like a Terraform plan.
 enum PlanText {
@@ -60,7 +61,7 @@ enum MappingCSV {
 /// `summary.md`: what a reviewer reads first.
 enum Summary {
     static func render(out: TransformOutput, read: ReadReport, steps: [BundleKit.PlanStep], actions: [String: DiffRecord.Action],
-                       deleted: [String], fingerprint: String, config: MappingConfig) -> String {
+                       deleted: [String], fingerprint: String, config: MappingConfig, exceptionGroups: [ExceptionGroup]) -> String {
         var s = "# cm2gc bundle summary\n\n"
         s += "Tool \(ToolVersion.current); source fingerprint `\(fingerprint)`; mapping config digest `\(config.digest)`.\n\n"
         s += "## Reconciliation\n\nEvery source record ends in a payload, a deliberate exclusion or an exception.\n\n"
@@ -86,19 +87,26 @@ enum Summary {
             s += deleted.isEmpty ? ".\n" : ", \(deleted.count) delete.\n"
         }
         s += "\n## Exceptions by rule\n\n"
-        if out.exceptions.isEmpty && read.rejects.isEmpty { s += "None.\n" } else {
-            s += "| rule | disposition | count |\n|---|---|---:|\n"
-            let groups = Dictionary(grouping: out.exceptions, by: { "\($0.rule)|\($0.disposition.rawValue)" })
-            for k in groups.keys.sorted() {
-                let parts = k.split(separator: "|")
-                s += "| \(parts[0]) | \(parts[1]) | \(groups[k]?.count ?? 0) |\n"
+        if exceptionGroups.isEmpty { s += "None.\n" } else {
+            // Aggregated (a large site has hundreds of thousands); exceptions.jsonl keeps every record.
+            let total = exceptionGroups.reduce(0) { $0 + $1.count }
+            s += "\(total) records in exceptions.jsonl; review.html lists them by group with their sources. Groups that need a decision come first.\n\n"
+            s += "| rule | code | severity | count | decide | sample |\n|---|---|---|---:|---|---|\n"
+            for g in exceptionGroups {
+                let sample = g.samples.first.map { ($0.source.map { "`\($0)` " } ?? "") + $0.message } ?? ""
+                s += "| \(g.rule) | \(g.code) | \(g.severity) | \(g.count) | \(g.needsDecision ? "**yes**" : "") | \(Self.cell(sample)) |\n"
             }
-            if !read.rejects.isEmpty { s += "| read | rejected | \(read.rejects.count) |\n" }
         }
         s += "\n## Cycles broken\n\n"
         if out.brokenCycles.isEmpty { s += "None.\n" }
         for c in out.brokenCycles { s += "- \((c + [c.first ?? ""]).joined(separator: " → "))\n" }
         return s
+    }
+
+    /// A Markdown table cell: one line, pipes escaped, at most 160 characters.
+    static func cell(_ text: String) -> String {
+        let one = text.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "|", with: "\\|")
+        return one.count <= 160 ? one : String(one.prefix(159)) + "…"
     }
 
     /// [vdn.flow] per vector: steps translated / approximated / unsupported, then each step that

@@ -67,6 +67,7 @@ struct BuildCommand: ParsableCommand {
                 "bundle": .string(output), "bundle_id": .string(result.bundle.metadata.bundleID), "digest": .string(result.bundle.digest),
                 "payloads": .object(result.bundle.metadata.counts.mapValues { .int(Int64($0)) }),
                 "steps": .int(Int64(result.steps.count)), "exceptions": .int(Int64(t.exceptions.count)),
+                "exceptions_by_rule": .array(result.exceptionGroups.map(\.json)),
                 "read_rejects": .int(Int64(result.read.rejects.count)), "cycles_broken": .int(Int64(t.brokenCycles.count)),
                 "reconciliation": .object(recon), "unaccounted": .array(t.unaccounted.map { .string($0) }),
                 "delta": .object(result.delta.mapValues { .int(Int64($0)) }), "exit_code": .int(Int64(result.exitCode)),

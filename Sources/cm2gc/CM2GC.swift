@@ -8,6 +8,6 @@ struct CM2GC: AsyncParsableCommand {
         abstract: "Stage one: read Avaya CM exports and write a versioned, verifiable Genesys Cloud bundle.",
         version: ToolVersion.current,
         subcommands: [Read.self, BuildCommand.self, KeygenCommand.self, ApproveCommand.self, VerifyCommand.self,
-                      InspectCommand.self, GenerateSite.self, BundleFilesCommand.self, ExtractCommand.self]
+                      InspectCommand.self, ReviewCommand.self, GenerateSite.self, BundleFilesCommand.self, ExtractCommand.self]
     )
 }

@@ -43,7 +43,7 @@ enum Golden {
   "created": "2024-01-01T00:00:00Z",
   "flow_count": 1,
   "format": "cm2gc-bundle",
-  "format_version": "1.0",
+  "format_version": "1.1",
   "mapping_config_digest": "04f996cd3aa14acd39b38905e9877b6a8560eb1c34919e702b82816d1cd033b0",
   "payload_bytes": 104,
   "source_fingerprint": "ccb03d927575ef384bb693555474cbb23807d31390f648a2d41911e74d553b71",
@@ -53,7 +53,7 @@ enum Golden {
 
 """
     static let tagManifest = """
-cc79b893094cf659536f11f48c0820d76ece400375257ac2520156c4de2c4691  bundle.json
+185113a52867926f63a74442957fc6b4985389197e1ddc4184100e83650ce2bd  bundle.json
 fdae2596f07a1e755c71a27eba59149e4586c1c3acf9956f85f7119cac384641  difflog.jsonl
 6444bf10238233367eee2aec750fde5da444de43ad013074ef26f9d4d5a1981a  exceptions.jsonl
 8b4a5cb0a0fcfe0b0c54588979d173bdeb54e8dd84bd89a74de471c02910e194  manifest-sha256.txt
@@ -96,5 +96,5 @@ ec42056d09144cee25e19ec4d00504f63326d371bad1888e020d3504ca573cdf  plan/plan.txt
 }
 
 """
-    static let digest = "a60e07c8a06fe4ebeac3b5fb006dcdc45b427a8474146e2a8da406f5f143410b"
+    static let digest = "4848efe262c896438e40dbadeae57514bf2a4ee1ac0fb047324c37e2d4ed75b2"
 }

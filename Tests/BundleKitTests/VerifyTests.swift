@@ -85,7 +85,7 @@ import Testing
         let files = try sampleBuilder().build().files
         var m = files.members
         let text = String(decoding: try #require(m["bundle.json"]), as: UTF8.self)
-        m["bundle.json"] = Data(text.replacingOccurrences(of: "\"format_version\": \"1.0\"", with: "\"format_version\": \"9.0\"").utf8)
+        m["bundle.json"] = Data(text.replacingOccurrences(of: "\"format_version\": \"\(BundleFormat.version)\"", with: "\"format_version\": \"9.0\"").utf8)
         #expect(m["bundle.json"] != files["bundle.json"])
         let problems = try BundleVerifier.verify(BundleFiles(m)).problems
         #expect(problems.contains { $0.member == "bundle.json" && $0.message.hasPrefix("content does not match tagmanifest-sha256.txt") })
@@ -164,7 +164,7 @@ import Testing
         #expect(text.stdout.contains("# cm2gc bundle summary"))
         let json = try JSONValue.parse(try run(cm2gc, ["inspect", "--json", url.path]).stdout)
         #expect(json["digest"]?.stringValue == built.digest)
-        #expect(json["metadata"]?["format_version"] == "1.0")
+        #expect(json["metadata"]?["format_version"] == "1.1")
         #expect(json["metadata"]?["counts"]?["queue"] == 1)
         #expect(json["summary"]?.stringValue?.hasPrefix("# cm2gc bundle summary") == true)
     }

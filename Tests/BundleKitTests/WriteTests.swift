@@ -148,3 +148,16 @@ import Testing
         }
     }
 }
+
+/// The writer refuses more members than readers accept (bundle-spec.md section 19).
+@Suite struct MemberLimitTests {
+    @Test func builderRefusesMoreMembersThanTheLimit() throws {
+        var b = BundleBuilder(BundleInputs(sourceFingerprint: "a", mappingConfigDigest: "b", targetAPIModel: "t", created: 0))
+        b.limits.maxMembers = 12
+        for i in 0..<5 { try b.addPayload(type: "skill", key: "s\(i)", json: ["name": .string("S\(i)")]) }
+        b.setPlan(try BundleOperations.planFromReferences((0..<5).map { ("skill", "s\($0)", ["name": .string("S\($0)")]) }))
+        #expect(throws: BundleError.self) { try b.build() }
+        b.limits.maxMembers = 13  // 5 payloads + 8 required members
+        #expect(try b.build().files.paths.count == 13)
+    }
+}
