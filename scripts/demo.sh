@@ -24,7 +24,7 @@ echo "== read the sample site (SAT captures + System Manager export)"
 
 echo "== build the bundle (with Architect call flows translated from the vectors)"
 "$BIN/cm2gc" build samples/sat samples/smgr --config samples/mapping.yaml -o "$BUNDLE"
-"$BIN/cm2gc" inspect "$BUNDLE" | sed -n '/Call flow fidelity/,/^## Exceptions/p' | head -20
+"$BIN/cm2gc" inspect "$BUNDLE" | sed -n '/Call flow fidelity/,/^## Exceptions/p' | awk 'NR <= 24'  # awk reads to the end: head would SIGPIPE the writer under pipefail
 
 echo "== approve twice"
 "$BIN/cm2gc" approve --key "$OUT/keys/alice.key" --comment "queues and skills checked" "$BUNDLE"
