@@ -15,6 +15,11 @@ import Glibc
     /// A second extract on the same store exits at once with 75 and names the first; after the
     /// first is SIGKILLed its lock is taken over and the run resumes.
     @Test func aSecondExtractIsRefusedAtOnceAndADeadOnesLockIsTakenOver() async throws {
+        // Off the cooperative pool, so the first extract is still running when it is killed.
+        try await withTaskExecutorPreference(SandboxExecutor.shared) { try await refusedThenTakenOver() }
+    }
+
+    private func refusedThenTakenOver() async throws {
         let sb = try await Fixture.slowSandbox(ms: 20)
         defer { Task { await sb.stop() } }
         let stage = try tempDir().appendingPathComponent("locked.sqlite")
