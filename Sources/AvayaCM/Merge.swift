@@ -276,6 +276,15 @@ public final class ModelBuilder {
         let okey = "\(R.kind.rawValue):\(key)"
         bump(R.kind) { $0.read += 1 }
         let incoming = MergeContext.Origin(format: format, summary: summary, weak: weak)
+        var record = record
+        if model.untyped != nil, let u = model.untyped?[okey] {
+            // An untyped OSSI row of the same key came first: the typed record takes its place,
+            // keeping the row's raw ids where it has nothing of its own.
+            model.untyped?[okey] = nil
+            if model.untyped?.isEmpty == true { model.untyped = nil }
+            for (k, v) in u.fields where record.extra[k] == nil { record.extra[k] = v }
+            bump(R.kind) { $0.merged += 1 }
+        }
         guard let existing = model[keyPath: R.storage][key], let prev = origin[okey] else {
             store(record, key)
             origin[okey] = incoming
@@ -311,6 +320,62 @@ public final class ModelBuilder {
                 "\(R.kind.rawValue) \(key): \(c.field) differs between sources; kept '\(c.kept)', dropped '\(c.dropped)' (\(rule))",
                 at: loc, hint: "correct the source that is out of date, or accept the kept value"))
         }
+    }
+
+    /// Adds an untyped OSSI row (a known kind read without a dictionary for its form). If a
+    /// typed record already holds the key, the row's raw ids only fill that record's `extra`;
+    /// a typed record arriving later replaces the row the same way (see `add`).
+    func addUntyped(_ u: UntypedRecord, at loc: SourceLocation) {
+        let okey = "\(u.kind.rawValue):\(u.key)"
+        bump(u.kind) { $0.read += 1 }
+        if foldIntoTyped(u, at: loc) { return }
+        if let prev = model.untyped?[okey] {
+            if prev.fields == u.fields {
+                bump(u.kind) { $0.merged += 1 }
+                model.sources[okey, default: []].append(loc)
+                diagnostics.emit(.note("model.duplicate-identical",
+                    "\(u.kind.rawValue) \(u.key) appears again with identical content; kept once", at: loc))
+            } else {
+                let first = model.sources[okey]?.first.map { "\($0)" } ?? "an earlier record"
+                reject(u.kind, key: u.key, at: loc,
+                       reason: "duplicate untyped \(u.kind.rawValue) row \(u.key) (first seen at \(first)) with different content",
+                       code: "model.duplicate", hint: "remove one of the two captures, or re-export the table once", alreadyCounted: true)
+            }
+            return
+        }
+        if model.untyped == nil { model.untyped = [:] }
+        model.untyped?[okey] = u
+        model.sources[okey, default: []].append(loc)
+    }
+
+    private func foldIntoTyped(_ u: UntypedRecord, at loc: SourceLocation) -> Bool {
+        switch u.kind {
+        case .station: fold(u, \.stations, loc)
+        case .agent: fold(u, \.agents, loc)
+        case .huntGroup: fold(u, \.huntGroups, loc)
+        case .vector: fold(u, \.vectors, loc)
+        case .vdn: fold(u, \.vdns, loc)
+        case .coveragePath: fold(u, \.coveragePaths, loc)
+        case .cor: fold(u, \.cors, loc)
+        case .cos: fold(u, \.coses, loc)
+        case .reasonCode: fold(u, \.reasonCodes, loc)
+        case .holidayTable: fold(u, \.holidayTables, loc)
+        case .announcement: fold(u, \.announcements, loc)
+        case .publicNumbering: fold(u, \.publicNumbering, loc)
+        case .dialPlan: fold(u, \.dialPlan, loc)
+        case .pickupGroup: fold(u, \.pickupGroups, loc)
+        case .tenant: fold(u, \.tenants, loc)
+        case .user: fold(u, \.users, loc)
+        }
+    }
+
+    private func fold<R: SourceRecord>(_ u: UntypedRecord, _ p: WritableKeyPath<SiteModel, [String: R]>, _ loc: SourceLocation) -> Bool {
+        guard var r = model[keyPath: p][u.key] else { return false }
+        for (k, v) in u.fields where r.extra[k] == nil { r.extra[k] = v }
+        store(r, u.key)
+        model.sources["\(u.kind.rawValue):\(u.key)", default: []].append(loc)
+        bump(u.kind) { $0.merged += 1 }
+        return true
     }
 
     /// Writing through a key path into a class's struct property copies the dictionary on every
@@ -359,6 +424,7 @@ extension SiteModel {
         m.strip(\.coveragePaths); m.strip(\.cors); m.strip(\.coses); m.strip(\.reasonCodes)
         m.strip(\.holidayTables); m.strip(\.announcements); m.strip(\.publicNumbering); m.strip(\.dialPlan)
         m.strip(\.pickupGroups); m.strip(\.tenants); m.strip(\.users)
+        m.untyped = nil
         return m
     }
 }

@@ -387,6 +387,21 @@ public struct User: Sendable, Codable, Hashable {
     }
 }
 
+/// A record of a known kind whose fields could not be typed: an OSSI table row (or list row)
+/// read without a dictionary for its form. Its key comes from the row's identifying columns,
+/// its fields are the raw `ossi:<field id>` values. Nothing is guessed into typed fields.
+public struct UntypedRecord: Sendable, Codable, Hashable {
+    public var kind: ObjectKind
+    public var key: String
+    /// The OSSI form (`publicNumbering`, `list.cos`, …) the row came from.
+    public var form: String
+    /// `ossi:<field id>` → value, as captured (blank values dropped).
+    public var fields: [String: String]
+    public init(kind: ObjectKind, key: String, form: String, fields: [String: String]) {
+        self.kind = kind; self.key = key; self.form = form; self.fields = fields
+    }
+}
+
 /// The whole site. Dictionaries are keyed by each kind's natural key (extension, number, …);
 /// JSON output (canonical) sorts keys, and `sortedKeys` gives numeric-aware order for humans.
 public struct SiteModel: Sendable, Codable, Hashable {
@@ -406,6 +421,10 @@ public struct SiteModel: Sendable, Codable, Hashable {
     public var pickupGroups: [String: PickupGroup] = [:]
     public var tenants: [String: Tenant] = [:]
     public var users: [String: User] = [:]
+    /// OSSI rows of a known kind that could not be typed (no dictionary for the form, or ids of
+    /// another release), keyed `kind:key`; nil when there are none (so models without them
+    /// encode as before). They count in `count(kind)`, and the transform reports each one.
+    public var untyped: [String: UntypedRecord]? = nil
     /// Where each record was seen, keyed `kind:key` (e.g. `station:3001`). Not content.
     public var sources: [String: [SourceLocation]] = [:]
 
@@ -413,6 +432,10 @@ public struct SiteModel: Sendable, Codable, Hashable {
 
     /// Count of records of one kind.
     public func count(_ kind: ObjectKind) -> Int {
+        typedCount(kind) + untypedCount(kind)
+    }
+
+    func typedCount(_ kind: ObjectKind) -> Int {
         switch kind {
         case .station: stations.count
         case .agent: agents.count
@@ -431,6 +454,11 @@ public struct SiteModel: Sendable, Codable, Hashable {
         case .tenant: tenants.count
         case .user: users.count
         }
+    }
+
+    func untypedCount(_ kind: ObjectKind) -> Int {
+        guard let u = untyped else { return 0 }
+        return u.values.reduce(0) { $0 + ($1.kind == kind ? 1 : 0) }
     }
 
     /// The same model without provenance: what "equal modulo source locations" compares.

@@ -157,6 +157,9 @@ struct OSSIReader {
     private var dictionary: OSSIDictionary
     /// Forms whose values did not fit the dictionary's types in this file.
     private var mismatched: Set<String> = []
+    /// Records of this file, added to the model only when the file has been read: a type
+    /// mismatch found in a form's last record must weaken its first record too.
+    private var pending: [(form: String, add: (_ weak: Bool) -> Void)] = []
 
     init(file: String, builder: ModelBuilder, options: ReadOptions) {
         self.file = file; self.builder = builder; self.options = options
@@ -289,6 +292,28 @@ struct OSSIReader {
         if !sawAny {
             builder.diagnostics.emit(.warning("ossi.empty", "no OSSI lines found", at: loc(1), hint: nil))
         }
+        flushPending()
+    }
+
+    /// Adds the file's records in reading order; every record of a form found mismatched
+    /// anywhere in the file is weak (fills gaps, never overrides another source).
+    private mutating func flushPending() {
+        for p in pending { p.add(mismatched.contains(p.form)) }
+        pending = []
+    }
+
+    /// Queues one typed record of `form` for `flushPending`.
+    private mutating func queue<R: SourceRecord>(_ rec: R, form: String, at: SourceLocation, summary: Bool = false) {
+        let b = builder
+        pending.append((form, { weak in b.add(rec, at: at, format: .ossi, summary: summary, weak: weak) }))
+    }
+
+    /// Marks `form` as not matching the dictionary (once per form and file, with a warning).
+    private mutating func markMismatch(_ form: String, kind: ObjectKind, _ issue: String, at: SourceLocation) {
+        guard mismatched.insert(form).inserted else { return }
+        builder.diagnostics.emit(.warning("ossi.dictionary-mismatch",
+            "values of form '\(form)' do not fit the OSSI dictionary's types (\(issue)); the dictionary does not match this capture: its \(kind.rawValue) records in this file only fill gaps and never override other sources",
+            at: at, hint: "pass --ossi-dictionary with this release's field ids, or capture the screens in SAT"))
     }
 
     /// Switches to the dictionary of the capture's release family (unless `--ossi-dictionary`
@@ -377,12 +402,84 @@ struct OSSIReader {
         }
     }
 
+    /// Identifying columns of a table form's rows: how many leading values (in field-line
+    /// order, which is CM's screen order: the key column first) make a row's key, and whether a
+    /// display table's row number (`XXXXffNN`) is the key instead (reason codes, COS classes:
+    /// CM prints the row label, it is no field).
+    static func rowIdentity(_ obj: SATObject) -> (columns: Int, rowNumber: Bool) {
+        switch obj {
+        case .publicNumbering: (3, false)   // Ext Len, Ext Code, Trk Grp(s)
+        case .dialPlan: (2, false)          // Dialed String, Total Length
+        case .reasonCodes, .cos: (1, true)
+        default: (1, false)
+        }
+    }
+
+    /// Keeps a table form's record as untyped rows: no field is guessed into the typed model.
+    /// A display table's repeated ids (`XXXXffNN`, NN ≠ 00) group by NN into rows, each keyed
+    /// by its identifying values (or NN, see `rowIdentity`); its scalar ids describe the table
+    /// and go with every row. A list record, or a record without repeated ids, is one row.
+    /// Rows whose identifying values are all blank are CM's unused rows and are not records.
+    private mutating func addUntypedRows(_ obj: SATObject, form: String, list: Bool, pairs: [(String, String)],
+                                         at: SourceLocation, command: String, onlyRows: Set<Int>? = nil) -> Int {
+        var scalars: [(String, String)] = []
+        var rows: [Int: [(String, String)]] = [:]
+        for (id, v) in pairs {
+            let b = Array(id.utf8)
+            if !list, b.count == 8, b[4] == UInt8(ascii: "f"), b[5] == UInt8(ascii: "f"),
+               let n = Int(id.suffix(2), radix: 16), n > 0 {
+                rows[n, default: []].append((id, v))
+            } else {
+                scalars.append((id, v))
+            }
+        }
+        let ident = Self.rowIdentity(obj)
+        var location = ""
+        if obj == .dialPlan {
+            let q = Self.qualifier(command)?.split(separator: " ") ?? []
+            if q.count >= 2, q[0] == "location", q[1] != "all" { location = "@\(q[1])" }
+        }
+        let groups: [(Int?, [(String, String)])] = rows.isEmpty ? [(nil, scalars)] : rows.keys.sorted().map { ($0, rows[$0] ?? []) }
+        var added = 0
+        for (n, rowPairs) in groups {
+            if let only = onlyRows, n.map({ !only.contains($0) }) ?? true { continue }
+            let idValues = rowPairs.prefix(ident.columns).map { Fields.clean($0.1) }
+            let key: String
+            if ident.rowNumber, let n { key = String(n) }
+            else if !idValues.isEmpty, idValues.contains(where: { !$0.isEmpty }) { key = idValues.joined(separator: "/") + location }
+            else { continue }
+            if ident.rowNumber, rowPairs.allSatisfy({ Fields.clean($0.1).isEmpty }) { continue }
+            var fields: [String: String] = [:]
+            for (id, v) in (rows.isEmpty ? rowPairs : scalars + rowPairs) {
+                let c = Fields.clean(v)
+                if !c.isEmpty, fields["ossi:\(id)"] == nil { fields["ossi:\(id)"] = c }
+            }
+            let u = UntypedRecord(kind: obj.kind, key: key, form: form, fields: fields)
+            let b = builder
+            let rowAt = n.map { SourceLocation(file: at.file, line: at.line, record: (at.record ?? command) + " row \($0)") } ?? at
+            pending.append((form, { _ in b.addUntyped(u, at: rowAt) }))
+            added += 1
+        }
+        return added
+    }
+
     private mutating func build(_ obj: SATObject, list: Bool, pairs: [(String, String)], at: SourceLocation, command: String) {
         let form = list ? "list.\(obj.rawValue)" : obj.rawValue
-        if dictionary.forms[form] == nil, Self.keyField(obj) == nil {
-            // Tables of rows (COS, reason codes, numbering, dial plan) have no key without ids.
-            builder.reject(obj.kind, key: nil, at: at, reason: "no OSSI dictionary for '\(form)' (\(command)): its rows cannot be keyed",
-                           code: "ossi.no-dictionary", hint: "add the form's field ids with --ossi-dictionary, or capture the screen in SAT")
+        let isTable = Self.keyField(obj) == nil
+        func warnUntyped(_ why: String) {
+            guard builder.firstTime("ossi.unknown-ids/\(form)") else { return }
+            builder.diagnostics.emit(.warning("ossi.unknown-ids",
+                "form '\(form)' (\(command)): \(why); its rows are counted and kept untyped, keyed by their identifying columns, fields as unknown ids (ossi:<id>)",
+                at: at, hint: "pass --ossi-dictionary with this release's field ids (see docs/avaya-readers.md), or capture the screen in SAT; reported once per form"))
+        }
+        if isTable, dictionary.forms[form] == nil {
+            // Tables of rows (COS, reason codes, numbering, dial plan) without ids: never
+            // rejected wholesale, never typed by guess.
+            warnUntyped("no OSSI dictionary for this form")
+            if addUntypedRows(obj, form: form, list: list, pairs: pairs, at: at, command: command) == 0 {
+                builder.reject(obj.kind, key: nil, at: at, reason: "'\(command)': no row with an identifying value", code: "ossi.no-key",
+                               hint: "the capture may be cut; re-run the command")
+            }
             return
         }
         let dict = dictionary.forms[form] ?? [:]
@@ -400,7 +497,7 @@ struct OSSIReader {
             unknown.append(id)
             f.addExtra("ossi:\(id)", value)
         }
-        if !unknown.isEmpty, builder.firstTime("ossi.unknown-ids/\(form)") {
+        if !unknown.isEmpty, !isTable, builder.firstTime("ossi.unknown-ids/\(form)") {
             let sample = unknown.prefix(5).joined(separator: ", ") + (unknown.count > 5 ? ", …" : "")
             builder.diagnostics.emit(.warning("ossi.unknown-ids",
                 dictionary.forms[form] == nil
@@ -420,6 +517,34 @@ struct OSSIReader {
         }
         func col(_ k: String) -> [Int: String] { rows[k] ?? [:] }
         func ordered(_ k: String) -> [(Int, String)] { col(k).sorted { $0.key < $1.key }.filter { !$0.value.isEmpty }.map { ($0.key, $0.value) } }
+        /// A table whose typed rows came out empty while ids were unknown (another release's
+        /// ids), or that has rows of the wrong type: kept as untyped rows, never dropped.
+        var typedRows = 0
+        /// Values of the wrong type: the row (its OSSI row number) is kept untyped, or with no
+        /// row only the form is marked mismatched.
+        var badRows: [(row: Int?, issue: String)] = []
+        func untypedFallback() {
+            if typedRows == 0, !unknown.isEmpty || !badRows.isEmpty {
+                if let b = badRows.first { markMismatch(form, kind: obj.kind, b.issue, at: at) }
+                warnUntyped(unknown.isEmpty ? "values do not fit the dictionary's types" : "no field id of the dictionary's rows was found")
+                if addUntypedRows(obj, form: form, list: list, pairs: pairs, at: at, command: command) == 0 {
+                    builder.reject(obj.kind, key: nil, at: at, reason: "'\(command)': no row with an identifying value", code: "ossi.no-key",
+                                   hint: "the capture may be cut; re-run the command")
+                }
+            } else if let b = badRows.first {
+                markMismatch(form, kind: obj.kind, b.issue, at: at)
+                for b in badRows {
+                    builder.diagnostics.emit(.warning("ossi.bad-value",
+                        "\(obj.kind.rawValue): \(b.issue)" + (b.row == nil ? "" : "; the row is kept untyped"), at: at,
+                        hint: "check the OSSI dictionary for this form"))
+                }
+                let keep = Set(badRows.compactMap(\.row))
+                if !keep.isEmpty {
+                    warnUntyped("values do not fit the dictionary's types")
+                    _ = addUntypedRows(obj, form: form, list: list, pairs: pairs, at: at, command: command, onlyRows: keep)
+                }
+            }
+        }
 
         switch obj {
         case .station:
@@ -464,18 +589,27 @@ struct OSSIReader {
                 let label = String(k.dropFirst(4))
                 for (n, v) in vals where n >= 1 {
                     if v == "y" || v == "n" { perms[n - 1, default: [:]][label] = v == "y" }
+                    else if !v.isEmpty { badRows.append((nil, "COS \(n - 1) '\(label)' is '\(v)', expected y/n")) }
                 }
             }
-            for c in perms.keys.sorted() { builder.add(ClassOfService(number: c, permissions: perms[c] ?? [:], extra: f.extra), at: at, format: .ossi) }
-            if perms.isEmpty { builder.reject(.cos, key: nil, at: at, reason: "'\(command)': no COS values", code: "ossi.no-key", hint: nil) }
-        case .reasonCodes:
-            if let d = f.str("defaultAux") { builder.add(ReasonCode(kind: .aux, code: 0, name: d), at: at, format: .ossi) }
-            if let d = f.str("defaultLogout") { builder.add(ReasonCode(kind: .logout, code: 0, name: d), at: at, format: .ossi) }
-            for (n, name) in ordered("aux.name") {
-                let flag = col("aux.interruptible")[n].map { $0 == "y" }
-                builder.add(ReasonCode(kind: .aux, code: n, name: name, interruptible: flag), at: at, format: .ossi)
+            for c in perms.keys.sorted() { queue(ClassOfService(number: c, permissions: perms[c] ?? [:], extra: f.extra), form: form, at: at) }
+            typedRows = perms.count
+            untypedFallback()
+            if perms.isEmpty, unknown.isEmpty, badRows.isEmpty {
+                builder.reject(.cos, key: nil, at: at, reason: "'\(command)': no COS values", code: "ossi.no-key", hint: nil)
             }
-            for (n, name) in ordered("logout.name") { builder.add(ReasonCode(kind: .logout, code: n, name: name), at: at, format: .ossi) }
+        case .reasonCodes:
+            if let d = f.str("defaultAux") { queue(ReasonCode(kind: .aux, code: 0, name: d), form: form, at: at); typedRows += 1 }
+            if let d = f.str("defaultLogout") { queue(ReasonCode(kind: .logout, code: 0, name: d), form: form, at: at); typedRows += 1 }
+            for (n, name) in ordered("aux.name") {
+                let raw = col("aux.interruptible")[n]
+                let bad = raw.map { !$0.isEmpty && $0 != "y" && $0 != "n" } ?? false
+                if let raw, bad { badRows.append((nil, "aux \(n) interruptible is '\(raw)', expected y/n")) }
+                queue(ReasonCode(kind: .aux, code: n, name: name, interruptible: bad ? nil : raw.map { $0 == "y" }), form: form, at: at)
+                typedRows += 1
+            }
+            for (n, name) in ordered("logout.name") { queue(ReasonCode(kind: .logout, code: n, name: name), form: form, at: at); typedRows += 1 }
+            untypedFallback()
         case .holidayTable:
             guard let num = f.int("number") else {
                 builder.reject(.holidayTable, key: nil, at: at, reason: "'\(command)': no table number", code: "ossi.no-key", hint: nil); return
@@ -493,24 +627,34 @@ struct OSSIReader {
             }
             var h = HolidayTable(number: num, name: f.str("name"), entries: entries)
             h.extra = f.extra
-            builder.add(h, at: at, format: .ossi)
+            queue(h, form: form, at: at)
         case .announcement:
             finish(RecordBuild.announcement(&f), f, at, summary: list)
         case .publicNumbering:
             for (n, len) in ordered("row.extLen") {
-                guard let l = Int(len), let code = col("row.extCode")[n] else { continue }
+                guard let l = Int(len) else { badRows.append((n, "row \(n) extension length is '\(len)', expected a number")); continue }
+                guard let code = col("row.extCode")[n] else { continue }
                 let tr = col("row.trunks")[n], pre = col("row.prefix")[n]
-                builder.add(PublicNumbering(extensionLength: l, extensionCode: code, trunkGroups: tr?.isEmpty == false ? tr : nil,
-                                            cpnPrefix: pre?.isEmpty == false ? pre : nil,
-                                            cpnLength: col("row.cpnLen")[n].flatMap { Int($0) }), at: at, format: .ossi)
+                let cl = col("row.cpnLen")[n]
+                if let cl, !cl.isEmpty, Int(cl) == nil { badRows.append((nil, "row \(n) CPN length is '\(cl)', expected a number")) }
+                queue(PublicNumbering(extensionLength: l, extensionCode: code, trunkGroups: tr?.isEmpty == false ? tr : nil,
+                                      cpnPrefix: pre?.isEmpty == false ? pre : nil,
+                                      cpnLength: cl.flatMap { Int($0) }), form: form, at: at)
+                typedRows += 1
             }
+            untypedFallback()
         case .dialPlan:
             let q = Self.qualifier(command)?.split(separator: " ") ?? []
             let location = q.count >= 2 && q[0] == "location" && q[1] != "all" ? String(q[1]) : nil
             for (n, s) in ordered("row.string") {
-                guard let l = col("row.length")[n].flatMap({ Int($0) }), let t = col("row.type")[n], !t.isEmpty else { continue }
-                builder.add(DialPlanEntry(dialedString: s, totalLength: l, callType: t.lowercased(), location: location), at: at, format: .ossi)
+                guard let lv = col("row.length")[n], let l = Int(lv) else {
+                    badRows.append((n, "row \(n) total length is '\(col("row.length")[n] ?? "")', expected a number")); continue
+                }
+                guard let t = col("row.type")[n], !t.isEmpty else { continue }
+                queue(DialPlanEntry(dialedString: s, totalLength: l, callType: t.lowercased(), location: location), form: form, at: at)
+                typedRows += 1
             }
+            untypedFallback()
         case .pickupGroup:
             finish(RecordBuild.pickupGroup(&f, members: ordered("member").map { $0.1.normalizedExtension }), f, at, summary: list)
         case .tenant:
@@ -526,15 +670,11 @@ struct OSSIReader {
                 builder.diagnostics.emit(.warning("ossi.bad-value", "\(R.kind.rawValue) \(rec.key): \(issue)", at: at,
                     hint: "check the OSSI dictionary for this form"))
             }
-            if !f.issues.isEmpty, !mismatched.contains(form) {
-                // A value of the wrong type means the ids do not mean what the dictionary says
-                // (another release): nothing typed from this form may override another source.
-                mismatched.insert(form)
-                builder.diagnostics.emit(.warning("ossi.dictionary-mismatch",
-                    "values of form '\(form)' do not fit the OSSI dictionary's types (\(f.issues[0])); the dictionary does not match this capture: its \(R.kind.rawValue) records only fill gaps and never override other sources",
-                    at: at, hint: "pass --ossi-dictionary with this release's field ids, or capture the screens in SAT"))
-            }
-            builder.add(rec, at: at, format: .ossi, summary: summary, weak: mismatched.contains(form))
+            // A value of the wrong type means the ids do not mean what the dictionary says
+            // (another release): no record of this form in this file may override another
+            // source — earlier ones included, which is why records wait in `pending`.
+            if let first = f.issues.first { markMismatch(form, kind: R.kind, first, at: at) }
+            queue(rec, form: form, at: at, summary: summary)
         case .failure(let why):
             builder.reject(R.kind, key: nil, at: at, reason: "OSSI record: \(why)", code: "ossi.no-key",
                            hint: "the key field id is missing; check the 'f' lines or the OSSI dictionary")

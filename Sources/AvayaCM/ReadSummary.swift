@@ -17,6 +17,11 @@ public enum ReadSummary {
         }
         let unkeyed = r.report.rejects.filter { $0.kind == nil }.count
         if unkeyed > 0 { o += pad("(unrecognised input)", 26) + lpad("", 9) + lpad("", 9) + lpad(String(unkeyed), 10) + "\n" }
+        if let u = r.model.untyped, !u.isEmpty {
+            let byKind = Dictionary(grouping: u.values, by: \.kind).mapValues(\.count)
+            o += "in model, untyped (OSSI rows without a dictionary for their form): "
+                + byKind.keys.sorted().map { "\($0.rawValue) \(byKind[$0] ?? 0)" }.joined(separator: ", ") + "\n"
+        }
         o += r.report.reconciles ? "counts reconcile: read = in model + merged + rejected\n" : "COUNTS DO NOT RECONCILE\n"
         if !r.report.rejects.isEmpty {
             o += "\nrejected (\(r.report.rejects.count)):\n"

@@ -269,3 +269,89 @@ import Testing
         #expect(notes.count == 2 && notes[0].message.contains("primary"))
     }
 }
+
+/// Issue 12 point 7: table forms without a dictionary are counted and kept keyed, and a type
+/// mismatch anywhere in a file weakens every record of that form in the file.
+@Suite struct OSSITableAndMismatchTests {
+    static func read(_ f: String...) throws -> ReadResult { try AvayaReader.read(paths: f.map(Paths.fixture)) }
+
+    @Test func tableFormsWithoutADictionaryAreKeptKeyedNotRejected() throws {
+        let r = try Self.read("ossi-table-forms-no-dictionary.txt")
+        #expect(r.report.rejects.isEmpty)
+        #expect(r.report.reconciles)
+        let u = try #require(r.model.untyped)
+        // Rows differing only in trunk group are two rows; an empty trunk group is its own key.
+        #expect(u["public-unknown-numbering:5/41506/1"]?.fields["ossi:0004ff00"] == "4969")
+        #expect(u["public-unknown-numbering:5/41506/2"] != nil && u["public-unknown-numbering:4/3/"] != nil)
+        #expect(r.report.counts[.publicNumbering]?.inModel == 3 && r.report.counts[.publicNumbering]?.read == 3)
+        // Dial plan rows keyed by dialed string + total length; reason codes and COS by row number.
+        #expect(u["dialplan-analysis:1/4"]?.fields["ossi:0003ff00"] == "ext" && u["dialplan-analysis:*/2"] != nil)
+        #expect(u["reason-code:1"]?.fields["ossi:7101ff01"] == "Lunch" && u["reason-code:2"] != nil)
+        #expect(u["reason-code:3"] == nil, "a row with every value blank is an unused row")
+        #expect(u["cos:1"]?.fields["ossi:6001ff01"] == "y" && u["cos:2"] != nil)
+        // Nothing is guessed into the typed model.
+        #expect(r.model.publicNumbering.isEmpty && r.model.dialPlan.isEmpty && r.model.reasonCodes.isEmpty && r.model.coses.isEmpty)
+        #expect(r.model.typedContent == SiteModel())
+        // One warning per form.
+        let w = r.diagnostics.filter { $0.code == "ossi.unknown-ids" }
+        #expect(w.count == 4 && w.allSatisfy { $0.severity == .warning })
+        #expect(Set(w.compactMap { $0.location?.line }) == [3, 11, 15, 21])
+        #expect(ReadSummary.render(r).contains("untyped"))
+    }
+
+    @Test func untypedRowsOnlyFillGapsOfATypedRowOfTheSameKey() throws {
+        let sat = """
+        display public-unknown-numbering 0                              Page   1 of   2
+                               NUMBERING - PUBLIC/UNKNOWN FORMAT
+                                                     Total
+        Ext Ext                  Trk         CPN                CPN
+        Len Code                 Grp(s)      Prefix             Len
+         5  41506                1           4969               11
+
+        """
+        let dir = try tempDir()
+        try sat.write(to: dir.appendingPathComponent("b-sat.txt"), atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(atPath: Paths.fixture("ossi-table-forms-no-dictionary.txt"),
+                                         toPath: dir.appendingPathComponent("a-ossi.txt").path)
+        for order in [["a-ossi.txt", "b-sat.txt"], ["b-sat.txt", "a-ossi.txt"]] {
+            let r = try AvayaReader.read(paths: order.map { dir.appendingPathComponent($0).path })
+            let typed = try #require(r.model.publicNumbering["5/41506/1"], "\(order)")
+            #expect(typed.cpnPrefix == "4969" && typed.cpnLength == 11)
+            #expect(typed.extra["ossi:0004ff00"] == "4969")
+            #expect(r.model.untyped?["public-unknown-numbering:5/41506/1"] == nil)
+            let c = try #require(r.report.counts[.publicNumbering])
+            #expect(c.read == 4 && c.merged == 1 && c.inModel == 3 && c.reconciles, "\(order)")
+            #expect(r.model.sources["public-unknown-numbering:5/41506/1"]?.count == 2)
+        }
+    }
+
+    /// The mismatch shows only in the second record (`Group Type` text where the dictionary
+    /// expects `Vector?` y/n); the first record of the form in that file is weak too.
+    @Test func aMismatchLaterInTheFileWeakensEarlierRecordsOfTheForm() throws {
+        let dir = try tempDir()
+        try FileManager.default.copyItem(atPath: Paths.fixture("ossi-type-mismatch-late.txt"), toPath: dir.appendingPathComponent("a-ossi.txt").path)
+        try """
+        display hunt-group 41                                           Page   1 of   4
+                                          HUNT GROUP
+
+                    Group Number: 41                            ACD? y
+                      Group Name: Claims Department         Queue? y
+                 Group Extension: 5041                       Vector? y
+                      Group Type: ucd-mia
+
+        """.write(to: dir.appendingPathComponent("b-sat.txt"), atomically: true, encoding: .utf8)
+        let a = dir.appendingPathComponent("a-ossi.txt").path, b = dir.appendingPathComponent("b-sat.txt").path
+        for order in [[a, b], [b, a]] {
+            let r = try AvayaReader.read(paths: order)
+            let h = try #require(r.model.huntGroups["41"])
+            #expect(h.acd == true && h.name == "Claims Department", "OSSI's acd 'n' of record 41 must not override SAT (\(order))")
+            #expect(!r.diagnostics.contains { $0.code == "merge.conflict" && $0.message.contains("kept 'false'") })
+            #expect(r.report.reconciles)
+        }
+        // Alone, both records are kept (weak records lose nothing), one warning at record 42.
+        let alone = try Self.read("ossi-type-mismatch-late.txt")
+        #expect(alone.model.huntGroups["41"]?.acd == false && alone.model.huntGroups["42"]?.extra["vector"] == "ucd-mia")
+        let m = alone.diagnostics.filter { $0.code == "ossi.dictionary-mismatch" }
+        #expect(m.count == 1 && m.first?.location?.line == 7)
+    }
+}

@@ -88,6 +88,14 @@ struct Context {
         for (k, _) in model.pickupGroups { sink.register(kind: .pickupGroup, id: k) }
         for (k, _) in model.tenants { sink.register(kind: .tenant, id: k) }
         for (k, _) in model.users { sink.register(kind: .user, id: k) }
+        // OSSI rows read without a dictionary for their form: counted by the reader, never
+        // typed by guess, so each is a manual exception naming its raw field ids.
+        for (_, u) in (model.untyped ?? [:]).sorted(by: { $0.key < $1.key }) {
+            sink.register(kind: u.kind, id: u.key)
+            sink.exception(rule: "source.untyped", kind: u.kind, id: u.key, .manual,
+                "\(u.kind.rawValue) \(u.key) was read from OSSI form '\(u.form)' without a dictionary for it; its fields (\(u.fields.keys.sorted().joined(separator: ", "))) are not typed, so nothing was made from it",
+                hint: "re-read with --ossi-dictionary giving this release's field ids, or capture the screen in SAT, then rebuild")
+        }
 
         divisions()
         skills()
