@@ -242,6 +242,9 @@ struct SATReader {
         if var cur = current {
             if session, !cur.closed, cur.cut == nil {
                 cur.cut = (stream.lineNumber, "the capture ends before the next Command: prompt was drawn")
+            } else if !session, !cur.closed, cur.cut == nil,
+                      let why = SATCut.cutAtEnd(cur, lastLine: stream.lineNumber, unterminated: stream.lastLineUnterminated) {
+                cur.cut = (stream.lineNumber, why)  // SATCut.swift: prompt-less captures
             }
             flush(cur); screens += 1
         }

@@ -37,6 +37,8 @@ struct LineStream {
     private var end = 0
     private var eof = false
     private(set) var lineNumber = 0
+    /// The last line read had no line end (the file stops inside it): `SATCut` uses it.
+    private(set) var lastLineUnterminated = false
     private static let chunk = 1 << 20
 
     init(path: String) throws {
@@ -101,6 +103,7 @@ struct LineStream {
             }
             if eof {
                 guard start < end else { return nil }
+                lastLineUnterminated = true
                 var line = Array(buf[start..<end])
                 start = end
                 lineNumber += 1

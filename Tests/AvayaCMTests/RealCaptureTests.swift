@@ -355,3 +355,71 @@ import Testing
         #expect(m.count == 1 && m.first?.location?.line == 7)
     }
 }
+
+/// Issue 12 point 2: a screen cut mid-value at the end of a capture without prompts.
+@Suite struct PastedCutTests {
+    static func read(_ f: String) throws -> ReadResult { try AvayaReader.read(paths: [Paths.fixture(f)]) }
+
+    @Test func aRowCutMidValueAtTheEndOfAPasteIsRejected() throws {
+        let r = try Self.read("sat-cut-pasted-mid-value.txt")
+        #expect(r.model.stations["3003"] == nil)
+        let cut = r.diagnostics.filter { $0.code == "sat.cut" }
+        #expect(cut.count == 1 && cut.first?.severity == .error && cut.first?.location?.line == 40)
+        #expect(cut.first?.message.contains("COS") == true)
+        #expect(r.report.rejects.map(\.key) == ["3003"])
+        #expect(String(decoding: try CanonicalJSON.data(r.model.content), as: UTF8.self).contains("Ng, Chr") == false)
+        // The complete pages before it (operator stopped at page 1 of 6 and 3 of 60) are kept, unwarned.
+        #expect(r.model.vectors["10"]?.steps.count == 4)
+        #expect(r.model.huntGroups["10"]?.members == ["3001", "3002"])
+        #expect(r.diagnostics.filter { $0.severity == .warning } == [])
+        #expect(r.report.reconciles)
+    }
+
+    @Test func aCompletePageWithoutAFinalLineEndIsAccepted() throws {
+        let r = try Self.read("sat-pasted-complete-no-newline.txt")
+        #expect(r.model.stations["3003"]?.name == "Ng, Chris" && r.model.stations["3003"]?.cos == 1)
+        #expect(r.report.rejects.isEmpty)
+        #expect(!r.diagnostics.contains { $0.severity != .note })
+    }
+
+    @Test func aMemberRowCutBeforeItsSecondSlotIsRejectedAShortMemberPageIsNot() throws {
+        let head = """
+        display hunt-group 2                                            Page   3 of   4
+                                          HUNT GROUP
+        Group Number: 2        Group Extension: 3002          Group Type: circ
+        GROUP MEMBER ASSIGNMENTS
+             Ext           Name(19 characters)       Ext           Name(19 characters)
+          1: 3101          Smith, John           14:
+
+        """
+        let cut = AvayaReader.read(text: head + "  2: 3102          Doe, Ja", name: "cut.txt")
+        #expect(cut.model.huntGroups["2"] == nil)
+        #expect(cut.diagnostics.filter { $0.code == "sat.cut" }.first?.location?.line == 7)
+        // The same page ending after a whole row, with or without a final line end: complete.
+        for tail in ["  2: 3102          Doe, Jane             15:", "  2: 3102          Doe, Jane             15:\n"] {
+            let ok = AvayaReader.read(text: head + tail, name: "ok.txt")
+            #expect(ok.model.huntGroups["2"]?.members == ["3101", "3102"])
+            // (Only sat.missing-pages: the snippet starts at page 3.)
+            #expect(ok.report.rejects.isEmpty && !ok.diagnostics.contains { $0.severity == .error })
+        }
+        // A cut at a row boundary (final line end present) cannot be told from a short page: kept.
+        let boundary = AvayaReader.read(text: head, name: "b.txt")
+        #expect(boundary.model.huntGroups["2"]?.members == ["3101"] && boundary.report.rejects.isEmpty)
+    }
+
+    @Test func aVDNPageStoppingBeforeItsMeasuredRowIsCutWhenTheFileEndsInsideALine() throws {
+        let vdn = """
+        display vdn 7799                                                Page   1 of   3
+                                    VECTOR DIRECTORY NUMBER
+
+                                     Extension: 7799
+                                         Name*: Test
+                                   Destination: Vector Num
+        """
+        let r = AvayaReader.read(text: vdn, name: "vdn.txt")
+        #expect(r.model.vdns["7799"] == nil && r.report.rejects.count == 1)
+        #expect(r.diagnostics.first { $0.code == "sat.cut" }?.message.contains("Measured:") == true)
+        let whole = AvayaReader.read(text: vdn + "\n", name: "vdn2.txt")
+        #expect(whole.model.vdns["7799"] != nil, "with a final line end nothing proves a cut")
+    }
+}

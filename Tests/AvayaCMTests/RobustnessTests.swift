@@ -62,7 +62,8 @@ import Testing
                                          Name*: Sales
                                    Destination: Vector Number        2
         """
-        let r = readText(text)
+        // Saved with a final line end: a paste ending inside a line may be cut (SATCut).
+        let r = readText(text + "\n")
         #expect(r.model.vdns["7001"]?.vectorNumber == 2)
         #expect(r.diagnostics.contains { $0.code == "sat.unknown-screen" && $0.location?.line == 1 })
     }
@@ -75,7 +76,7 @@ import Testing
              Name: First, Person
         """
         let two = one.replacingOccurrences(of: "First, Person", with: "Second, Person")
-        let r = readText(one + "\n" + two + "\n" + one, name: "dup.txt")
+        let r = readText(one + "\n" + two + "\n" + one + "\n", name: "dup.txt")
         #expect(r.model.stations["4001"]?.name == "First, Person")
         #expect(r.report.counts[.station] == { var c = KindCount(); c.read = 3; c.merged = 1; c.rejected = 1; c.inModel = 1; return c }())
         let d = try #require(r.diagnostics.first { $0.code == "model.duplicate" })
@@ -130,7 +131,7 @@ import Testing
         </commProfileList></commProfileSet></tns:user></tns:users>
         """
         let b = ModelBuilder()
-        var s = LineStream(bytes: Array(sat.utf8))
+        var s = LineStream(bytes: Array((sat + "\n").utf8))
         SATReader(file: "a.txt", builder: b).read(&s)
         SMGRReader(file: "b.xml", builder: b).read(bytes: Array(xml.utf8))
         let r = AvayaReader.finish(b)
