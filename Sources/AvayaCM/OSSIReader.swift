@@ -108,6 +108,40 @@ public struct OSSIDictionary: Sendable, Codable, Hashable {
     ])
 }
 
+/// A field id whose meaning public artefacts attest (every other built-in id is RECONSTRUCTED).
+public struct AttestedOSSIId: Sendable, Hashable {
+    public var form: String
+    public var id: String
+    public var key: String
+    /// Where it is attested, and on which CM generation when the source says.
+    public var sources: String
+}
+
+extension OSSIDictionary {
+    /// The attested ids of the built-in dictionary (research §2.3; docs/avaya-readers.md lists
+    /// them, and a test keeps both in step). The same station ids appear in a Definity-era modem
+    /// tool and in a parser paired against live CM 10.2 dumps, and the same `list station` ids
+    /// on an ISDN-modem Definity and on Aura CM: no public artefact shows an id that differs
+    /// between releases, which is why the release families share one table.
+    public static let attested: [AttestedOSSIId] = {
+        let displayStation = "C line-move tool (Definity, modem; research §2.3) and extension_parse.py (\"FIDs from live CM 10.2 dumps\"; public GitHub, repository not exposed by the index)"
+        let listStation = "AuraAudits.pl (mick-shaw), angelshark README `list stat` (adpllc), an ISDN-modem Definity OSSI client's `station` fieldset (public GitHub)"
+        var out: [AttestedOSSIId] = []
+        for (id, key) in [("8005ff00", "extension"), ("004fff00", "setType"), ("8004ff00", "port"), ("8003ff00", "name"),
+                          ("0016ff00", "securityCode"), ("8007ff00", "coveragePath1"), ("ce2aff00", "coveragePath2"),
+                          ("4e22ff00", "huntToStation"), ("4a3bff00", "tenant"), ("8001ff00", "cor"), ("8002ff00", "cos")] {
+            out.append(AttestedOSSIId(form: "station", id: id, key: key, sources: displayStation))
+        }
+        for (id, key) in [("8005ff00", "extension"), ("004fff00", "setType"), ("8003ff00", "name"), ("8004ff00", "port")] {
+            out.append(AttestedOSSIId(form: "list.station", id: id, key: key, sources: listStation))
+        }
+        for (id, key) in [("0006ff##", "step.cmd"), ("0023ff##", "step.obj"), ("0024ff##", "step.qual")] {
+            out.append(AttestedOSSIId(form: "vector", id: id, key: key, sources: "AuraAudits.pl (99 step ids per vector)"))
+        }
+        return out
+    }()
+}
+
 /// A CM release family and its OSSI dictionary. Field ids move between CM releases; a capture
 /// whose release is known (login banner `Software Version: R016x.03.0.124.0`, or the
 /// `"release"` of a pbxd answer) is read with its family's dictionary.
@@ -121,9 +155,9 @@ public struct OSSIReleaseFamily: Sendable, Hashable {
         self.name = name; self.releases = releases; self.dictionary = dictionary
     }
 
-    /// The built-in families. No public capture shows an id that differs between releases for
-    /// the forms we read, so each family starts from the same (partly RECONSTRUCTED) table; they
-    /// are separate so one release can be corrected without touching the others.
+    /// The built-in families. No public artefact shows an id that differs between releases for
+    /// the forms we read (see `OSSIDictionary.attested`), so the families are identical pending
+    /// evidence; they are separate so one release can be corrected without touching the others.
     public static let builtIn: [OSSIReleaseFamily] = [
         OSSIReleaseFamily(name: "R015-R016", releases: 15...16, dictionary: .builtIn),
         OSSIReleaseFamily(name: "R017-R019", releases: 17...19, dictionary: .builtIn),

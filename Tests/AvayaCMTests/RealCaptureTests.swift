@@ -423,3 +423,59 @@ import Testing
         #expect(whole.model.vdns["7799"] != nil, "with a final line end nothing proves a cut")
     }
 }
+
+/// Issue 12 point 7 [verify]: dictionaries per CM release family. No public artefact shows an id
+/// that differs between releases, so the built-in families are identical pending evidence; the
+/// mechanism (release → family, `--ossi-dictionary` over it) and the documentation are checked.
+@Suite struct OSSIReleaseFamilyTests {
+    static func capture(_ release: String) -> String {
+        "System: Small                        Software Version: \(release)\nt\nc display station 3601\nf8005ff00\t8003ff00\t004fff00\nd3601\tLind, Ola\t9611\nt\n"
+    }
+
+    @Test(arguments: [("R015x.02.0.947.3", "R015-R016"), ("R016x.03.0.124.0", "R015-R016"), ("R017x.00.0.441.0", "R017-R019"),
+                      ("R018x.01.0.890.0", "R017-R019"), ("R019x.00.0.000.0", "R017-R019"), ("R020x.01.0.974.0", "R020+"),
+                      ("R021x.00.0.000.0", "R020+")])
+    func theCapturesReleasePicksItsFamily(_ release: String, _ family: String) {
+        let r = AvayaReader.read(text: Self.capture(release), name: "rel.txt")
+        let note = r.diagnostics.first { $0.code == "ossi.release" }
+        #expect(note?.message.contains("the \(family) dictionary") == true, "\(release): \(note?.message ?? "no note")")
+        #expect(note?.location?.line == 1)
+        #expect(r.model.stations["3601"]?.name == "Lind, Ola")
+    }
+
+    @Test func aReleaseWithoutAFamilyUsesTheDefaultAndSaysSo() {
+        let r = AvayaReader.read(text: Self.capture("R012x.00.0.000.0"), name: "old.txt")
+        #expect(r.diagnostics.first { $0.code == "ossi.release" }?.message.contains("default dictionary (no family for this release)") == true)
+        #expect(r.model.stations["3601"] != nil)
+    }
+
+    /// `cm2gc read --ossi-dictionary FILE` loads the file with `OSSIDictionary.load` into
+    /// `ReadOptions.ossiOverride` (Sources/cm2gc/Read.swift): it wins over the family's ids.
+    @Test func anOverrideFileWinsOverTheReleaseFamily() throws {
+        let dir = try tempDir()
+        let file = dir.appendingPathComponent("ids.json")
+        try #"{"forms": {"station": {"8003ff00": "port", "7777ff00": "name"}}}"#.write(to: file, atomically: true, encoding: .utf8)
+        let text = "Software Version: R016x.03.0.124.0\nc display station 3602\nf8005ff00\t8003ff00\t7777ff00\nd3602\tS00602\tKeller, Eva\nt\n"
+        let plain = AvayaReader.read(text: text, name: "p.txt")
+        #expect(plain.model.stations["3602"]?.name == "S00602" && plain.model.stations["3602"]?.extra["ossi:7777ff00"] == "Keller, Eva")
+        let forced = AvayaReader.read(text: text, name: "f.txt", options: ReadOptions(ossiOverride: try OSSIDictionary.load(file.path)))
+        let s = try #require(forced.model.stations["3602"])
+        #expect(s.port == "S00602" && s.name == "Keller, Eva" && s.extra.isEmpty)
+        #expect(forced.diagnostics.first { $0.code == "ossi.release" }?.message.contains("--ossi-dictionary file over the R015-R016 dictionary") == true)
+        #expect(throws: (any Error).self) { try OSSIDictionary.load(dir.appendingPathComponent("missing.json").path) }
+    }
+
+    @Test func attestedIdsAreInEveryFamilyAndListedInTheDocs() throws {
+        let docs = try String(contentsOf: Paths.repo.appendingPathComponent("docs/avaya-readers.md"), encoding: .utf8)
+        for a in OSSIDictionary.attested {
+            #expect(OSSIDictionary.builtIn.forms[a.form]?[a.id] == a.key, "\(a.form) \(a.id)")
+            for f in OSSIReleaseFamily.builtIn { #expect(f.dictionary.forms[a.form]?[a.id] == a.key, "\(f.name) \(a.form) \(a.id)") }
+            #expect(docs.contains("| `\(a.form)` | `\(a.id)` | `\(a.key)` |"), "docs/avaya-readers.md lacks the attested row \(a.form) \(a.id)")
+        }
+        // The families are identical today, and the docs must say so; once evidence makes them
+        // differ, this line must change with the docs.
+        let identical = Set(OSSIReleaseFamily.builtIn.map(\.dictionary)).count == 1
+        #expect(identical == docs.contains("identical pending evidence"))
+        #expect(OSSIReleaseFamily.builtIn.map(\.name) == ["R015-R016", "R017-R019", "R020+"])
+    }
+}
