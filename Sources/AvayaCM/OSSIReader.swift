@@ -415,7 +415,10 @@ struct OSSIReader {
                 at: at, hint: "the capture may be cut or re-wrapped; re-capture it"))
         }
         for (fl, dl) in zip(c.fieldLines, c.dataLines) {
-            if fl.count != dl.count {
+            // CM omits a d line's trailing values that are unset ("If values are unset for the
+            // rest of the corresponding line, it will omit them": a public OSSI client, code index
+            // file 42591641589), so fewer values than ids is normal; more values is not.
+            if dl.count > fl.count {
                 builder.diagnostics.emit(.warning("ossi.misaligned",
                     "'\(c.text)' record \(recNo): \(dl.count) values for \(fl.count) field ids", at: at,
                     hint: "values without an id are dropped; re-capture the command"))

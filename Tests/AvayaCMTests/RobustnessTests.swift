@@ -106,8 +106,13 @@ import Testing
         let r = readText(text, name: "o.txt")
         #expect(r.model.vdns["7001"]?.name == "Sales")
         #expect(r.model.vdns["7002"] != nil)
-        #expect(r.diagnostics.contains { $0.code == "ossi.misaligned" && $0.location?.line == 3 })
+        // A d line shorter than its f line is CM omitting unset trailing values: no warning.
+        #expect(!r.diagnostics.contains { $0.code == "ossi.misaligned" })
         #expect(r.diagnostics.contains { $0.code == "ossi.truncated" })
+        // More values than ids cannot be paired: warned, the extra value dropped.
+        let over = readText("c display vdn 7003\nf8005ff00\t8003ff00\nd7003\tSales\tx\nt\n", name: "m.txt")
+        #expect(over.diagnostics.contains { $0.code == "ossi.misaligned" && $0.location?.line == 3 })
+        #expect(over.model.vdns["7003"]?.name == "Sales" && over.model.vdns["7003"]?.extra.isEmpty == true)
     }
 
     @Test func screenWithoutKeyIsRejected() {
