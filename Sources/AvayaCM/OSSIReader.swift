@@ -568,7 +568,14 @@ struct OSSIReader {
                     builder.reject(obj.kind, key: nil, at: at, reason: "'\(command)': no row with an identifying value", code: "ossi.no-key",
                                    hint: "the capture may be cut; re-run the command")
                 }
-            } else if let b = badRows.first {
+            } else if !unknown.isEmpty, builder.firstTime("ossi.unknown-ids/\(form)") {
+                // Typed rows came out, and some ids are unknown besides: said once, as for forms.
+                let sample = unknown.prefix(5).joined(separator: ", ") + (unknown.count > 5 ? ", …" : "")
+                builder.diagnostics.emit(.warning("ossi.unknown-ids",
+                    "form '\(form)': field ids not in the OSSI dictionary, not read: \(sample); the capture may come from another CM release",
+                    at: at, hint: "pass --ossi-dictionary with this release's field ids (see docs/avaya-readers.md); reported once per form"))
+            }
+            if typedRows > 0, let b = badRows.first {
                 markMismatch(form, kind: obj.kind, b.issue, at: at)
                 for b in badRows {
                     builder.diagnostics.emit(.warning("ossi.bad-value",

@@ -325,6 +325,19 @@ import Testing
         }
     }
 
+    /// A table read with its dictionary where one row's key column fails its type: the good row
+    /// is typed (and weak: the form does not match), the bad row is kept untyped, none is lost.
+    @Test func aTableRowWithABadKeyColumnIsKeptUntyped() throws {
+        let text = "c display public-unknown-numbering 0\nf0001ff01\t0002ff01\t0003ff01\t0004ff01\t0005ff01\t0001ff02\t0002ff02\t0003ff02\t0004ff02\t0005ff02\n"
+            + "d5\t41506\t1\t4969\t11\tall\t7\t\t4930\t10\nt\n"
+        let r = AvayaReader.read(text: text, name: "pun.txt")
+        #expect(r.model.publicNumbering["5/41506/1"]?.cpnPrefix == "4969")
+        #expect(r.model.untyped?["public-unknown-numbering:all/7/"]?.fields["ossi:0004ff02"] == "4930")
+        #expect(r.report.counts[.publicNumbering]?.read == 2 && r.report.reconciles && r.report.rejects.isEmpty)
+        #expect(r.diagnostics.filter { $0.code == "ossi.dictionary-mismatch" }.count == 1)
+        #expect(r.diagnostics.contains { $0.code == "ossi.bad-value" && $0.message.contains("kept untyped") })
+    }
+
     /// The mismatch shows only in the second record (`Group Type` text where the dictionary
     /// expects `Vector?` y/n); the first record of the form in that file is weak too.
     @Test func aMismatchLaterInTheFileWeakensEarlierRecordsOfTheForm() throws {
