@@ -103,6 +103,11 @@ public final class PostgresStagingStore: StagingBackend, Sendable {
                 return .store(path: url.description, detail: "the server at \(whereTo) does not offer TLS and sslmode=\(url.sslMode.rawValue) requires it; "
                               + "enable ssl on the server or (on a trusted network only) use sslmode=prefer or disable")
             }
+            if let u = p.underlying, String(reflecting: type(of: u)).hasPrefix("NIOSSL.") {
+                return .store(path: url.description, detail: "cannot connect to \(whereTo): the TLS handshake failed (\(u)); with "
+                              + "sslmode=verify-full or verify-ca, sslrootcert must name the CA that signed the server's certificate "
+                              + "(else the system's CAs are used) and, for verify-full, the URL's host must be a name in it")
+            }
             if p.serverInfo == nil {
                 return .store(path: url.description, detail: "cannot connect to \(whereTo): \(describe(p)); check the host, the port, "
                               + "that the server listens there (listen_addresses), pg_hba.conf and the TLS settings (sslmode, sslrootcert)")
@@ -494,6 +499,11 @@ public final class PostgresStagingStore: StagingBackend, Sendable {
             try await q("SELECT key, record FROM cm2gc_stage.\(unescaped: dataset.table) WHERE pbx = \(pbx) AND deleted_at IS NULL ORDER BY key")
                 .map { let (k, r) = try $0.decode((String, String).self); return (key: k, record: r) }
         }
+    }
+
+    /// Whether this session's connection is encrypted (`pg_stat_ssl`), for `sslmode` checks.
+    public func sessionUsesTLS() async throws -> Bool {
+        try await wrap { try await q("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").first?.decode(Bool.self) ?? false }
     }
 
     // MARK: - Build

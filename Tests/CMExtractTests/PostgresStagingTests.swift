@@ -290,18 +290,31 @@ import Glibc
         await #expect(throws: ExtractError.self) { _ = try await open(["TEST_PG_SECRET": "wrong"], process: script) }
     }
 
-    /// sslmode maps onto PostgresNIO's TLS modes: the test server offers no TLS, so `require`
-    /// fails with a message saying so and `prefer` connects without it.
-    @Test func sslmodeRequireRefusesAServerWithoutTLSAndPreferFallsBack() async throws {
+    /// sslmode maps onto PostgresNIO's TLS modes, against a server that speaks TLS with a
+    /// certificate from the run's own CA: `verify-full` connects when `sslrootcert` names that
+    /// CA and refuses without it (the system's CAs do not know it); `require` and `prefer`
+    /// encrypt without verifying; `disable` does not encrypt (the server reports which).
+    @Test func sslModesMapOntoTLSAgainstAServerWithACertificate() async throws {
         let (c, db) = try await PG.database()
         let env = PG.cleanEnvironment(["PGPASSWORD": c.password])
-        let require = try PostgresStageURL(parsing: c.url(database: db, pbx: "tls", tcp: true, extra: "sslmode=require"), environment: env)
-        await #expect { _ = try await PostgresStagingStore.open(require, environment: env) } throws: { e in
-            ((e as? ExtractError)?.localizedDescription ?? "").contains("does not offer TLS")
+        func url(_ extra: String) throws -> PostgresStageURL {
+            try PostgresStageURL(parsing: "postgres://\(c.user)@localhost:\(c.port)/\(db)?pbx=tls&\(extra)", environment: env)
         }
-        let prefer = try PostgresStageURL(parsing: c.url(database: db, pbx: "tls", tcp: true), environment: env)
-        #expect(prefer.sslMode == .prefer)
-        try await PostgresStagingStore.open(prefer, environment: env).close()
+        func encrypted(_ u: PostgresStageURL) async throws -> Bool {
+            let s = try await PostgresStagingStore.open(u, environment: env)
+            let on = try await s.sessionUsesTLS()
+            await s.close()
+            return on
+        }
+        #expect(try await encrypted(url("sslmode=verify-full&sslrootcert=\(c.caFile)")))
+        #expect(try await encrypted(url("sslmode=verify-ca&sslrootcert=\(c.caFile)")))
+        #expect(try await encrypted(url("sslmode=require")))
+        #expect(try await encrypted(url("sslmode=prefer")))
+        #expect(try await encrypted(url("sslmode=disable")) == false)
+        await #expect { _ = try await PostgresStagingStore.open(try url("sslmode=verify-full"), environment: env) } throws: { e in
+            let m = (e as? ExtractError)?.localizedDescription ?? ""
+            return m.contains("cannot connect to localhost:\(c.port)") && m.contains("TLS handshake failed") && m.contains("sslrootcert")
+        }
     }
 }
 

@@ -9,6 +9,8 @@ import Glibc
 /// first). Debian's `postgresql` package provides the binaries (`make test` installs it);
 /// without them `start` fails with a message saying so, so the tests fail, never skip.
 ///
+/// TLS: the server offers it on TCP with a certificate for `localhost` and 127.0.0.1 signed by a
+/// CA made for the run (`caFile`; openssl comes with Debian's postgresql through ssl-cert).
 /// Authentication: Unix socket connections are trusted (no password; the tests that are not
 /// about passwords use them), TCP connections need SCRAM-SHA-256 with `password` for `user`.
 /// initdb refuses to run as root: as root, every server binary runs as the `postgres` user that
@@ -69,6 +71,7 @@ public final class PostgresTestCluster: @unchecked Sendable {  // immutable afte
         try run(runAs + ["\(bin)/initdb", "-D", data, "-U", "postgres", "--pwfile", pwfile, "-E", "UTF8", "--no-locale",
                          "--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync", "--no-instructions"])
         try? FileManager.default.removeItem(atPath: pwfile)
+        try makeCertificates(in: dir)
         var lastError = ""
         for _ in 0..<5 {
             let port = try freePort()
@@ -88,6 +91,29 @@ public final class PostgresTestCluster: @unchecked Sendable {  // immutable afte
         throw ClusterError.failed("the test server did not start: \(lastError)")
     }
 
+    /// A throwaway CA (`ca.pem`) and a server certificate it signed for `localhost` and
+    /// 127.0.0.1, so the TLS modes are tested against a server that really speaks TLS.
+    static func makeCertificates(in dir: URL) throws {
+        let d = dir.path
+        let ext = dir.appendingPathComponent("san.ext")
+        try Data("subjectAltName=DNS:localhost,IP:127.0.0.1\n".utf8).write(to: ext)
+        let ssl = "/usr/bin/openssl"
+        try run([ssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                 "-keyout", "\(d)/ca.key", "-out", "\(d)/ca.pem", "-days", "2", "-subj", "/CN=cm2gc test CA"])
+        try run([ssl, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                 "-keyout", "\(d)/server.key", "-out", "\(d)/server.csr", "-subj", "/CN=localhost"])
+        try run([ssl, "x509", "-req", "-in", "\(d)/server.csr", "-CA", "\(d)/ca.pem", "-CAkey", "\(d)/ca.key", "-CAcreateserial",
+                 "-out", "\(d)/server.crt", "-days", "2", "-extfile", ext.path])
+        // The server refuses a key that others may read; as root it must belong to postgres.
+        chmod("\(d)/server.key", 0o600)
+        if getuid() == 0, let pw = getpwnam("postgres") {
+            for f in ["server.key", "server.crt", "ca.pem"] { _ = chown("\(d)/\(f)", pw.pointee.pw_uid, pw.pointee.pw_gid) }
+        }
+    }
+
+    /// The CA that signed the server's certificate (for `sslrootcert=`).
+    public var caFile: String { directory.appendingPathComponent("ca.pem").path }
+
     /// The postmaster is this process's child, not a daemon of `pg_ctl start`: Foundation's
     /// `Process` learns of a child's exit when a descriptor the child inherited closes, and a
     /// daemon started by a child keeps it open, so waiting for pg_ctl would hang. setpriv (unlike
@@ -100,7 +126,8 @@ public final class PostgresTestCluster: @unchecked Sendable {  // immutable afte
         let p = Process()
         let argv = (getuid() == 0 ? ["/usr/bin/setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--"] : [])
             + ["\(bin)/postgres", "-D", data, "-p", String(port), "-k", socketDirectory, "-c", "listen_addresses=127.0.0.1",
-               "-c", "fsync=off", "-c", "max_connections=60"]
+               "-c", "fsync=off", "-c", "max_connections=60",
+               "-c", "ssl=on", "-c", "ssl_cert_file=\(directory.path)/server.crt", "-c", "ssl_key_file=\(directory.path)/server.key"]
         p.executableURL = URL(fileURLWithPath: argv[0])
         p.arguments = Array(argv.dropFirst())
         p.currentDirectoryURL = URL(fileURLWithPath: "/tmp")
