@@ -197,7 +197,7 @@ public struct PostgresStageURL: Sendable, Hashable, CustomStringConvertible {
     /// libpq's passfile (https://www.postgresql.org/docs/current/libpq-pgpass.html): lines
     /// `hostname:port:database:username:password`, `*` matches anything in the first four fields,
     /// `\:` and `\\` escape, `#` starts a comment line; the first matching line wins.
-    static func passfileMatch(_ text: String, hosts: [String], port: Int, database: String, user: String) -> String? {
+    public static func passfileMatch(_ text: String, hosts: [String], port: Int, database: String, user: String) -> String? {
         for raw in text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
             if raw.hasPrefix("#") { continue }
             var fields: [String] = []

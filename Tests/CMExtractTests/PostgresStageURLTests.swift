@@ -57,4 +57,25 @@ import Testing
         #expect(StagingSource.isStore("site.sqlite") && StagingSource.isStore("postgres://u@h/db?pbx=a"))
         #expect(!StagingSource.isStore("exports/"))
     }
+
+    /// libpq's passfile: `#` comments, `*` wildcards, `\:` and `\\` escapes, first match wins;
+    /// a Unix socket matches `localhost`.
+    @Test func passfileLinesMatchAsLibpqMatchesThem() {
+        let text = """
+            # central store
+            db.example.net:5432:cmstage:cm2gc:pa\\:ss\\\\word
+            db.example.net:*:*:cm2gc:second
+            *:*:*:*:any
+            localhost:5433:*:u:socket
+            """
+        func match(_ host: String, _ port: Int, _ db: String, _ user: String) -> String? {
+            PostgresStageURL.passfileMatch(text, hosts: [host], port: port, database: db, user: user)
+        }
+        #expect(match("db.example.net", 5432, "cmstage", "cm2gc") == "pa:ss\\word")
+        #expect(match("db.example.net", 6432, "other", "cm2gc") == "second")
+        #expect(match("elsewhere", 1, "x", "y") == "any")
+        #expect(PostgresStageURL.passfileMatch("localhost:5433:*:u:socket\n", hosts: ["localhost", "/run/pg"], port: 5433,
+                                               database: "d", user: "u") == "socket")
+        #expect(PostgresStageURL.passfileMatch("# only a comment\nh:1:d:u\n", hosts: ["h"], port: 1, database: "d", user: "u") == nil)
+    }
 }
