@@ -1,5 +1,6 @@
 import Common
 import Foundation
+import NIOCore
 import NIOSSL
 import PostgresNIO
 #if canImport(Glibc)
@@ -30,6 +31,10 @@ public struct PostgresStageURL: Sendable, Hashable, CustomStringConvertible {
     public var sslMode: SSLMode
     /// CA bundle (PEM) for verify-ca / verify-full; default: the system's trust store.
     public var sslRootCert: String?
+    /// `connect_timeout=` seconds (libpq's parameter); nil: PostgresNIO's 10 s.
+    public var connectTimeout: Int?
+    /// `application_name=`, shown in `pg_stat_activity`; nil: cm2gc names the command and PBX.
+    public var applicationName: String?
 
     /// The text given, minus nothing secret (the URL never holds a password): for messages and
     /// the run record.
@@ -144,6 +149,11 @@ public struct PostgresStageURL: Sendable, Hashable, CustomStringConvertible {
         }
         sslMode = m
         sslRootCert = params["sslrootcert"]
+        if let t = params["connect_timeout"] {
+            guard let n = Int(t), n > 0 else { throw bad("connect_timeout=\(t.debugDescription) is not a positive number of seconds") }
+            connectTimeout = n
+        }
+        applicationName = params["application_name"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// `text` with any user-info password replaced, for error messages about a URL we refuse.
@@ -233,7 +243,8 @@ public struct PostgresStageURL: Sendable, Hashable, CustomStringConvertible {
         } else {
             c = .init(host: host ?? "localhost", port: port, username: user, password: password?.value, database: database, tls: try tls())
         }
-        c.options.additionalStartupParameters = [("application_name", applicationName)]
+        c.options.additionalStartupParameters = [("application_name", self.applicationName ?? applicationName)]
+        if let t = connectTimeout { c.options.connectTimeout = .seconds(Int64(t)) }
         return c
     }
 

@@ -13,6 +13,8 @@ import Testing
         #expect(u.user == "stager" && u.host == "db.example.net" && u.port == 6432 && u.database == "cmstage")
         #expect(u.pbx == "cm-east" && u.sslMode == .verifyFull && u.socketDirectory == nil)
         #expect(u.description == "postgres://stager@db.example.net:6432/cmstage?pbx=cm-east")
+        let t = try PostgresStageURL(parsing: "postgres://h/x?pbx=a&connect_timeout=3&application_name=nightly", environment: Self.env)
+        #expect(t.connectTimeout == 3 && t.applicationName == "nightly")
 
         // libpq's defaults: port 5432 (or PGPORT), database = user, user = PGUSER or the OS user.
         let d = try PostgresStageURL(parsing: "postgresql://db.example.net?pbx=a", environment: ["PGUSER": "pguser", "PGPORT": "5433"])
@@ -50,6 +52,7 @@ import Testing
         #expect(message("postgres://u@h:99999/db?pbx=a").contains("port"))
         #expect(message("postgres://u@/db?host=/run/pg&pbx=a&sslmode=require").contains("Unix socket"))
         #expect(message("postgres://u@h/db?pbx=a&pbx=b").contains("twice"))
+        #expect(message("postgres://u@h/db?pbx=a&connect_timeout=soon").contains("seconds"))
     }
 
     @Test func aSQLitePathStaysASQLiteStore() throws {
