@@ -136,11 +136,13 @@ import Glibc
 
     private func killedAndResumed() async throws {
         let (c, db) = try await PG.database()
-        let slow = try await Fixture.slowSandbox(ms: 20)
+        // 40 ms per answer and pages of 2: the first pull needs seconds, time enough for the
+        // refused and the concurrent extracts to start as processes on a loaded machine.
+        let slow = try await Fixture.slowSandbox(ms: 40)
         let quick = try await Fixture.sandbox()
         defer { Task { await slow.stop(); await quick.stop() } }
         let urlA = c.url(database: db, pbx: "cm1"), urlB = c.url(database: db, pbx: "cm2")
-        let pageSize = 5
+        let pageSize = 2
         func args(_ sb: CMSandbox, _ url: String) -> [String] {
             ["extract", "--from", sb.restURL, "--kind", "rest", "--stage", url, "--rate", "100", "--page-size", String(pageSize), "--json"]
         }
@@ -164,6 +166,7 @@ import Glibc
         let other = try await runProductAsync(bin, args(quick, urlB), environment: Self.cliEnvironment())
         #expect(other.status == 0, "another PBX is not held up: \(other.stderr)")
 
+        #expect(p.isRunning, "the first extract finished before it was killed")
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
         #expect(throws: ExtractError.self) { try StagingSource.readModel(urlA, environment: PG.cleanEnvironment()) }
