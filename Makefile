@@ -1,8 +1,9 @@
 # cm2gc build, test and demo. Every target installs the system libraries it needs first.
 SWIFT ?= swift
 APT_PACKAGES := libarchive-dev libcurl4-openssl-dev libxml2-dev libsqlite3-dev libssl-dev pkg-config
-# Only the tests need these: headless Chromium renders the review page (ReviewTests).
-TEST_APT_PACKAGES := chromium
+# Only the tests need these: headless Chromium renders the review page (ReviewTests); PostgreSQL's
+# server binaries run a throwaway cluster for the PostgreSQL staging tests (CMExtractTests).
+TEST_APT_PACKAGES := chromium postgresql
 OUT ?= out
 
 .PHONY: deps test-deps pydeps build release test demo bench-review bench-read bench-build bench-extract bench-sandbox bench-upload bench-hostile clean

@@ -30,6 +30,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.25.0"),
+        // PostgreSQL staging store (`cm2gc extract --stage postgres://…`): Vapor's maintained
+        // client (async/await, SCRAM, TLS through swift-nio-ssl, which is already in the graph).
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.21.0"),
     ],
     targets: [
         // C libraries, wrapped once (module map + static inline shims).
@@ -56,10 +60,16 @@ let package = Package(
             "Common", "CArchive",
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: swiftSettings),
-        // Live extraction from CM (pbxd v3 and our CM REST contract) into a SQLite staging store.
+        // Live extraction from CM (pbxd v3 and our CM REST contract) into a staging store:
+        // SQLite (a file, the default) or PostgreSQL (a central store shared by several CMs).
         .target(name: "CMExtract", dependencies: [
             "Common", "AvayaCM",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
         // The review page (review.html), rendered from a bundle's members; no Avaya or Genesys model.
         .target(name: "Review", dependencies: ["Common", "BundleKit"], swiftSettings: swiftSettings),

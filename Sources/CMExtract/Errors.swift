@@ -29,6 +29,11 @@ public enum ExtractError: LocalizedError, Sendable, Equatable {
     case busy(String)
     /// The staging store cannot be opened, or was written by another source kind.
     case store(path: String, detail: String)
+    /// A `postgres://` staging URL that cannot be used (password in it, no `pbx=`, bad sslmode…).
+    case stageURL(url: String, detail: String)
+    /// The PostgreSQL store's password could not be read (passfile open to others, the
+    /// `--stage-credentials-process` failed).
+    case stageCredentials(String)
     /// The newest extraction run did not finish; its records must not be built from.
     case runIncomplete(path: String, run: Int64, status: String)
     /// A staged record does not decode into the source model.
@@ -76,6 +81,10 @@ public enum ExtractError: LocalizedError, Sendable, Equatable {
             return "invalid --from URL \(u.debugDescription); expected http(s)://host[:port][/base]"
         case .store(let p, let d):
             return "staging store \(p): \(d)"
+        case .stageURL(let u, let d):
+            return "--stage \(u): \(d)"
+        case .stageCredentials(let d):
+            return "PostgreSQL staging store password: \(d)"
         case .runIncomplete(let p, let r, let s):
             return "staging store \(p): extraction run \(r) is \(s), not finished; run `cm2gc extract` again with the same --stage to resume it before building"
         case .badRecord(let d, let k, let why):

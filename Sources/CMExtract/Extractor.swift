@@ -22,6 +22,10 @@ public struct ExtractOptions: Sendable {
     public var waitForWindow = false
     /// Wall clock for the window (tests inject one).
     public var clock: any WallClock = SystemWallClock()
+    /// `--stage-credentials-process`: a command printing `{"password": …}` for a PostgreSQL store.
+    public var stageCredentialsProcess: String?
+    /// Where PGPASSWORD, PGPASSFILE, HOME, PGUSER… are looked up (tests pass their own).
+    public var environment: [String: String] = ProcessInfo.processInfo.environment
 
     public init(from: String, kind: SourceKind, stage: String, credentials: CMCredentials) {
         self.from = from
@@ -54,22 +58,54 @@ public enum Extractor {
     public static func run(_ o: ExtractOptions, transport: (any HTTPTransport)? = nil,
                            log: @escaping @Sendable (String) -> Void = { _ in }) async throws -> ExtractSummary {
         let start = ContinuousClock.now
-        // One extraction per store: refused at once, before the store is opened (no waiting).
-        let lock: RunLock
-        do {
-            lock = try RunLock.acquire(o.stage + ".lock", command: "cm2gc extract --kind \(o.kind.rawValue) --from \(redactedURL(o.from))")
-        } catch let e as RunLockError {
-            if case .busy = e { throw ExtractError.busy(e.localizedDescription) }
-            throw ExtractError.store(path: o.stage, detail: e.localizedDescription)
-        }
-        defer { lock.release() }
-        if let gone = lock.tookOverFrom { log("took over the run lock left by \(gone), which has ended") }
+        let command = "cm2gc extract --kind \(o.kind.rawValue) --from \(redactedURL(o.from))"
         let gate = o.window.map { WindowGate(window: $0, clock: o.clock, wait: o.waitForWindow, log: log) }
-        // Outside the window (and not waiting): stop before the store or the CM is touched.
-        try await gate?.admit(run: nil)
-        let store = try StagingStore(path: o.stage)
+        switch try StagingLocation(o.stage, environment: o.environment) {
+        case .sqlite(let path):
+            // One extraction per store: refused at once, before the store is opened (no waiting).
+            let lock: RunLock
+            do {
+                lock = try RunLock.acquire(path + ".lock", command: command)
+            } catch let e as RunLockError {
+                if case .busy = e { throw ExtractError.busy(e.localizedDescription) }
+                throw ExtractError.store(path: path, detail: e.localizedDescription)
+            }
+            defer { lock.release() }
+            if let gone = lock.tookOverFrom { log("took over the run lock left by \(gone), which has ended") }
+            // Outside the window (and not waiting): stop before the store or the CM is touched.
+            try await gate?.admit(run: nil)
+            let store = try StagingStore(path: path)
+            return try await pull(o, store: store, gate: gate, tookOverLockFrom: lock.tookOverFrom?.description,
+                                  start: start, transport: transport, log: log)
+        case .postgres(let url):
+            // One extraction per PBX: the advisory lock is taken (or refused at once) before
+            // anything is written; the connection that holds it does all the writing.
+            let store = try await PostgresStagingStore.connect(url, credentialsProcess: o.stageCredentialsProcess,
+                                                               environment: o.environment, application: "cm2gc extract")
+            var locked = false
+            do {
+                let gone = try await store.acquireRunLock(command: command)
+                locked = true
+                if let gone { log("took over the run lock of pbx=\(url.pbx) left by \(gone), which has ended") }
+                try await gate?.admit(run: nil)
+                let s = try await pull(o, store: store, gate: gate, tookOverLockFrom: gone, start: start, transport: transport, log: log)
+                await store.releaseRunLock()
+                await store.close()
+                return s
+            } catch {
+                if locked { await store.releaseRunLock() }
+                await store.close()
+                throw error
+            }
+        }
+    }
+
+    /// The pull proper, whichever store: begin or resume the run, pull, record the outcome.
+    static func pull(_ o: ExtractOptions, store: any StagingBackend, gate: WindowGate?, tookOverLockFrom: String?,
+                     start: ContinuousClock.Instant, transport: (any HTTPTransport)?,
+                     log: @escaping @Sendable (String) -> Void) async throws -> ExtractSummary {
         let conn = try Connection(base: o.from, credentials: o.credentials, options: o.connection, transport: transport, gate: gate)
-        let (run, resumed) = try store.beginOrResume(source: o.kind, url: redactedURL(o.from), incremental: o.incremental)
+        let (run, resumed) = try await store.beginOrResume(source: o.kind, url: redactedURL(o.from), incremental: o.incremental)
         log("\(resumed ? "resuming" : "starting") \(run.mode) extraction run \(run.id) from \(redactedURL(o.from)) (\(o.kind.rawValue))")
         var tally = Tally()
         do {
@@ -79,22 +115,22 @@ public enum Extractor {
             }
         } catch ExtractError.windowClosed(let w, let next, _) {
             let requests = await conn.requests
-            try? store.finishRun(run.id, status: "paused", counts: tally.counts, requests: requests, error: "extraction window \(w) closed")
+            try? await store.finishRun(run.id, status: "paused", counts: tally.counts, requests: requests, error: "extraction window \(w) closed")
             log("extraction window \(w) closed: run \(run.id) paused at its checkpoint after \(requests) requests")
             throw ExtractError.windowClosed(window: w, nextOpening: next, run: run.id)
         } catch {
             let requests = await conn.requests
             let interrupted = error is CancellationError
-            try? store.finishRun(run.id, status: interrupted ? "interrupted" : "failed", counts: tally.counts,
-                                 requests: requests, error: interrupted ? "cancelled" : error.localizedDescription)
+            try? await store.finishRun(run.id, status: interrupted ? "interrupted" : "failed", counts: tally.counts,
+                                       requests: requests, error: interrupted ? "cancelled" : error.localizedDescription)
             throw error
         }
         let requests = await conn.requests
-        try store.finishRun(run.id, status: "succeeded", counts: tally.counts, requests: requests, error: nil)
+        try await store.finishRun(run.id, status: "succeeded", counts: tally.counts, requests: requests, error: nil)
         let (whole, atto) = (ContinuousClock.now - start).components
         let secs = Double(whole) + Double(atto) / 1e18
         return ExtractSummary(run: run.id, resumed: resumed, mode: run.mode, counts: tally.counts, deleted: tally.deleted,
-                              requests: requests, seconds: secs, tookOverLockFrom: lock.tookOverFrom?.description)
+                              requests: requests, seconds: secs, tookOverLockFrom: tookOverLockFrom)
     }
 
     /// The URL without user info, for logs and the run record.
@@ -131,7 +167,7 @@ func indexColumns(_ o: [String: JSONValue]) -> (String?, Int?, String?) {
 /// → `{"results": [...], "total": N, "asOf": "…"}`; `view=keys` lists ids only.
 struct RestPull {
     let o: ExtractOptions
-    let store: StagingStore
+    let store: any StagingBackend
     let conn: Connection
     let run: ExtractionRun
     let log: @Sendable (String) -> Void
@@ -145,8 +181,8 @@ struct RestPull {
             } else {
                 try await pages(d, phase: "records", query: nil, tally: &tally)
             }
-            if !(try store.checkpoint(run: run.id, dataset: d.rawValue, phase: "sweep").done) {
-                let gone = try store.sweep(run: run.id, dataset: d)
+            if !(try await store.checkpoint(run: run.id, dataset: d.rawValue, phase: "sweep").done) {
+                let gone = try await store.sweep(run: run.id, dataset: d)
                 tally.add(d, "deleted", gone.count)
                 tally.deleted += gone.map { "\(d.rawValue)/\($0)" }
             }
@@ -158,7 +194,7 @@ struct RestPull {
     }
 
     func pages(_ d: CMRestDataset, phase: String, query: String?, tally: inout Tally) async throws {
-        var cp = try store.checkpoint(run: run.id, dataset: d.rawValue, phase: phase)
+        var cp = try await store.checkpoint(run: run.id, dataset: d.rawValue, phase: phase)
         while !cp.done {
             let path = "/\(d.path)?limit=\(o.pageSize)&offset=\(cp.offset)" + (query.map { "&" + $0 } ?? "")
             let body = try await conn.json(.GET, path)
@@ -179,13 +215,13 @@ struct RestPull {
                 let (e, n, nm) = indexColumns(obj)
                 recs.append(StagedRecord(key: id, record: r, lastModified: lm, extensionValue: e, number: n, name: nm))
             }
-            if let asOf = body["asOf"]?.stringValue ?? newest { try store.setWatermarkIfUnset(run: run.id, asOf) }
+            if let asOf = body["asOf"]?.stringValue ?? newest { try await store.setWatermarkIfUnset(run: run.id, asOf) }
             let next = cp.offset + results.count
             let done = results.isEmpty || next >= Int(total)
             if phase == "keys" {
-                try store.markSeen(run: run.id, dataset: d, phase: phase, keys: keys, nextOffset: next, done: done)
+                try await store.markSeen(run: run.id, dataset: d, phase: phase, keys: keys, nextOffset: next, done: done)
             } else {
-                let out = try store.stage(run: run.id, dataset: d, source: .rest, phase: phase, records: recs, nextOffset: next, done: done)
+                let out = try await store.stage(run: run.id, dataset: d, source: .rest, phase: phase, records: recs, nextOffset: next, done: done)
                 tally.add(d, out, fetched: recs.count)
             }
             cp = .init(offset: next, done: done)

@@ -11,7 +11,7 @@ import GRDB
 /// (cos, reason codes, numbering, dial plan) are always re-read (one request each).
 struct PbxdPull {
     let o: ExtractOptions
-    let store: StagingStore
+    let store: any StagingBackend
     let conn: Connection
     let run: ExtractionRun
     let log: @Sendable (String) -> Void
@@ -32,33 +32,33 @@ struct PbxdPull {
     }
 
     func pull(_ tally: inout Tally) async throws {
-        if run.watermark == nil { try store.setWatermarkIfUnset(run: run.id, StagingStore.now()) }
+        if run.watermark == nil { try await store.setWatermarkIfUnset(run: run.id, StagingStore.now()) }
         for d in o.datasets {
             let f = d.ossi
             if let single = f.singleCommand {
-                if try store.checkpoint(run: run.id, dataset: d.rawValue, phase: "records").done { continue }
+                if try await store.checkpoint(run: run.id, dataset: d.rawValue, phase: "records").done { continue }
                 let objs = try await command(single)
                 let rec = StagedRecord(key: f.form, record: ["command": .string(single), "objects": .array(objs)])
-                let out = try store.stage(run: run.id, dataset: d, source: .pbxd, phase: "records", records: [rec], nextOffset: 1, done: true)
+                let out = try await store.stage(run: run.id, dataset: d, source: .pbxd, phase: "records", records: [rec], nextOffset: 1, done: true)
                 tally.add(d, out, fetched: 1)
                 continue
             }
             guard let listCmd = f.listCommand else { continue }
-            if try store.checkpoint(run: run.id, dataset: d.rawValue, phase: "sweep").done { continue }
+            if try await store.checkpoint(run: run.id, dataset: d.rawValue, phase: "sweep").done { continue }
             let rows = try await command(listCmd)
             let (keyId, otherIds) = f.listFieldIds(o.dictionary)
             guard let keyId else {
                 throw ExtractError.badShape(url: listCmd, detail: "the OSSI dictionary has no key field id for form \(f.form)")
             }
-            let live = try store.live(d)
-            let done = try store.fetchedKeys(d, run: run.id)
+            let live = try await store.live(d)
+            let done = try await store.fetchedKeys(d, run: run.id)
             var listed: [(String, String)] = []
             for (k, fields) in try Self.keyedRows(rows, keyId: keyId, command: listCmd) {
                 var shown: [String: JSONValue] = [keyId: .string(k)]
                 for id in otherIds { if let v = fields[id] { shown[id] = v } }
                 listed.append((k, SHA256Digest.hex(JSONValue.object(shown).canonicalText())))
             }
-            try store.markSeen(run: run.id, dataset: d, phase: "list", keys: listed.map(\.0), nextOffset: listed.count, done: true)
+            try await store.markSeen(run: run.id, dataset: d, phase: "list", keys: listed.map(\.0), nextOffset: listed.count, done: true)
             for (k, rowDigest) in listed {
                 if done.contains(k) { continue }
                 if incremental, let old = live[k], old.listRow == rowDigest { continue }
@@ -69,10 +69,10 @@ struct PbxdPull {
                 let rec = StagedRecord(key: k, record: ["command": .string(cmd), "objects": .array(objs)], listRow: rowDigest,
                                        extensionValue: f.keyField == "number" ? nil : k, number: f.keyField == "number" ? Int(k) : nil,
                                        name: name)
-                let out = try store.stage(run: run.id, dataset: d, source: .pbxd, phase: "records", records: [rec], nextOffset: 0, done: false)
+                let out = try await store.stage(run: run.id, dataset: d, source: .pbxd, phase: "records", records: [rec], nextOffset: 0, done: false)
                 tally.add(d, out, fetched: 1)
             }
-            let gone = try store.sweep(run: run.id, dataset: d)
+            let gone = try await store.sweep(run: run.id, dataset: d)
             tally.add(d, "deleted", gone.count)
             tally.deleted += gone.map { "\(d.rawValue)/\($0)" }
         }

@@ -16,50 +16,8 @@ extension StagingStore {
             throw ExtractError.store(path: path, detail: "no extraction run recorded; run `cm2gc extract --stage \(path)` first")
         }
         guard run.status == "succeeded" else { throw ExtractError.runIncomplete(path: path, run: run.id, status: run.status) }
-        switch try s.source() {
-        case .pbxd?: return try s.readOSSI(options: options)
-        case .rest?, nil: return try s.readREST()
-        }
-    }
-
-    func readREST() throws -> ReadResult {
-        var m = SiteModel()
-        var report = ReadReport()
-        report.files[path] = "staging:rest"
-        for d in CMRestDataset.allCases {
-            var kc = KindCount()
-            for (key, text) in try liveRows(d) {
-                guard case .object(let o) = try JSONValue.parse(text) else {
-                    throw ExtractError.badRecord(dataset: d.rawValue, key: key, detail: "not a JSON object")
-                }
-                do { try d.insert(o, id: key, into: &m) } catch {
-                    throw ExtractError.badRecord(dataset: d.rawValue, key: key, detail: "\(error)")
-                }
-                m.sources["\(d.kind.rawValue):\(key)"] = [SourceLocation(file: path, record: "\(d.rawValue)/\(key)")]
-                kc.read += 1
-                kc.inModel += 1
-            }
-            if kc.read > 0 { report.counts[d.kind] = kc }
-        }
-        return ReadResult.assembled(model: m, report: report, diagnostics: [])
-    }
-
-    /// pbxd rows hold `{"command": …, "objects": [{fieldId: value}…]}`; rendered back to OSSI
-    /// lines and read by the OSSI reader, so field ids mean exactly what they mean in captures.
-    func readOSSI(options: ReadOptions) throws -> ReadResult {
-        var text = ""
-        for d in CMRestDataset.allCases {
-            for (key, raw) in try liveRows(d) {
-                let v = try JSONValue.parse(raw)
-                guard let cmd = v["command"]?.stringValue, let objs = v["objects"]?.arrayValue else {
-                    throw ExtractError.badRecord(dataset: d.rawValue, key: key, detail: "not a pbxd record (command, objects)")
-                }
-                text += PbxdOSSI.render(command: cmd, objects: objs)
-            }
-        }
-        var r = AvayaReader.read(text: text, name: path, options: options)
-        r.report.files = [path: "staging:pbxd"]
-        return r
+        let rows = try CMRestDataset.allCases.map { ($0, try s.liveRows($0)) }
+        return try StagedModelReader.read(kind: try s.source(), rows: rows, name: path, options: options)
     }
 }
 

@@ -46,11 +46,12 @@ public struct ExtractionRun: Sendable, Hashable, Codable {
     public var error: String?
 }
 
-/// The SQLite staging store: one table per dataset, `extraction_runs`, and per-run checkpoints.
+/// The SQLite staging store (the default; `PostgresStagingStore` is the central alternative): one table per dataset, `extraction_runs`, and per-run checkpoints.
 /// Every write is one transaction (a page and its checkpoint together), so a crash or kill leaves
 /// either the whole page or none of it, and a restart resumes at the checkpoint.
-public final class StagingStore: Sendable {
+public final class StagingStore: StagingBackend, Sendable {
     public let path: String
+    var name: String { path }
     let db: DatabaseQueue
 
     public init(path: String) throws {
@@ -174,7 +175,7 @@ public final class StagingStore: Sendable {
 
     // MARK: - Checkpoints and pages
 
-    struct Checkpoint: Sendable { var offset: Int; var done: Bool }
+    typealias Checkpoint = StagingCheckpoint
 
     func checkpoint(run: Int64, dataset: String, phase: String) throws -> Checkpoint {
         try wrap { try db.read { db in
@@ -191,8 +192,7 @@ public final class StagingStore: Sendable {
             """, arguments: [run, dataset, phase, offset, done ? 1 : 0])
     }
 
-    /// What staging a page did, for the run's counts.
-    struct PageOutcome: Sendable { var new = 0; var changed = 0; var unchanged = 0 }
+    typealias PageOutcome = StagingPageOutcome
 
     /// Upserts fetched records and moves the checkpoint, in one transaction.
     func stage(run: Int64, dataset: CMRestDataset, source: SourceKind, phase: String, records: [StagedRecord],
@@ -239,11 +239,11 @@ public final class StagingStore: Sendable {
     }
 
     /// Live records of a dataset: key → (digest, list row). For pbxd deltas.
-    func live(_ dataset: CMRestDataset) throws -> [String: (digest: String, listRow: String?)] {
+    func live(_ dataset: CMRestDataset) throws -> [String: StagingLiveRow] {
         try wrap { try db.read { db in
-            var out: [String: (digest: String, listRow: String?)] = [:]
+            var out: [String: StagingLiveRow] = [:]
             for r in try Row.fetchAll(db, sql: "SELECT key, digest, list_row FROM \(dataset.table) WHERE deleted_at IS NULL") {
-                out[r["key"]] = (r["digest"], r["list_row"])
+                out[r["key"]] = StagingLiveRow(digest: r["digest"], listRow: r["list_row"])
             }
             return out
         } }

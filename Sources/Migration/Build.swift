@@ -219,13 +219,13 @@ public enum StageOne {
                            })
     }
 
-    /// A `.sqlite` source is a staging store from `cm2gc extract`, read through the same source
-    /// model; it must be the only source (a store is a whole site, not a file to merge).
+    /// A `.sqlite` file or `postgres://…?pbx=NAME` URL is a staging store from `cm2gc extract`, read
+    /// through the same source model; it must be the only source (a store is a whole site, not a file to merge).
     static func readSources(_ sources: [String]) throws -> ReadResult {
-        let staged = sources.filter { $0.hasSuffix(".sqlite") }
+        let staged = sources.filter(StagingSource.isStore)
         guard !staged.isEmpty else { return try AvayaReader.read(paths: sources) }
         guard sources.count == 1, let store = staged.first else { throw MigrationError.mixedStagingSources(sources) }
-        return try StagingStore.readModel(store)
+        return try StagingSource.readModel(store)
     }
 
     static func split(_ id: String) -> (String, String) {
@@ -244,6 +244,8 @@ public enum StageOne {
         var newest: Int64 = 0
         let fm = FileManager.default
         for p in paths {
+            // A PostgreSQL store has no file: the end of its newest successful run stands in.
+            if let e = try StagingSource.modificationEpoch(p) { newest = max(newest, e); continue }
             var isDir: ObjCBool = false
             guard fm.fileExists(atPath: p, isDirectory: &isDir) else { throw MigrationError.missingInput(p) }
             let files = isDir.boolValue ? (fm.enumerator(atPath: p)?.compactMap { $0 as? String }.map { "\(p)/\($0)" } ?? []) : [p]
@@ -266,7 +268,7 @@ public enum MigrationError: LocalizedError, Sendable {
             return "payloads reference resources that are not in the bundle (a transform defect; please report): " + r.prefix(10).joined(separator: ", ")
         case .missingInput(let p): return "input \(p) does not exist; check the path"
         case .mixedStagingSources(let s):
-            return "a staging store (.sqlite) must be the only source, got: \(s.joined(separator: ", ")); build from the store alone"
+            return "a staging store (.sqlite or postgres://) must be the only source, got: \(s.joined(separator: ", ")); build from the store alone"
         }
     }
 }

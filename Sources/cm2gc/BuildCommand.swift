@@ -14,7 +14,7 @@ struct BuildCommand: ParsableCommand {
         The creation time comes from --created, else SOURCE_DATE_EPOCH, else the newest input file.
         """)
 
-    @Argument(help: "Input files or directories (SAT captures, OSSI output, SMGR XML; mixed).")
+    @Argument(help: "Input files or directories (SAT captures, OSSI output, SMGR XML; mixed), or one staging store: STAGE.sqlite or postgres://USER@HOST:PORT/DB?pbx=NAME (password from PGPASSWORD or a 0600 passfile).")
     var sources: [String]
 
     @Option(name: .long, help: "Mapping configuration (YAML). Default: built-in defaults.")

@@ -8,24 +8,30 @@ import Foundation
 struct ExtractCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "extract",
-        abstract: "Pull CM configuration over REST (pbxd v3 or the CM REST contract) into a SQLite staging store.",
+        abstract: "Pull CM configuration over REST (pbxd v3 or the CM REST contract) into a staging store (SQLite or PostgreSQL).",
         discussion: """
         Credentials: CM_USERNAME and CM_PASSWORD, --credentials FILE (mode 0600, one line \
         USERNAME:PASSWORD), or --credentials-process CMD (prints {"username","password"} as JSON; \
         docs/credentials.md); never on the command line. An interrupted run resumes where it stopped \
-        when the same command is run again. Build from the store with `cm2gc build STAGE.sqlite -o …`.
+        when the same command is run again. Build from the store with `cm2gc build STAGE.sqlite -o …`. \
+        A PostgreSQL store (--stage postgres://USER@HOST:PORT/DB?pbx=NAME[&sslmode=verify-full]) holds many \
+        CMs, one pbx= each, extracted concurrently; its password comes from PGPASSWORD, a 0600 passfile \
+        (PGPASSFILE or ~/.pgpass) or --stage-credentials-process, never from the URL (docs/extraction.md).
         Exit codes: 0 done; 2 usage, credentials, network, protocol or store error (the run is \
         recorded as failed; staged pages are kept for the resume; build refuses the store until a run succeeds); \
         3 the --window is closed (the run is paused at its checkpoint; run again inside the window); \
-        75 another extract holds the store (nothing was touched). See docs/operations.md.
+        75 another extract holds the store, or the same pbx= of a PostgreSQL store (nothing was touched). \
+        See docs/operations.md.
         """)
 
     @Option(name: .long, help: "Base URL: pbxd root (http://host:port) or CM REST base (https://host/cm/v1).")
     var from: String
     @Option(name: .long, help: "Source shape: pbxd or rest.")
     var kind: String
-    @Option(name: .long, help: "Staging store (SQLite), created if missing.")
+    @Option(name: .long, help: ArgumentHelp("Staging store: a SQLite file (created if missing) or postgres://USER@HOST:PORT/DB?pbx=NAME (no password in the URL).", valueName: "FILE|URL"))
     var stage: String
+    @Option(name: .long, help: ArgumentHelp("Command printing {\"password\"} as JSON for a postgres:// --stage (else PGPASSWORD or a 0600 passfile).", valueName: "CMD"))
+    var stageCredentialsProcess: String?
     @Flag(name: .long, help: "Fetch only what changed since the last successful run; record deletions.")
     var incremental = false
     @Option(name: .long, help: "Credentials file (mode 0600): USERNAME:PASSWORD.")
@@ -66,6 +72,9 @@ struct ExtractCommand: AsyncParsableCommand {
     func run() async throws {
         guard let k = SourceKind(rawValue: kind) else { throw ValidationError("--kind is pbxd or rest") }
         guard rate > 0 else { throw ValidationError("--rate must be positive") }
+        guard stageCredentialsProcess == nil || PostgresStageURL.isPostgres(stage) else {
+            throw ValidationError("--stage-credentials-process is for a postgres:// --stage; a SQLite store has no password")
+        }
         guard window != nil || (windowZone == nil && !waitForWindow) else { throw ValidationError("--window-zone and --wait-for-window need --window") }
         let w: ExtractionWindow?
         do { w = try window.map { try ExtractionWindow(parsing: $0, zone: windowZone) } } catch { throw ValidationError(error.localizedDescription) }
@@ -74,6 +83,7 @@ struct ExtractCommand: AsyncParsableCommand {
                                    credentials: try CMCredentials.load(file: credentials, process: credentialsProcess))
             o.window = w
             o.waitForWindow = waitForWindow
+            o.stageCredentialsProcess = stageCredentialsProcess
             o.incremental = incremental
             o.pageSize = max(1, pageSize)
             o.pbxName = pbx
