@@ -87,6 +87,8 @@ struct BundleView {
 
     // MARK: exceptions.jsonl
 
+    static let exceptionKeys = JSONKeys("severity", "code", "message", "source", "type", "key", "hint")
+
     static func exceptions(_ data: Data?) -> ([ExceptionGroup], Int, [String: Int]) {
         var total = 0
         var bySeverity: [String: Int] = [:]
@@ -94,15 +96,15 @@ struct BundleView {
         data?.withUnsafeBytes { raw in
             forEachLine(raw) { line in
                 _ = JSONView.with(line) { v in
-                    let severity = v["severity"]?.stringValue.flatMap(Diagnostic.Severity.init(rawValue:)) ?? .warning
-                    let code = v["code"]?.stringValue ?? "(no code)"
+                    let f = v.fields(exceptionKeys)
+                    let severity = f[0]?.stringValue.flatMap(Diagnostic.Severity.init(rawValue:)) ?? .warning
+                    let code = f[1]?.stringValue ?? "(no code)"
                     total += 1
                     bySeverity[severity.rawValue, default: 0] += 1
                     // The whole record only while its group still takes samples.
                     groups.add(code: code, severity: severity) {
-                        ExceptionRecord(severity: severity, code: code, message: v["message"]?.stringValue ?? "",
-                                        source: v["source"]?.stringValue, type: v["type"]?.stringValue, key: v["key"]?.stringValue,
-                                        hint: v["hint"]?.stringValue)
+                        ExceptionRecord(severity: severity, code: code, message: f[2]?.stringValue ?? "", source: f[3]?.stringValue,
+                                        type: f[4]?.stringValue, key: f[5]?.stringValue, hint: f[6]?.stringValue)
                     }
                 }
             }
@@ -114,27 +116,36 @@ struct BundleView {
 
     /// Read field by field: a 100,000-station plan is 200,000 steps. A step without id, a known
     /// action or a phase is left out, as a decoder would.
+    static let stepKeys = JSONKeys("id", "action", "phase", "type", "depends_on", "deferred_fields", "key")
+
     static func plan(_ data: Data?) -> PlanSummary {
         var s = PlanSummary()
         guard let data else { return s }
         _ = JSONView.with(data) { root in
             root["steps"]?.forEachElement { v in
-                guard v["id"]?.stringValue != nil, let a = v["action"]?.stringValue, let action = PlanAction(rawValue: a),
-                      let phase = v["phase"]?.intValue else { return true }
-                let type = v["type"]?.stringValue ?? ""
+                let f = v.fields(stepKeys)
+                guard f[0]?.stringValue != nil, let a = f[1]?.stringValue, let action = PlanAction(rawValue: a),
+                      let phase = f[2]?.intValue else { return true }
+                let type = f[3]?.stringValue ?? ""
+                let isFlow = type == "flows"
                 var deps: [String] = []
-                v["depends_on"]?.forEachElement { d in
-                    if let x = d.stringValue { deps.append(x) }
+                var depCount = 0
+                f[4]?.forEachElement { d in
+                    // Only a flow's dependencies are kept (the routing graphs); the rest are counted.
+                    if d.b[d.at] == UInt8(ascii: "\"") {
+                        depCount += 1
+                        if isFlow, let x = d.stringValue { deps.append(x) }
+                    }
                     return true
                 }
                 s.steps += 1
-                s.dependencies += deps.count
-                if v["deferred_fields"]?.arrayCount != nil { s.deferred += 1 }
+                s.dependencies += depCount
+                if f[5]?.arrayCount != nil { s.deferred += 1 }
                 s.phases[Int(phase), default: .init()].steps += 1
-                s.phases[Int(phase), default: .init()].dependencies += deps.count
+                s.phases[Int(phase), default: .init()].dependencies += depCount
                 s.phases[Int(phase), default: .init()].actions[action.rawValue, default: 0] += 1
                 s.phases[Int(phase), default: .init()].types[type, default: 0] += 1
-                if type == "flows" { s.flowDependencies[v["key"]?.stringValue ?? ""] = deps }
+                if isFlow { s.flowDependencies[f[6]?.stringValue ?? ""] = deps }
                 return true
             }
         }
@@ -142,6 +153,8 @@ struct BundleView {
     }
 
     // MARK: difflog.jsonl
+
+    static let diffKeys = JSONKeys("action", "payload", "source_type", "source_id", "source", "key")
 
     static func diffLog(_ data: Data?) -> ([String: SourceRef], [String: (users: Set<String>, source: String?)], [DiffRecord], Int) {
         var first: [String: SourceRef] = [:]
@@ -152,17 +165,17 @@ struct BundleView {
             forEachLine(raw) { line in
                 count += 1
                 _ = JSONView.with(line) { v in
-                    guard let a = v["action"]?.stringValue, let action = DiffRecord.Action(rawValue: a) else { return }
-                    if let p = v["payload"]?.stringValue {
+                    let f = v.fields(diffKeys)
+                    guard let a = f[0]?.stringValue, let action = DiffRecord.Action(rawValue: a) else { return }
+                    if let p = f[1]?.stringValue {
                         if p.hasPrefix("payloads/users/") || p.hasPrefix("payloads/user-routing-skills/") {
                             if first[p] == nil {
-                                first[p] = SourceRef(sourceType: v["source_type"]?.stringValue, sourceID: v["source_id"]?.stringValue,
-                                                     source: v["source"]?.stringValue)
+                                first[p] = SourceRef(sourceType: f[2]?.stringValue, sourceID: f[3]?.stringValue, source: f[4]?.stringValue)
                             }
                         } else if p.hasPrefix("payloads/call-forwarding/") || p.hasPrefix("payloads/voicemail-policies/"),
-                                  v["source_type"]?.stringValue == "coverage-path" {
-                            let id = v["source_id"]?.stringValue ?? "?"
-                            coverage[id, default: ([], v["source"]?.stringValue)].users.insert(v["key"]?.stringValue ?? "")
+                                  f[2]?.stringValue == "coverage-path" {
+                            let id = f[3]?.stringValue ?? "?"
+                            coverage[id, default: ([], f[4]?.stringValue)].users.insert(f[5]?.stringValue ?? "")
                         }
                     }
                     if action == .update || action == .unchanged || action == .delete {

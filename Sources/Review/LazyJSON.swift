@@ -105,6 +105,22 @@ struct JSONView {
         return Double(text).map { .double($0) }
     }
 
+    /// The values of several keys of an object in one pass (nil where absent or not an object):
+    /// a JSON Lines record is read once, not once per field.
+    func fields(_ keys: JSONKeys) -> [JSONView?] {
+        var out = [JSONView?](repeating: nil, count: keys.keys.count)
+        var left = keys.keys.count
+        forEachMember { name, value in
+            for (i, k) in keys.keys.enumerated() where out[i] == nil && keyEquals(name, k) {
+                out[i] = value
+                left -= 1
+                break
+            }
+            return left > 0
+        }
+        return out
+    }
+
     /// Members in document order; `body` returns false to stop.
     func forEachMember(_ body: (_ key: Range<Int>, _ value: JSONView) -> Bool) {
         guard b[at] == UInt8(ascii: "{") else { return }
@@ -136,7 +152,7 @@ struct JSONView {
     }
 
     /// Whether the raw key bytes (between the quotes) decode to `k`.
-    func keyEquals(_ raw: Range<Int>, _ k: UnsafeBufferPointer<UInt8>) -> Bool {
+    func keyEquals<K: RandomAccessCollection>(_ raw: Range<Int>, _ k: K) -> Bool where K.Element == UInt8, K.Index == Int {
         if raw.count == k.count {
             var same = true
             for (j, i) in raw.enumerated() where b[i] != k[j] { same = false; break }
@@ -248,6 +264,12 @@ struct JSONView {
         default: return nil
         }
     }
+}
+
+/// Keys looked up together with `JSONView.fields` (their UTF-8 made once).
+struct JSONKeys {
+    let keys: [[UInt8]]
+    init(_ keys: String...) { self.keys = keys.map { Array($0.utf8) } }
 }
 
 /// Accepts exactly what `Common.JSONParser` accepts (RFC 8259, a leading BOM, depth ≤ 512, no
