@@ -128,8 +128,17 @@ public struct ExceptionGroup: Sendable, Hashable {
 
         init(samples: Int) { self.samples = samples }
 
+        /// The group of the previous record: records of one rule tend to come together.
+        private var last: (code: String, severity: Diagnostic.Severity, index: Int)?
+
         mutating func add(code: String, severity: Diagnostic.Severity, _ record: () -> ExceptionRecord) {
+            if let l = last, l.severity == severity, l.code == code {
+                found[l.index].count += 1
+                if found[l.index].samples.count < samples { found[l.index].samples.append(record()) }
+                return
+            }
             let k = "\(code)\u{0}\(severity.rawValue)"
+            last = (code, severity, index[k] ?? found.count)
             if let i = index[k] {
                 found[i].count += 1
                 if found[i].samples.count < samples { found[i].samples.append(record()) }

@@ -108,15 +108,33 @@ struct JSONView {
     /// The values of several keys of an object in one pass (nil where absent or not an object):
     /// a JSON Lines record is read once, not once per field.
     func fields(_ keys: JSONKeys) -> [JSONView?] {
-        var out = [JSONView?](repeating: nil, count: keys.keys.count)
-        var left = keys.keys.count
-        forEachMember { name, value in
-            for (i, k) in keys.keys.enumerated() where out[i] == nil && keyEquals(name, k) {
-                out[i] = value
-                left -= 1
-                break
+        var out = [JSONView?](repeating: nil, count: keys.bounds.count)
+        var left = keys.bounds.count
+        keys.flat.withUnsafeBytes { flat in
+            keys.bounds.withUnsafeBufferPointer { bounds in
+                forEachMember { name, value in
+                    var matched = false
+                    for j in 0..<bounds.count where out[j] == nil {
+                        let k = bounds[j]
+                        if k.count == name.count, memcmp(b.baseAddress! + name.lowerBound, flat.baseAddress! + k.lowerBound, k.count) == 0 {
+                            out[j] = value
+                            matched = true
+                            break
+                        }
+                    }
+                    // An escaped key can still name one of them.
+                    if !matched, name.contains(where: { b[$0] == UInt8(ascii: "\\") }) {
+                        for j in 0..<bounds.count where out[j] == nil
+                            && keyEquals(name, UnsafeRawBufferPointer(rebasing: flat[bounds[j]]).bindMemory(to: UInt8.self)) {
+                            out[j] = value
+                            matched = true
+                            break
+                        }
+                    }
+                    if matched { left -= 1 }
+                    return left > 0
+                }
             }
-            return left > 0
         }
         return out
     }
@@ -177,11 +195,29 @@ struct JSONView {
 
     /// Index after the closing quote of the string starting at `i`.
     static func stringEnd(_ b: UnsafeRawBufferPointer, _ i: Int) -> Int {
-        var i = i + 1
+        var i = plainRun(b, i + 1, stopAtHighBytes: false)
         while true {
             let c = b[i]
             if c == UInt8(ascii: "\\") { i += 2 } else if c == UInt8(ascii: "\"") { return i + 1 } else { i += 1 }
         }
+    }
+
+    /// Skips 8 bytes at a time while none is a quote, a backslash or a control character (nor, when
+    /// asked, a byte ≥ 0x80): most of a document is such string text.
+    @inline(__always)
+    static func plainRun(_ b: UnsafeRawBufferPointer, _ i: Int, stopAtHighBytes: Bool) -> Int {
+        guard let base = b.baseAddress else { return i }
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        var i = i
+        while i + 8 <= b.count {
+            let v = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            let q = v ^ (ones &* 0x22), bs = v ^ (ones &* 0x5C)
+            var hit = ((q &- ones) & ~q) | ((bs &- ones) & ~bs) | ((v &- ones &* 0x20) & ~v)
+            if stopAtHighBytes { hit |= v }
+            if hit & highs != 0 { break }
+            i += 8
+        }
+        return i
     }
 
     /// Index after the value starting at `i`.
@@ -266,10 +302,19 @@ struct JSONView {
     }
 }
 
-/// Keys looked up together with `JSONView.fields` (their UTF-8 made once).
+/// Keys looked up together with `JSONView.fields` (their UTF-8 laid out once, back to back).
 struct JSONKeys {
-    let keys: [[UInt8]]
-    init(_ keys: String...) { self.keys = keys.map { Array($0.utf8) } }
+    let flat: [UInt8]
+    let bounds: [Range<Int>]
+    init(_ keys: String...) {
+        var flat: [UInt8] = [], bounds: [Range<Int>] = []
+        for k in keys {
+            bounds.append(flat.count..<flat.count + k.utf8.count)
+            flat += k.utf8
+        }
+        self.flat = flat
+        self.bounds = bounds
+    }
 }
 
 /// Accepts exactly what `Common.JSONParser` accepts (RFC 8259, a leading BOM, depth ≤ 512, no
@@ -325,7 +370,7 @@ struct JSONValidator {
         i += 1
         let base = keys.count
         var large: Set<[UInt8]>?
-        defer { keys.removeSubrange(base...) }
+        defer { keys.removeLast(keys.count - base) }
         skipWS()
         if i < b.count, b[i] == UInt8(ascii: "}") { i += 1; return true }
         while true {
@@ -340,7 +385,7 @@ struct JSONValidator {
                 guard seen.insert(JSONView.unescape(b, key.start, key.end)).inserted else { return false }
                 large = seen
             } else {
-                for k in keys[base...] where same(k, key) { return false }
+                for j in base..<keys.count where same(keys[j], key) { return false }
                 keys.append(key)
                 if keys.count - base > 32 {
                     large = Set(keys[base...].map { JSONView.unescape(b, $0.start, $0.end) })
@@ -390,6 +435,7 @@ struct JSONValidator {
         let start = i
         var escaped = false, ascii = true
         while true {
+            i = JSONView.plainRun(b, i, stopAtHighBytes: true)
             guard i < b.count else { return nil }
             let c = b[i]
             if c == UInt8(ascii: "\"") { break }
