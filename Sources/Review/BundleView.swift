@@ -5,6 +5,11 @@ import Foundation
 /// The bundle's members read into what the page shows. Everything comes from the members (so
 /// `build` and `review` render the same page); a member that is missing or malformed shows as
 /// absent, never as a crash (the verifier reports why).
+///
+/// Built for 100,000-station bundles (#16): members are read with `JSONView` (no JSON trees), each
+/// JSON Lines member in one pass that keeps only what the page shows (exception groups with their
+/// samples, the plan's per-phase counts, the first difflog record of each user), and payloads are
+/// indexed by type once.
 struct BundleView {
     let files: BundleFiles
     let metadata: BundleMetadata?
@@ -12,64 +17,175 @@ struct BundleView {
     let exceptionGroups: [ExceptionGroup]
     let exceptionTotal: Int
     let exceptionsBySeverity: [String: Int]
-    let steps: [PlanStep]
-    /// Difflog records that concern a payload (by payload path), in log order.
-    let recordsByPayload: [String: [DiffRecord]]
+    let plan: PlanSummary
+    /// The first difflog record of each `payloads/users/…` and `payloads/user-routing-skills/…`
+    /// payload (by payload path).
+    let firstRecord: [String: SourceRef]
+    /// Coverage path id → the users whose forwarding or voicemail it set, and its source.
+    let coveragePaths: [String: (users: Set<String>, source: String?)]
     /// Difflog records of the delta against a previous build (update / unchanged / delete).
     let deltaRecords: [DiffRecord]
     let diffCount: Int
-    private var cache: [String: [(key: String, value: JSONValue)]] = [:]
+    /// Flow member names (`flows/<name>.yaml`) in bundle order.
+    let flowNames: [String]
+    /// Payload members by type, unsorted and not yet checked.
+    private let membersByType: [String: [(key: String, data: Data)]]
+    private var cache: [String: [(key: String, data: Data)]] = [:]
+    private var names: [String: String]?
 
     /// Samples kept per exception group on the page.
     static let exceptionSamples = 40
+
+    /// Where a payload's difflog record came from.
+    struct SourceRef {
+        var sourceType: String?
+        var sourceID: String?
+        var source: String?
+    }
+
+    /// What the Plan section and the routing graphs need of `plan/order.json`, counted in one pass.
+    struct PlanSummary {
+        struct Phase {
+            var steps = 0
+            var dependencies = 0
+            var actions: [String: Int] = [:]
+            var types: [String: Int] = [:]
+        }
+        var steps = 0
+        var dependencies = 0
+        var deferred = 0
+        var phases: [Int: Phase] = [:]
+        /// `depends_on` of the last step of each flow (by key).
+        var flowDependencies: [String: [String]] = [:]
+    }
 
     init(_ files: BundleFiles) {
         self.files = files
         metadata = files.metadata
         facts = ReviewFacts.read(files)
-        var total = 0
-        var bySeverity: [String: Int] = [:]
-        let records = Self.lines(files[BundleFormat.exceptionsPath]).lazy.compactMap { line -> ExceptionRecord? in
-            guard let v = try? JSONValue.parse(line) else { return nil }
-            return ExceptionRecord(severity: v["severity"]?.stringValue.flatMap(Diagnostic.Severity.init(rawValue:)) ?? .warning,
-                                   code: v["code"]?.stringValue ?? "(no code)", message: v["message"]?.stringValue ?? "",
-                                   source: v["source"]?.stringValue, type: v["type"]?.stringValue, key: v["key"]?.stringValue,
-                                   hint: v["hint"]?.stringValue)
-        }.map { r -> ExceptionRecord in
-            total += 1
-            bySeverity[r.severity.rawValue, default: 0] += 1
-            return r
-        }
-        exceptionGroups = ExceptionGroup.aggregate(records, samples: Self.exceptionSamples)
-        exceptionTotal = total
-        exceptionsBySeverity = bySeverity
+        (exceptionGroups, exceptionTotal, exceptionsBySeverity) = Self.exceptions(files[BundleFormat.exceptionsPath])
+        plan = Self.plan(files[BundleFormat.orderPath])
+        (firstRecord, coveragePaths, deltaRecords, diffCount) = Self.diffLog(files[BundleFormat.diffLogPath])
 
-        // Read field by field: a 100,000-station plan is 200,000 steps, too many for a round trip
-        // through JSONDecoder.
-        steps = files[BundleFormat.orderPath].flatMap { try? JSONValue.parse($0) }?["steps"]?.arrayValue?.compactMap(Self.step) ?? []
-
-        // Only the records the page uses are parsed: those that produced a payload, and the delta.
-        var byPayload: [String: [DiffRecord]] = [:]
-        var delta: [DiffRecord] = []
-        var count = 0
-        for line in Self.lines(files[BundleFormat.diffLogPath]) {
-            count += 1
-            guard let v = try? JSONValue.parse(line), let r = Self.diffRecord(v) else { continue }
-            if let p = r.payload { byPayload[p, default: []].append(r) }
-            if r.action == .update || r.action == .unchanged || r.action == .delete { delta.append(r) }
+        var byType: [String: [(key: String, data: Data)]] = [:]
+        var flows: [String] = []
+        for (path, data) in files.members {
+            if path.hasPrefix("payloads/"), path.hasSuffix(".json") {
+                let rest = path.utf8.dropFirst(9).dropLast(5)
+                guard let slash = rest.firstIndex(of: UInt8(ascii: "/")) else { continue }
+                let key = rest[rest.index(after: slash)...]
+                guard !key.contains(UInt8(ascii: "/")) else { continue }
+                byType[String(Substring(rest[..<slash])), default: []].append((String(Substring(key)), data))
+            } else if path.hasPrefix("flows/"), path.hasSuffix(".yaml") {
+                flows.append(path)
+            }
         }
-        recordsByPayload = byPayload
-        deltaRecords = delta
-        diffCount = count
+        membersByType = byType
+        // Filtered first, then sorted in bundle (byte) order: the same list as `files.paths` filtered.
+        flowNames = flows.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map { String($0.dropFirst(6).dropLast(5)) }
     }
 
-    static func step(_ v: JSONValue) -> PlanStep? {
-        guard let id = v["id"]?.stringValue, let a = v["action"]?.stringValue, let action = PlanAction(rawValue: a),
-              let phase = v["phase"]?.intValue else { return nil }
-        return PlanStep(id: id, type: v["type"]?.stringValue ?? "", key: v["key"]?.stringValue ?? "", action: action,
-                        dependsOn: v["depends_on"]?.arrayValue?.compactMap(\.stringValue) ?? [], phase: Int(phase),
-                        payload: v["payload"]?.stringValue, note: v["note"]?.stringValue,
-                        deferredFields: v["deferred_fields"]?.arrayValue?.compactMap(\.stringValue))
+    // MARK: exceptions.jsonl
+
+    static let exceptionKeys = JSONKeys("severity", "code", "message", "source", "type", "key", "hint")
+
+    static func exceptions(_ data: Data?) -> ([ExceptionGroup], Int, [String: Int]) {
+        var total = 0
+        var bySeverity: [String: Int] = [:]
+        var groups = ExceptionGroup.Aggregator(samples: exceptionSamples)
+        data?.withUnsafeBytes { raw in
+            forEachLine(raw) { line in
+                _ = JSONView.with(line) { v in
+                    let f = v.fields(exceptionKeys)
+                    let severity = f[0]?.stringValue.flatMap(Diagnostic.Severity.init(rawValue:)) ?? .warning
+                    let code = f[1]?.stringValue ?? "(no code)"
+                    total += 1
+                    bySeverity[severity.rawValue, default: 0] += 1
+                    // The whole record only while its group still takes samples.
+                    groups.add(code: code, severity: severity) {
+                        ExceptionRecord(severity: severity, code: code, message: f[2]?.stringValue ?? "", source: f[3]?.stringValue,
+                                        type: f[4]?.stringValue, key: f[5]?.stringValue, hint: f[6]?.stringValue)
+                    }
+                }
+            }
+        }
+        return (groups.groups, total, bySeverity)
+    }
+
+    // MARK: plan/order.json
+
+    /// Read field by field: a 100,000-station plan is 200,000 steps. A step without id, a known
+    /// action or a phase is left out, as a decoder would.
+    static let stepKeys = JSONKeys("id", "action", "phase", "type", "depends_on", "deferred_fields", "key")
+
+    static func plan(_ data: Data?) -> PlanSummary {
+        var s = PlanSummary()
+        guard let data else { return s }
+        _ = JSONView.with(data) { root in
+            root["steps"]?.forEachElement { v in
+                let f = v.fields(stepKeys)
+                guard f[0]?.stringValue != nil, let a = f[1]?.stringValue, let action = PlanAction(rawValue: a),
+                      let phase = f[2]?.intValue else { return true }
+                let type = f[3]?.stringValue ?? ""
+                let isFlow = type == "flows"
+                var deps: [String] = []
+                var depCount = 0
+                f[4]?.forEachElement { d in
+                    // Only a flow's dependencies are kept (the routing graphs); the rest are counted.
+                    if d.b[d.at] == UInt8(ascii: "\"") {
+                        depCount += 1
+                        if isFlow, let x = d.stringValue { deps.append(x) }
+                    }
+                    return true
+                }
+                s.steps += 1
+                s.dependencies += depCount
+                if f[5]?.arrayCount != nil { s.deferred += 1 }
+                s.phases[Int(phase), default: .init()].steps += 1
+                s.phases[Int(phase), default: .init()].dependencies += depCount
+                s.phases[Int(phase), default: .init()].actions[action.rawValue, default: 0] += 1
+                s.phases[Int(phase), default: .init()].types[type, default: 0] += 1
+                if isFlow { s.flowDependencies[f[6]?.stringValue ?? ""] = deps }
+                return true
+            }
+        }
+        return s
+    }
+
+    // MARK: difflog.jsonl
+
+    static let diffKeys = JSONKeys("action", "payload", "source_type", "source_id", "source", "key")
+
+    static func diffLog(_ data: Data?) -> ([String: SourceRef], [String: (users: Set<String>, source: String?)], [DiffRecord], Int) {
+        var first: [String: SourceRef] = [:]
+        var coverage: [String: (users: Set<String>, source: String?)] = [:]
+        var delta: [DiffRecord] = []
+        var count = 0
+        data?.withUnsafeBytes { raw in
+            forEachLine(raw) { line in
+                count += 1
+                _ = JSONView.with(line) { v in
+                    let f = v.fields(diffKeys)
+                    guard let a = f[0]?.stringValue, let action = DiffRecord.Action(rawValue: a) else { return }
+                    if let p = f[1]?.stringValue {
+                        if p.hasPrefix("payloads/users/") || p.hasPrefix("payloads/user-routing-skills/") {
+                            if first[p] == nil {
+                                first[p] = SourceRef(sourceType: f[2]?.stringValue, sourceID: f[3]?.stringValue, source: f[4]?.stringValue)
+                            }
+                        } else if p.hasPrefix("payloads/call-forwarding/") || p.hasPrefix("payloads/voicemail-policies/"),
+                                  f[2]?.stringValue == "coverage-path" {
+                            let id = f[3]?.stringValue ?? "?"
+                            coverage[id, default: ([], f[4]?.stringValue)].users.insert(f[5]?.stringValue ?? "")
+                        }
+                    }
+                    if action == .update || action == .unchanged || action == .delete {
+                        // Rare (a delta build); the field diffs need the whole record.
+                        if let full = try? JSONValue.parse(Data(line)), let r = diffRecord(full) { delta.append(r) }
+                    }
+                }
+            }
+        }
+        return (first, coverage, delta, count)
     }
 
     /// The fields of a diff record the page uses.
@@ -87,18 +203,36 @@ struct BundleView {
         return r
     }
 
-    /// The payloads of one type, sorted by key.
-    mutating func payloads(_ type: String) -> [(key: String, value: JSONValue)] {
+    // MARK: payloads
+
+    /// The valid payloads of one type, sorted by key; read them with `forEach`.
+    mutating func payloads(_ type: String) -> [(key: String, data: Data)] {
         if let c = cache[type] { return c }
-        let prefix = "payloads/\(type)/"
-        var out: [(key: String, value: JSONValue)] = []
-        for (path, data) in files.members where path.hasPrefix(prefix) && path.hasSuffix(".json") {
-            let key = String(path.dropFirst(prefix.count).dropLast(5))
-            guard !key.contains("/"), let v = try? JSONValue.parse(data) else { continue }
-            out.append((key, v))
-        }
+        var out = (membersByType[type] ?? []).filter { m in JSONView.with(m.data) { _ in true } ?? false }
         out.sort { $0.key < $1.key }  // keys are ASCII: the bundle's byte order
         cache[type] = out
+        return out
+    }
+
+    /// Calls `body` with each valid payload of `type` in key order.
+    mutating func forEach(_ type: String, _ body: (_ key: String, _ value: JSONView) -> Void) {
+        for (k, d) in payloads(type) { Self.read(d) { body(k, $0) } }
+    }
+
+    /// A payload that `payloads` has checked.
+    static func read<R>(_ data: Data, _ body: (JSONView) -> R) -> R? {
+        data.withUnsafeBytes { raw in
+            let root = JSONView.skipWS(raw, raw.count >= 3 && raw[0] == 0xEF && raw[1] == 0xBB && raw[2] == 0xBF ? 3 : 0)
+            return body(JSONView(b: raw, at: root))
+        }
+    }
+
+    /// User key → display name.
+    mutating func userNames() -> [String: String] {
+        if let names { return names }
+        var out: [String: String] = [:]
+        forEach("users") { k, v in out[k] = v["name"]?.stringValue ?? k }
+        names = out
         return out
     }
 
@@ -106,18 +240,8 @@ struct BundleView {
         files[BundleFormat.flowPath(name: name)].map { String(decoding: $0, as: UTF8.self) }
     }
 
-    var flowNames: [String] {
-        files.paths.filter { $0.hasPrefix("flows/") && $0.hasSuffix(".yaml") }.map { String($0.dropFirst(6).dropLast(5)) }
-    }
-
-    /// The non-empty lines of a JSON Lines member.
-    static func lines(_ data: Data?) -> [Data] {
-        guard let data, !data.isEmpty else { return [] }
-        return data.split(separator: 0x0A, omittingEmptySubsequences: true).map { Data($0) }
-    }
-
     /// `@ref:<type>/<key>` → key when the type matches.
-    static func refKey(_ v: JSONValue?, type: String) -> String? {
+    static func refKey(_ v: JSONView?, type: String) -> String? {
         guard let s = v?.stringValue, s.hasPrefix("@ref:\(type)/") else { return nil }
         return String(s.dropFirst("@ref:\(type)/".count))
     }

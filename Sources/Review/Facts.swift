@@ -114,22 +114,47 @@ public struct ExceptionGroup: Sendable, Hashable {
 
     /// Groups in review order: decisions first, then by severity, rule and code.
     public static func aggregate<S: Sequence>(_ records: S, samples: Int = 3) -> [ExceptionGroup] where S.Element == ExceptionRecord {
-        var index: [String: Int] = [:]
-        var groups: [ExceptionGroup] = []
-        for r in records {
-            let k = "\(r.code)\u{0}\(r.severity.rawValue)"
+        var a = Aggregator(samples: samples)
+        for r in records { a.add(code: r.code, severity: r.severity) { r } }
+        return a.groups
+    }
+
+    /// Groups records as they come; a record is only built while its group takes samples (the
+    /// review page reads hundreds of thousands of them).
+    struct Aggregator {
+        let samples: Int
+        private var index: [String: Int] = [:]
+        private var found: [ExceptionGroup] = []
+
+        init(samples: Int) { self.samples = samples }
+
+        /// The group of the previous record: records of one rule tend to come together.
+        private var last: (code: String, severity: Diagnostic.Severity, index: Int)?
+
+        mutating func add(code: String, severity: Diagnostic.Severity, _ record: () -> ExceptionRecord) {
+            if let l = last, l.severity == severity, l.code == code {
+                found[l.index].count += 1
+                if found[l.index].samples.count < samples { found[l.index].samples.append(record()) }
+                return
+            }
+            let k = "\(code)\u{0}\(severity.rawValue)"
+            last = (code, severity, index[k] ?? found.count)
             if let i = index[k] {
-                groups[i].count += 1
-                if groups[i].samples.count < samples { groups[i].samples.append(r) }
+                found[i].count += 1
+                if found[i].samples.count < samples { found[i].samples.append(record()) }
             } else {
-                index[k] = groups.count
-                groups.append(ExceptionGroup(code: r.code, severity: r.severity.rawValue, count: 1, samples: [r]))
+                index[k] = found.count
+                found.append(ExceptionGroup(code: code, severity: severity.rawValue, count: 1, samples: [record()]))
             }
         }
-        return groups.sorted { a, b in
-            if a.rank != b.rank { return a.rank < b.rank }
-            if a.code != b.code { return a.code < b.code }
-            return a.severity < b.severity
+
+        /// Groups in review order: decisions first, then by severity, rule and code.
+        var groups: [ExceptionGroup] {
+            found.sorted { a, b in
+                if a.rank != b.rank { return a.rank < b.rank }
+                if a.code != b.code { return a.code < b.code }
+                return a.severity < b.severity
+            }
         }
     }
 

@@ -122,7 +122,7 @@ public enum ReviewPage {
         h.raw("<div class=\"tiles\">")
         tile(&h, num(payloadTotal), "payloads", "")
         tile(&h, num(meta?.flowCount ?? 0), "Architect flows", "")
-        tile(&h, num(view.steps.count), "plan steps", "in \(plural(Set(view.steps.map(\.phase)).count, "phase"))")
+        tile(&h, num(view.plan.steps), "plan steps", "in \(plural(view.plan.phases.count, "phase"))")
         tile(&h, num(view.exceptionTotal), "exceptions", "\(num(view.exceptionGroups.count)) groups")
         tile(&h, num(needDecision), "need a decision", "", cls: needDecision > 0 ? "warn" : "ok")
         tile(&h, num(view.facts?.brokenCycles.count ?? 0), "cycles broken", "")
@@ -217,38 +217,41 @@ public enum ReviewPage {
     static func people(_ h: inout HTML, view: inout BundleView) {
         let users = view.payloads("users")
         var skillName: [String: String] = [:]
-        for (k, v) in view.payloads("routing-skills") { skillName[k] = v["name"]?.stringValue ?? k }
+        view.forEach("routing-skills") { k, v in skillName[k] = v["name"]?.stringValue ?? k }
         var queueName: [String: String] = [:]
-        for (k, v) in view.payloads("queues") { queueName[k] = v["name"]?.stringValue ?? k }
+        view.forEach("queues") { k, v in queueName[k] = v["name"]?.stringValue ?? k }
         var groupName: [String: String] = [:]
-        for (k, v) in view.payloads("groups") { groupName[k] = v["name"]?.stringValue ?? k }
+        view.forEach("groups") { k, v in groupName[k] = v["name"]?.stringValue ?? k }
         var memberships: [String: [String]] = [:]
-        for (k, v) in view.payloads("queue-members") {
-            for m in v["body"]?.arrayValue ?? [] {
+        view.forEach("queue-members") { k, v in
+            v["body"]?.forEachElement { m in
                 if let u = BundleView.refKey(m["id"], type: "users") { memberships[u, default: []].append("queue " + (queueName[k] ?? k)) }
+                return true
             }
         }
-        for (k, v) in view.payloads("group-members") {
-            for m in v["body"]?["memberIds"]?.arrayValue ?? [] {
+        view.forEach("group-members") { k, v in
+            v["body"]?["memberIds"]?.forEachElement { m in
                 if let u = BundleView.refKey(m, type: "users") { memberships[u, default: []].append("group " + (groupName[k] ?? k)) }
+                return true
             }
         }
         var skills: [String: [(String, Double)]] = [:]
-        for (k, v) in view.payloads("user-routing-skills") {
+        view.forEach("user-routing-skills") { k, v in
             let user = BundleView.refKey(v["parent"], type: "users") ?? k
-            for s in v["body"]?.arrayValue ?? [] {
-                guard let sk = BundleView.refKey(s["id"], type: "routing-skills") else { continue }
+            v["body"]?.forEachElement { s in
+                guard let sk = BundleView.refKey(s["id"], type: "routing-skills") else { return true }
                 skills[user, default: []].append((skillName[sk] ?? sk, s["proficiency"]?.doubleValue ?? 0))
+                return true
             }
         }
         var phones: [String: [String]] = [:]
         let userKeys = Set(users.map(\.key))
-        for (k, v) in view.payloads("phones") {
+        view.forEach("phones") { k, v in
             // Phone keys are `<user>-<n>`; WebRTC phones also name their user.
             var owner = BundleView.refKey(v["webRtcUser"]?["id"], type: "users")
             if owner == nil, let dash = k.lastIndex(of: "-"), userKeys.contains(String(k[..<dash])) { owner = String(k[..<dash]) }
-            guard let u = owner else { continue }
-            let lines = v["lines"]?.arrayValue?.count ?? 0
+            guard let u = owner else { return }
+            let lines = v["lines"]?.arrayCount ?? 0
             let base = BundleView.refKey(v["phoneBaseSettings"]?["id"], type: "phone-base-settings") ?? ""
             phones[u, default: []].append("\(base)\(lines > 1 ? " · \(lines) lines" : "")")
         }
@@ -264,24 +267,10 @@ public enum ReviewPage {
                 h.raw("<details class=\"page\"\(p == 0 ? " open" : "")><summary>Users \(num(p * peoplePageSize + 1))–\(num(p * peoplePageSize + slice.count)) of \(num(users.count))</summary>")
             }
             h.raw(head)
-            for (key, u) in slice {
-                let path = BundleFormat.payloadPath(type: "users", key: key)
-                let rec = view.recordsByPayload[path]?.first
-                var src = rec.map { "\($0.sourceType ?? "") \($0.sourceID ?? "")" } ?? key
-                if let a = view.recordsByPayload[BundleFormat.payloadPath(type: "user-routing-skills", key: key)]?.first,
-                   a.sourceType == "agent", rec?.sourceType != "agent", let login = a.sourceID {
-                    src += " · agent \(login)"
+            for (key, data) in slice {
+                _ = BundleView.read(data) { u in
+                    personRow(&h, key: key, u, view: view, phones: phones[key], memberships: memberships[key], skills: skills[key])
                 }
-                let addr = u["addresses"]?.arrayValue?.first
-                let ext = addr?["extension"]?.stringValue ?? ""
-                let did = addr?["address"]?.stringValue ?? ""
-                h.raw("<tr><td title=\"\(esc(rec?.source ?? ""))\">\(esc(src))")
-                if let s = rec?.source { h.raw("<div class=\"loc\">\(esc(s))</div>") }
-                h.raw("</td><td><b>\(esc(u["name"]?.stringValue ?? key))</b><div class=\"loc\">\(esc(u["email"]?.stringValue ?? ""))</div></td>")
-                h.raw("<td>\(esc(ext))</td><td>\(esc(did))</td><td>\(esc((phones[key] ?? []).joined(separator: "; ")))</td>")
-                h.raw("<td>" + (memberships[key] ?? []).map { "<span class=\"chip m\">\(esc($0))</span>" }.joined(separator: " ") + "</td><td>")
-                h.raw((skills[key] ?? []).map { "<span class=\"chip\">\(esc($0.0)) <b>\(fmt($0.1))</b></span>" }.joined(separator: " "))
-                h.raw("</td></tr>")
             }
             h.raw("</tbody></table>")
             if pages > 1 { h.raw("</details>") }
@@ -289,25 +278,80 @@ public enum ReviewPage {
         h.raw("</section>")
     }
 
+    /// One row of the people table, written piece by piece (100,000 of them at 100,000 stations).
+    static func personRow(_ h: inout HTML, key: String, _ u: JSONView, view: BundleView, phones: [String]?, memberships: [String]?,
+                          skills: [(String, Double)]?) {
+        let rec = view.firstRecord[BundleFormat.payloadPath(type: "users", key: key)]
+        let addr = u["addresses"]?.firstElement
+        h.raw("<tr><td title=\"")
+        h.text(rec?.source ?? "")
+        h.raw("\">")
+        if let rec {
+            h.text(rec.sourceType ?? "")
+            h.raw(" ")
+            h.text(rec.sourceID ?? "")
+        } else {
+            h.text(key)
+        }
+        if let a = view.firstRecord[BundleFormat.payloadPath(type: "user-routing-skills", key: key)],
+           a.sourceType == "agent", rec?.sourceType != "agent", let login = a.sourceID {
+            h.raw(" · agent ")
+            h.text(login)
+        }
+        if let s = rec?.source {
+            h.raw("<div class=\"loc\">")
+            h.text(s)
+            h.raw("</div>")
+        }
+        h.raw("</td><td><b>")
+        h.text(u["name"]?.stringValue ?? key)
+        h.raw("</b><div class=\"loc\">")
+        h.text(u["email"]?.stringValue ?? "")
+        h.raw("</div></td><td>")
+        h.text(addr?["extension"]?.stringValue ?? "")
+        h.raw("</td><td>")
+        h.text(addr?["address"]?.stringValue ?? "")
+        h.raw("</td><td>")
+        for (i, p) in (phones ?? []).enumerated() {
+            if i > 0 { h.raw("; ") }
+            h.text(p)
+        }
+        h.raw("</td><td>")
+        for (i, m) in (memberships ?? []).enumerated() {
+            h.raw(i > 0 ? " <span class=\"chip m\">" : "<span class=\"chip m\">")
+            h.text(m)
+            h.raw("</span>")
+        }
+        h.raw("</td><td>")
+        for (i, s) in (skills ?? []).enumerated() {
+            h.raw(i > 0 ? " <span class=\"chip\">" : "<span class=\"chip\">")
+            h.text(s.0)
+            h.raw(" <b>")
+            h.raw(fmt(s.1))
+            h.raw("</b></span>")
+        }
+        h.raw("</td></tr>")
+    }
+
     // MARK: routing
 
     static func routing(_ h: inout HTML, view: inout BundleView) {
         h.raw("<section id=\"routing\"><h2>Routing</h2>")
         var queueName: [String: String] = [:]
-        for (k, v) in view.payloads("queues") { queueName[k] = v["name"]?.stringValue ?? k }
+        view.forEach("queues") { k, v in queueName[k] = v["name"]?.stringValue ?? k }
         var flowName: [String: String] = [:]
         for f in view.flowNames { flowName[f] = view.flowText(f).flatMap(flowDisplayName) ?? f }
-        var deps: [String: [String]] = [:]
-        for s in view.steps where s.type == "flows" { deps[s.key] = s.dependsOn }
+        let deps = view.plan.flowDependencies
         var scheduleName: [String: String] = [:]
-        for (k, v) in view.payloads("schedule-groups") { scheduleName[k] = v["name"]?.stringValue ?? k }
+        view.forEach("schedule-groups") { k, v in scheduleName[k] = v["name"]?.stringValue ?? k }
 
         // Call routes: DNIS → flow → what the flow sends calls to.
         let routes = view.payloads("ivrs")
         h.raw("<h3>Call routes <span class=\"count\">\(plural(routes.count, "number route", "number routes"))</span></h3>")
         h.raw("<p>Per VDN: the public numbers (DNIS) that reach it, the Architect flow built from its vector, and the queues and flows that flow sends calls to.</p>")
         if routes.isEmpty { h.raw("<p class=\"muted\">No call routes in this bundle.</p>") }
-        for (i, (key, r)) in routes.enumerated() {
+        for (i, (key, data)) in routes.enumerated() {
+          _ = BundleView.read(data) { r in
             let name = r["name"]?.stringValue ?? key
             let dnis = r["dnis"]?.arrayValue?.compactMap(\.stringValue) ?? []
             let flow = BundleView.refKey(r["openHoursFlow"]?["id"], type: "flows")
@@ -334,6 +378,7 @@ public enum ReviewPage {
                 h.raw("<p>\(esc(dnis.joined(separator: ", "))) → \(esc(flow.map { flowName[$0] ?? $0 } ?? "?")) → \(esc(targets.map(\.label).joined(separator: ", ")))</p>")
             }
             h.raw("</figure>")
+          }
         }
 
         vectors(&h, view: view, flowName: flowName)
@@ -425,27 +470,22 @@ public enum ReviewPage {
         }
     }
 
-    static func userNames(_ view: inout BundleView) -> [String: String] {
-        var names: [String: String] = [:]
-        for (k, v) in view.payloads("users") { names[k] = v["name"]?.stringValue ?? k }
-        return names
-    }
-
     static func huntGroups(_ h: inout HTML, view: inout BundleView) {
         let groups = view.payloads("groups")
-        let names = userNames(&view)
+        let names = view.userNames()
         var members: [String: [String]] = [:]
-        for (k, v) in view.payloads("group-members") {
+        view.forEach("group-members") { k, v in
             members[BundleView.refKey(v["parent"], type: "groups") ?? k] = v["body"]?["memberIds"]?.arrayValue?.compactMap { BundleView.refKey($0, type: "users") } ?? []
         }
         var policy: [String: String] = [:]
-        for (k, v) in view.payloads("group-ring-policies") {
+        view.forEach("group-ring-policies") { k, v in
             policy[BundleView.refKey(v["parent"], type: "groups") ?? k] = v["body"]?["groupAlertType"]?.stringValue
         }
         h.raw("<h3>Hunt groups as group ring <span class=\"count\">\(plural(groups.count, "group"))</span></h3>")
         if groups.isEmpty { h.raw("<p class=\"muted\">None.</p>"); return }
         h.raw("<p>Members in ring order, exactly as administered in CM.</p><div class=\"grid\">")
-        for (k, g) in groups {
+        for (k, data) in groups {
+          _ = BundleView.read(data) { g in
             let m = members[k] ?? []
             let p = policy[k] ?? "?"
             let mode = p == "SEQUENTIAL" ? "sequential" : p == "ROUND_ROBIN" ? "circular" : "parallel"
@@ -456,6 +496,7 @@ public enum ReviewPage {
             }
             if m.count > drawnMembers { memberList(&h, m, names: names) }
             h.raw("</figure>")
+          }
         }
         h.raw("</div>")
     }
@@ -469,20 +510,21 @@ public enum ReviewPage {
 
     static func queues(_ h: inout HTML, view: inout BundleView, queueName: [String: String]) {
         let queues = view.payloads("queues")
-        let names = userNames(&view)
+        let names = view.userNames()
         var members: [String: [String]] = [:]
-        for (k, v) in view.payloads("queue-members") {
+        view.forEach("queue-members") { k, v in
             members[BundleView.refKey(v["parent"], type: "queues") ?? k] = v["body"]?.arrayValue?.compactMap { BundleView.refKey($0["id"], type: "users") } ?? []
         }
         var ring: [String: [String: Int]] = [:]
-        for (_, v) in view.payloads("queue-member-rings") {
-            guard let q = BundleView.refKey(v["parent"], type: "queues"), let u = BundleView.refKey(v["body"]?["id"], type: "users") else { continue }
+        view.forEach("queue-member-rings") { _, v in
+            guard let q = BundleView.refKey(v["parent"], type: "queues"), let u = BundleView.refKey(v["body"]?["id"], type: "users") else { return }
             ring[q, default: [:]][u] = Int(v["body"]?["ringNumber"]?.intValue ?? 1)
         }
         h.raw("<h3>Queues and their bullseye rings <span class=\"count\">\(plural(queues.count, "queue"))</span></h3>")
         if queues.isEmpty { h.raw("<p class=\"muted\">None.</p>"); return }
         h.raw("<p>Ring 1 is the middle; reserve agents answer from outer rings after the ring's timeout.</p><div class=\"grid\">")
-        for (k, q) in queues {
+        for (k, data) in queues {
+          _ = BundleView.read(data) { q in
             let m = members[k] ?? []
             let rings = q["bullseye"]?["rings"]?.arrayValue ?? []
             let ringCount = max(rings.count, (ring[k]?.values.max() ?? 1), 1)
@@ -504,30 +546,25 @@ public enum ReviewPage {
                 h.raw("</details>")
             }
             h.raw("</figure>")
+          }
         }
         h.raw("</div>")
     }
 
     static func coverage(_ h: inout HTML, view: inout BundleView) {
         // Coverage paths as the diff log tells them: path → the users whose forwarding it sets.
-        var paths: [String: (users: Set<String>, source: String?)] = [:]
+        let paths = view.coveragePaths
         var targets: [String: [String]] = [:]
         var voicemail: [String: String] = [:]
-        for (k, v) in view.payloads("call-forwarding") {
+        view.forEach("call-forwarding") { k, v in
             let user = BundleView.refKey(v["parent"], type: "users") ?? k
-            targets[user] = v["body"]?["calls"]?.arrayValue?.first?["targets"]?.arrayValue?.compactMap { $0["value"]?.stringValue } ?? []
+            targets[user] = v["body"]?["calls"]?.firstElement?["targets"]?.arrayValue?.compactMap { $0["value"]?.stringValue } ?? []
         }
-        for (k, v) in view.payloads("voicemail-policies") {
+        view.forEach("voicemail-policies") { k, v in
             let user = BundleView.refKey(v["parent"], type: "users") ?? k
             voicemail[user] = v["body"]?["alertTimeoutSeconds"]?.intValue.map { "voicemail after \($0) s" } ?? "voicemail"
         }
-        for (path, recs) in view.recordsByPayload where path.hasPrefix("payloads/call-forwarding/") || path.hasPrefix("payloads/voicemail-policies/") {
-            for r in recs where r.sourceType == "coverage-path" {
-                let id = r.sourceID ?? "?"
-                paths[id, default: ([], r.source)].users.insert(r.key)
-            }
-        }
-        let names = userNames(&view)
+        let names = view.userNames()
         h.raw("<h3>Coverage chains <span class=\"count\">\(plural(paths.count, "coverage path"))</span></h3>")
         if paths.isEmpty { h.raw("<p class=\"muted\">No coverage path became forwarding.</p>") }
         let sorted = paths.keys.sorted { (Int($0) ?? Int.max, $0) < (Int($1) ?? Int.max, $1) }
@@ -563,21 +600,20 @@ public enum ReviewPage {
     // MARK: plan
 
     static func plan(_ h: inout HTML, view: BundleView) {
-        let steps = view.steps
+        let plan = view.plan
         h.raw("<section id=\"plan\"><h2>Plan</h2>")
-        let edges = steps.reduce(0) { $0 + $1.dependsOn.count }
-        let deferred = steps.filter { $0.deferredFields != nil }.count
-        h.raw("<p>Stage two runs \(plural(steps.count, "step")) in \(plural(Set(steps.map(\.phase)).count, "phase")); a step starts once the \(plural(edges, "dependency", "dependencies")) it names are done (steps of one phase may run in parallel). \(deferred > 0 ? "\(plural(deferred, "create")) leave fields out until a later patch step (reference cycles)." : "") Full list: <code>plan/plan.txt</code>.</p>")
-        let byPhase = Dictionary(grouping: steps, by: \.phase)
-        let top = byPhase.values.map(\.count).max() ?? 1
+        let edges = plan.dependencies
+        let deferred = plan.deferred
+        h.raw("<p>Stage two runs \(plural(plan.steps, "step")) in \(plural(plan.phases.count, "phase")); a step starts once the \(plural(edges, "dependency", "dependencies")) it names are done (steps of one phase may run in parallel). \(deferred > 0 ? "\(plural(deferred, "create")) leave fields out until a later patch step (reference cycles)." : "") Full list: <code>plan/plan.txt</code>.</p>")
+        let byPhase = plan.phases
+        let top = byPhase.values.map(\.steps).max() ?? 1
         h.raw("<table class=\"t bars\"><thead><tr><th class=\"n\">phase</th><th class=\"n\">steps</th><th></th><th>actions</th><th class=\"n\">dependencies</th><th>resource types</th></tr></thead><tbody>")
         for p in byPhase.keys.sorted() {
-            let s = byPhase[p] ?? []
-            let actions = Dictionary(grouping: s, by: \.action.rawValue).mapValues(\.count)
-            let types = Dictionary(grouping: s, by: \.type).mapValues(\.count).sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-            h.raw("<tr><td class=\"n\">\(p)</td><td class=\"n\">\(num(s.count))</td><td class=\"bar\"><span style=\"width:\(max(1, s.count * 100 / max(top, 1)))%\"></span></td>")
-            h.raw("<td class=\"nw\">\(esc(actions.sorted { $0.key < $1.key }.map { "\($0.key) \(num($0.value))" }.joined(separator: ", ")))</td>")
-            h.raw("<td class=\"n\">\(num(s.reduce(0) { $0 + $1.dependsOn.count }))</td>")
+            let s = byPhase[p] ?? .init()
+            let types = s.types.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+            h.raw("<tr><td class=\"n\">\(p)</td><td class=\"n\">\(num(s.steps))</td><td class=\"bar\"><span style=\"width:\(max(1, s.steps * 100 / max(top, 1)))%\"></span></td>")
+            h.raw("<td class=\"nw\">\(esc(s.actions.sorted { $0.key < $1.key }.map { "\($0.key) \(num($0.value))" }.joined(separator: ", ")))</td>")
+            h.raw("<td class=\"n\">\(num(s.dependencies))</td>")
             h.raw("<td>\(esc(types.prefix(6).map { "\($0.key) \(num($0.value))" }.joined(separator: ", ")))\(types.count > 6 ? " …" : "")</td></tr>")
         }
         h.raw("</tbody></table></section>")
