@@ -31,6 +31,12 @@ public struct BundleBuilder: Sendable {
     public let inputs: BundleInputs
     public var limits = BundleLimits.standard
     private var files: [String: Data] = [:]
+    /// SHA-256 hex of every member added so far, computed once when it is added: the payload
+    /// manifest is needed twice (bundle id, then manifest) and callers want payload digests too.
+    private var digests: [String: String] = [:]
+    /// `@ref:` targets per payload, collected while the payload is still a value (build() checks
+    /// them without parsing the stored bytes again).
+    private var references: [String: [PayloadReference]] = [:]
     private var payloadTypes: [String: Int] = [:]
     private var plan = BundlePlan()
     private var planText: String?
@@ -45,39 +51,46 @@ public struct BundleBuilder: Sendable {
 
     /// Adds `payloads/<type>/<key>.json` in compact canonical JSON. The value must be an object; any
     /// Every `"@ref:type/key"` must name a payload of the bundle by the time `build()` runs.
-    public mutating func addPayload(type: String, key: String, json: JSONValue) throws {
+    /// Returns the SHA-256 hex of the stored bytes (what the manifest and the diff log record).
+    @discardableResult
+    public mutating func addPayload(type: String, key: String, json: JSONValue) throws -> String {
         let path = BundleFormat.payloadPath(type: type, key: key)
         guard BundlePath.isValidSegment(type) else { throw BundleError.invalidPath(path: path, reason: "resource type \"\(type)\" is not a segment name") }
         guard BundlePath.isValidSegment(key) else { throw BundleError.invalidPath(path: path, reason: "logical key \"\(key)\" is not a segment name") }
         guard case .object = json else { throw BundleError.invalidPayload(path: path, reason: "a payload must be a JSON object") }
         try PayloadReferences.validateShape(json, path: path)
-        try put(path, json.canonicalData())
+        let digest = try put(path, json.canonicalData())
+        let refs = PayloadReferences.collect(in: json)
+        if !refs.isEmpty { references[path] = refs }
         payloadTypes[type, default: 0] += 1
+        return digest
     }
 
     /// Same from JSON text (any valid JSON; it is re-serialised canonically).
-    public mutating func addPayload(type: String, key: String, data: Data) throws {
+    @discardableResult
+    public mutating func addPayload(type: String, key: String, data: Data) throws -> String {
         let value: JSONValue
         do { value = try JSONValue.parse(data) } catch {
             throw BundleError.invalidPayload(path: BundleFormat.payloadPath(type: type, key: key), reason: "\(error.localizedDescription)")
         }
-        try addPayload(type: type, key: key, json: value)
+        return try addPayload(type: type, key: key, json: value)
     }
 
     /// Adds `flows/<name>.yaml` (Archy YAML, stored as given).
-    public mutating func addFlow(name: String, yaml: String) throws {
+    @discardableResult
+    public mutating func addFlow(name: String, yaml: String) throws -> String {
         let path = BundleFormat.flowPath(name: name)
         guard BundlePath.isValidSegment(name) else { throw BundleError.invalidPath(path: path, reason: "flow name \"\(name)\" is not a segment name") }
-        try put(path, Data(yaml.utf8))
+        return try put(path, Data(yaml.utf8))
     }
 
     /// The bundle id the finished bundle will have, from the payloads added so far (section 15):
     /// known before `build()`, so that diff records can carry it.
     public func bundleID() -> String {
-        let payloadClass = files.keys.filter(BundleFormat.isPayloadClass)
+        let payloadClass = digests.filter { BundleFormat.isPayloadClass($0.key) }
         return BundleID.compute(sourceFingerprint: inputs.sourceFingerprint, mappingConfigDigest: inputs.mappingConfigDigest,
                                 toolVersion: inputs.toolVersion,
-                                payloadManifest: Manifest.render(payloadClass.map { ($0, files[$0] ?? Data()) }))
+                                payloadManifest: Manifest.render(digests: payloadClass.map { ($0.key, $0.value) }))
     }
 
     /// Sets `plan/order.json`; `text` overrides the generated `plan/plan.txt`.
@@ -121,12 +134,16 @@ public struct BundleBuilder: Sendable {
         derived.append((path, render))
     }
 
-    private mutating func put(_ path: String, _ data: Data) throws {
+    @discardableResult
+    private mutating func put(_ path: String, _ data: Data) throws -> String {
         if let reason = BundlePath.problem(with: path) { throw BundleError.invalidPath(path: path, reason: reason) }
         guard files[path] == nil else { throw BundleError.duplicateMember(path) }
         let limit = limits.limit(for: path)
         guard Int64(data.count) <= limit else { throw BundleError.limitExceeded(member: path, size: Int64(data.count), limit: limit) }
         files[path] = data
+        let digest = SHA256Digest.hex(data)
+        digests[path] = digest
+        return digest
     }
 
     /// Validates the content and assembles every member. Deterministic: same calls → same bytes.
@@ -138,10 +155,8 @@ public struct BundleBuilder: Sendable {
         guard inputs.created >= 0 else { throw BundleError.invalidMetadata(field: "created", reason: "must be at or after 1970-01-01") }
 
         var members = files
-        let payloadSet = Set(members.keys.filter { $0.hasPrefix("payloads/") })
-        for path in payloadSet.sorted(by: BundlePath.precedes) {
-            guard let data = members[path], let value = try? JSONValue.parse(data) else { continue }
-            for ref in PayloadReferences.collect(in: value) where members[ref.path] == nil {
+        for path in references.keys.sorted(by: BundlePath.precedes) {
+            for ref in references[path] ?? [] where members[ref.path] == nil {
                 throw BundleError.invalidPayload(path: path, reason: "reference \"@ref:\(ref.text)\" names no payload of the bundle")
             }
         }
@@ -158,7 +173,7 @@ public struct BundleBuilder: Sendable {
         members[BundleFormat.summaryPath] = Data((summary ?? generatedSummary()).utf8)
 
         let payloadClass = members.keys.filter(BundleFormat.isPayloadClass)
-        let manifest = Manifest.render(payloadClass.map { ($0, members[$0] ?? Data()) })
+        let manifest = Manifest.render(digests: payloadClass.map { ($0, digests[$0] ?? SHA256Digest.hex(members[$0] ?? Data())) })
         members[BundleFormat.manifestPath] = manifest
 
         let flowCount = payloadClass.filter { $0.hasPrefix("flows/") }.count
@@ -189,7 +204,7 @@ public struct BundleBuilder: Sendable {
             throw BundleError.limitExceeded(member: "<archive member count>", size: Int64(members.count + 1), limit: Int64(limits.maxMembers))
         }
         let tagPaths = members.keys.filter { !BundleFormat.isPayloadClass($0) }
-        members[BundleFormat.tagManifestPath] = Manifest.render(tagPaths.map { ($0, members[$0] ?? Data()) })
+        members[BundleFormat.tagManifestPath] = Manifest.render(digests: tagPaths.map { ($0, digests[$0] ?? SHA256Digest.hex(members[$0] ?? Data())) })
         let result = BundleFiles(members)
         return BuiltBundle(files: result, metadata: metadata, digest: result.digest ?? "", created: inputs.created)
     }

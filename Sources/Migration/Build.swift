@@ -73,12 +73,10 @@ public enum StageOne {
                                            created: created, toolVersion: ToolVersion.current))
         var digests: [String: String] = [:]
         for r in out.resources {
-            try b.addPayload(type: r.type, key: r.key, json: r.payload)
-            digests[r.id] = SHA256Digest.hex(r.payload.canonicalData())
+            digests[r.id] = try b.addPayload(type: r.type, key: r.key, json: r.payload)
         }
         for f in out.flows {
-            try b.addFlow(name: f.key, yaml: f.yaml)
-            digests["flows/\(f.key)"] = SHA256Digest.hex(Data(f.yaml.utf8))
+            digests["flows/\(f.key)"] = try b.addFlow(name: f.key, yaml: f.yaml)
         }
         // Delta against an earlier bundle: the same logical keys compared payload by payload.
         var previous: [String: JSONValue] = [:]
