@@ -54,15 +54,36 @@ public struct BundleBuilder: Sendable {
     /// Returns the SHA-256 hex of the stored bytes (what the manifest and the diff log record).
     @discardableResult
     public mutating func addPayload(type: String, key: String, json: JSONValue) throws -> String {
+        try add(Self.prepare(type: type, key: key, json: json))
+    }
+
+    /// A payload checked, encoded and hashed, ready to add: the costly part of `addPayload`, free of
+    /// builder state so that many can be prepared at once on several cores (`Parallel.map`).
+    public struct PreparedPayload: Sendable {
+        let type: String
+        let path: String
+        let data: Data
+        let digest: String
+        let references: [PayloadReference]
+    }
+
+    public static func prepare(type: String, key: String, json: JSONValue) throws -> PreparedPayload {
         let path = BundleFormat.payloadPath(type: type, key: key)
         guard BundlePath.isValidSegment(type) else { throw BundleError.invalidPath(path: path, reason: "resource type \"\(type)\" is not a segment name") }
         guard BundlePath.isValidSegment(key) else { throw BundleError.invalidPath(path: path, reason: "logical key \"\(key)\" is not a segment name") }
         guard case .object = json else { throw BundleError.invalidPayload(path: path, reason: "a payload must be a JSON object") }
         try PayloadReferences.validateShape(json, path: path)
-        let digest = try put(path, json.canonicalData())
-        let refs = PayloadReferences.collect(in: json)
-        if !refs.isEmpty { references[path] = refs }
-        payloadTypes[type, default: 0] += 1
+        let data = json.canonicalData()
+        return PreparedPayload(type: type, path: path, data: data, digest: SHA256Digest.hex(data),
+                               references: PayloadReferences.collect(in: json))
+    }
+
+    /// Adds a prepared payload; same checks and result as `addPayload`.
+    @discardableResult
+    public mutating func add(_ p: PreparedPayload) throws -> String {
+        let digest = try put(p.path, p.data, digest: p.digest)
+        if !p.references.isEmpty { references[p.path] = p.references }
+        payloadTypes[p.type, default: 0] += 1
         return digest
     }
 
@@ -103,8 +124,18 @@ public struct BundleBuilder: Sendable {
         diffLines.append(try CanonicalJSON.data(record))
     }
 
+    /// Many records at once, encoded on every core; the log keeps their order.
+    public mutating func addDiffRecords(_ records: [DiffRecord]) throws {
+        diffLines += try Parallel.map(records) { try CanonicalJSON.data($0) }
+    }
+
     public mutating func addException(_ record: ExceptionRecord) throws {
         exceptionLines.append(try CanonicalJSON.data(record))
+    }
+
+    /// Many exceptions at once, encoded on every core; the log keeps their order.
+    public mutating func addExceptions(_ records: [ExceptionRecord]) throws {
+        exceptionLines += try Parallel.map(records) { try CanonicalJSON.data($0) }
     }
 
     /// Sets `summary.md`; without it the builder writes a generated summary.
@@ -135,13 +166,13 @@ public struct BundleBuilder: Sendable {
     }
 
     @discardableResult
-    private mutating func put(_ path: String, _ data: Data) throws -> String {
+    private mutating func put(_ path: String, _ data: Data, digest known: String? = nil) throws -> String {
         if let reason = BundlePath.problem(with: path) { throw BundleError.invalidPath(path: path, reason: reason) }
         guard files[path] == nil else { throw BundleError.duplicateMember(path) }
         let limit = limits.limit(for: path)
         guard Int64(data.count) <= limit else { throw BundleError.limitExceeded(member: path, size: Int64(data.count), limit: limit) }
         files[path] = data
-        let digest = SHA256Digest.hex(data)
+        let digest = known ?? SHA256Digest.hex(data)
         digests[path] = digest
         return digest
     }

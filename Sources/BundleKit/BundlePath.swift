@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Common
 
 /// Member path rules (bundle-spec.md section 4): lower-case ASCII `[a-z0-9._-]` segments joined by
 /// `/`. Upper case is excluded so extraction on case-insensitive file systems cannot merge members,
@@ -73,20 +69,8 @@ public enum BundlePath {
     }
 
     /// Byte-order comparison used for every sorted list in a bundle.
-    /// memcmp over contiguous UTF-8 (native strings): sorting the members of a 100,000-station
-    /// bundle with the generic element-by-element comparison dominated stage one's profile.
+    /// memcmp over contiguous UTF-8 (`UTF8Order`): the generic comparison dominated stage one's profile.
     static func precedes(_ a: String, _ b: String) -> Bool {
-        let fast = a.utf8.withContiguousStorageIfAvailable { pa in
-            b.utf8.withContiguousStorageIfAvailable { pb -> Bool in
-                let n = min(pa.count, pb.count)
-                if n > 0, let x = pa.baseAddress, let y = pb.baseAddress {
-                    let c = memcmp(x, y, n)
-                    if c != 0 { return c < 0 }
-                }
-                return pa.count < pb.count
-            }
-        }
-        if let r = fast ?? nil { return r }
-        return a.utf8.lexicographicallyPrecedes(b.utf8)
+        UTF8Order.precedes(a, b)
     }
 }
