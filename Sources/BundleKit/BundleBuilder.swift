@@ -40,8 +40,12 @@ public struct BundleBuilder: Sendable {
     private var payloadTypes: [String: Int] = [:]
     private var plan = BundlePlan()
     private var planText: String?
-    private var diffLines: [Data] = []
-    private var exceptionLines: [Data] = []
+    /// The JSON Lines logs as they will be stored, appended to in place: one buffer each rather
+    /// than a Data per record joined at the end (half the memory at 100,000 stations).
+    private var diffLog = Data()
+    private var diffCount = 0
+    private var exceptionLog = Data()
+    private var exceptionCount = 0
     private var summary: String?
     private var derived: [(path: String, render: @Sendable (BundleFiles) throws -> Data)] = []
 
@@ -121,21 +125,25 @@ public struct BundleBuilder: Sendable {
     }
 
     public mutating func addDiffRecord(_ record: DiffRecord) throws {
-        diffLines.append(try CanonicalJSON.data(record))
+        Self.appendLine(try CanonicalJSON.data(record), to: &diffLog)
+        diffCount += 1
     }
 
     /// Many records at once, encoded on every core; the log keeps their order.
     public mutating func addDiffRecords(_ records: [DiffRecord]) throws {
-        diffLines += try Parallel.map(records) { try CanonicalJSON.data($0) }
+        for line in try Parallel.map(records, { try CanonicalJSON.data($0) }) { Self.appendLine(line, to: &diffLog) }
+        diffCount += records.count
     }
 
     public mutating func addException(_ record: ExceptionRecord) throws {
-        exceptionLines.append(try CanonicalJSON.data(record))
+        Self.appendLine(try CanonicalJSON.data(record), to: &exceptionLog)
+        exceptionCount += 1
     }
 
     /// Many exceptions at once, encoded on every core; the log keeps their order.
     public mutating func addExceptions(_ records: [ExceptionRecord]) throws {
-        exceptionLines += try Parallel.map(records) { try CanonicalJSON.data($0) }
+        for line in try Parallel.map(records, { try CanonicalJSON.data($0) }) { Self.appendLine(line, to: &exceptionLog) }
+        exceptionCount += records.count
     }
 
     /// Sets `summary.md`; without it the builder writes a generated summary.
@@ -199,8 +207,8 @@ public struct BundleBuilder: Sendable {
 
         members[BundleFormat.orderPath] = try CanonicalJSON.data(plan, pretty: true)
         members[BundleFormat.planTextPath] = Data((planText ?? plan.renderText()).utf8)
-        members[BundleFormat.diffLogPath] = Self.jsonLines(diffLines)
-        members[BundleFormat.exceptionsPath] = Self.jsonLines(exceptionLines)
+        members[BundleFormat.diffLogPath] = diffLog
+        members[BundleFormat.exceptionsPath] = exceptionLog
         members[BundleFormat.summaryPath] = Data((summary ?? generatedSummary()).utf8)
 
         let payloadClass = members.keys.filter(BundleFormat.isPayloadClass)
@@ -255,10 +263,9 @@ public struct BundleBuilder: Sendable {
         guard ok else { throw BundleError.invalidMetadata(field: name, reason: "must be 1-128 characters of [A-Za-z0-9._:+-], got \"\(value)\"") }
     }
 
-    private static func jsonLines(_ lines: [Data]) -> Data {
-        var out = Data()
-        for l in lines { out.append(l); out.append(0x0A) }
-        return out
+    private static func appendLine(_ line: Data, to log: inout Data) {
+        log.append(line)
+        log.append(0x0A)
     }
 
     /// No creation time here: bundle.json carries it, and keeping it out keeps the bundle id
@@ -280,8 +287,8 @@ public struct BundleBuilder: Sendable {
         let byAction = Dictionary(grouping: plan.steps, by: \.action)
         let parts = PlanAction.allCases.compactMap { a in byAction[a].map { "\($0.count) \(a.rawValue)" } }
         s += parts.isEmpty ? ".\n" : " (\(parts.joined(separator: ", "))). See plan/plan.txt.\n"
-        s += "\n## Exceptions\n\n\(exceptionLines.count) record\(exceptionLines.count == 1 ? "" : "s") in exceptions.jsonl"
-        s += "; \(diffLines.count) diff record\(diffLines.count == 1 ? "" : "s") in difflog.jsonl.\n"
+        s += "\n## Exceptions\n\n\(exceptionCount) record\(exceptionCount == 1 ? "" : "s") in exceptions.jsonl"
+        s += "; \(diffCount) diff record\(diffCount == 1 ? "" : "s") in difflog.jsonl.\n"
         return s
     }
 }

@@ -55,11 +55,11 @@ public enum StageOne {
         var config = try o.configPath.map(MappingConfig.load(path:)) ?? MappingConfig()
         if let f = o.callFlows { config.callFlows = f }
         progress(.reading)
-        let read = try readSources(o.sources)
+        var read = try readSources(o.sources)
         let created = try o.created ?? BundleTime.sourceDateEpoch() ?? newestModification(o.sources)
         progress(.transforming)
         // The source fingerprint hashes the whole model: done on the other core while it is transformed.
-        let model = read.model
+        var model = read.model
         let (out, fingerprint) = try Parallel.both({ Transformer(config: config, createdEpoch: created).run(model) },
                                                    { SHA256Digest.hex(model.content.canonicalJSON) })
         progress(.planning)
@@ -178,6 +178,10 @@ public enum StageOne {
             diffRecords.append(rec)
         }
         try b.addDiffRecords(diffRecords)
+        // The source model's last use: let it go before the review page and the tar (memory peak).
+        diffRecords = []
+        read.model = SiteModel()
+        model = SiteModel()
         var exceptionRecords: [ExceptionRecord] = []
         for r in read.report.rejects {
             exceptionRecords.append(ExceptionRecord(severity: .error, code: "read.reject", message: r.reason, source: r.location.description,
@@ -189,8 +193,10 @@ public enum StageOne {
                                                     source: e.location, type: e.sourceKind, key: e.sourceID, hint: e.hint))
         }
         try b.addExceptions(exceptionRecords)
-        let groups = ExceptionGroup.aggregate(exceptionRecords)
-        try b.addFile(path: BundleFormat.mappingPath, data: Data(MappingCSV.render(out.decisions).utf8))
+        let decisions = out.decisions
+        let (mappingCSV, groups) = try Parallel.both({ Data(MappingCSV.render(decisions).utf8) },
+                                                     { ExceptionGroup.aggregate(exceptionRecords) })
+        try b.addFile(path: BundleFormat.mappingPath, data: mappingCSV)
         let summary = Summary.render(out: out, read: read.report, steps: steps, actions: actions, deleted: deleted,
                                      fingerprint: fingerprint, config: config, exceptionGroups: groups)
         b.setSummary(summary)
