@@ -187,6 +187,12 @@ public struct BundleBuilder: Sendable {
 
     /// Validates the content and assembles every member. Deterministic: same calls → same bytes.
     public func build() throws -> BuiltBundle {
+        let (members, metadata) = try assemble()
+        return try finish(members, metadata: metadata)
+    }
+
+    /// Every member but the derived files and the tag manifest.
+    private func assemble() throws -> (members: [String: Data], metadata: BundleMetadata) {
         try checkField("source_fingerprint", inputs.sourceFingerprint)
         try checkField("mapping_config_digest", inputs.mappingConfigDigest)
         try checkField("target_api_model", inputs.targetAPIModel)
@@ -227,6 +233,12 @@ public struct BundleBuilder: Sendable {
             targetAPIModel: inputs.targetAPIModel, counts: payloadTypes, flowCount: flowCount,
             payloadBytes: payloadBytes)
         members[BundleFormat.metadataPath] = try CanonicalJSON.data(metadata, pretty: true)
+        return (members, metadata)
+    }
+
+    /// Adds the derived files (the review page) and the tag manifest.
+    private func finish(_ assembled: [String: Data], metadata: BundleMetadata) throws -> BuiltBundle {
+        var members = assembled
         for d in derived {
             if let reason = BundlePath.problem(with: d.path) { throw BundleError.invalidPath(path: d.path, reason: reason) }
             guard members[d.path] == nil, !BundleFormat.isPayloadClass(d.path), d.path != BundleFormat.tagManifestPath else {
@@ -248,11 +260,56 @@ public struct BundleBuilder: Sendable {
         return BuiltBundle(files: result, metadata: metadata, digest: result.digest ?? "", created: inputs.created)
     }
 
-    /// Builds and writes the tar (atomically: a reader never sees half a bundle).
+    /// Builds and writes the tar (atomically: a reader never sees half a bundle). The same bytes as
+    /// `build()` then `BuiltBundle.write`, but the members that sort before the derived files (all
+    /// payloads) are written to disk while the derived files render on the other core.
     @discardableResult
     public func write(to url: URL, gzip: Bool = false) throws -> BuiltBundle {
-        let built = try build()
-        try built.write(to: url, gzip: gzip)
+        let (members, metadata) = try assemble()
+        let late = Set(derived.map(\.path) + [BundleFormat.tagManifestPath])
+        let paths = Array(Set(members.keys).union(late))
+        var built: BuiltBundle?
+        // The builder's and renderers' own errors reach the caller as they are (writeAtomically
+        // would wrap them as I/O errors); the partial file is removed either way.
+        var failure: (any Error)?
+        do {
+            try BundleFiles.writeAtomically(to: url) { handle in
+                do {
+                    built = try finishWriting(members, metadata: metadata, paths: paths, late: late, gzip: gzip, to: handle)
+                } catch {
+                    failure = error
+                    throw error
+                }
+            }
+        } catch {
+            throw failure ?? error
+        }
+        guard let built else { throw BundleError.archiveWrite("the bundle could not be finished") }
+        return built
+    }
+
+    /// Two workers: one renders the derived files and the tag manifest, the other writes the tar
+    /// and waits for them when their turn comes.
+    private func finishWriting(_ members: [String: Data], metadata: BundleMetadata, paths: [String], late: Set<String>,
+                               gzip: Bool, to handle: FileHandle) throws -> BuiltBundle {
+        let finished = Handoff<BuiltBundle>()
+        let (built, _) = try Parallel.both({
+            // Always hands something over, or the writer would wait for ever.
+            do {
+                let b = try finish(members, metadata: metadata)
+                finished.put(b)
+                return b
+            } catch {
+                finished.put(nil)
+                throw error
+            }
+        }, {
+            try TarIO.write(paths: paths, member: { path in
+                guard late.contains(path) else { return members[path] }
+                guard let b = finished.take() else { throw BundleError.archiveWrite("the bundle could not be finished") }
+                return b.files[path]
+            }, mtime: inputs.created, gzip: gzip, to: handle)
+        })
         return built
     }
 
@@ -308,6 +365,34 @@ public struct BuiltBundle: Sendable {
 
     public func write(to url: URL, gzip: Bool = false) throws {
         try files.writeTar(to: url, mtime: created, gzip: gzip)
+    }
+}
+
+/// One value passed from one worker to another: `take()` waits until `put` (nil: the producer failed).
+final class Handoff<T: Sendable>: @unchecked Sendable {
+    private let ready = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var value: T?
+    private var done = false
+
+    func put(_ v: T?) {
+        lock.lock()
+        value = v
+        done = true
+        lock.unlock()
+        ready.signal()
+    }
+
+    func take() -> T? {
+        lock.lock()
+        if !done {
+            lock.unlock()
+            ready.wait()
+            ready.signal()  // later takers pass straight through
+            lock.lock()
+        }
+        defer { lock.unlock() }
+        return value
     }
 }
 
