@@ -1,3 +1,5 @@
+import Common
+
 /// Member path rules (bundle-spec.md section 4): lower-case ASCII `[a-z0-9._-]` segments joined by
 /// `/`. Upper case is excluded so extraction on case-insensitive file systems cannot merge members,
 /// and non-ASCII because libarchive 3.6 crashes on such names in the C locale.
@@ -67,7 +69,8 @@ public enum BundlePath {
     }
 
     /// Byte-order comparison used for every sorted list in a bundle.
+    /// memcmp over contiguous UTF-8 (`UTF8Order`): the generic comparison dominated stage one's profile.
     static func precedes(_ a: String, _ b: String) -> Bool {
-        a.utf8.lexicographicallyPrecedes(b.utf8)
+        UTF8Order.precedes(a, b)
     }
 }

@@ -4,11 +4,20 @@ import Foundation
 /// `sha256sum`-format manifests (bundle-spec.md section 14).
 enum Manifest {
     static func render(_ entries: [(String, Data)]) -> Data {
-        var out = ""
-        for (path, data) in entries.sorted(by: { BundlePath.precedes($0.0, $1.0) }) {
-            out += "\(SHA256Digest.hex(data))  \(path)\n"
+        render(digests: entries.map { ($0.0, SHA256Digest.hex($0.1)) })
+    }
+
+    /// The same from digests already computed (the builder hashes each member once, when added).
+    static func render(digests entries: [(String, String)]) -> Data {
+        var out = Data()
+        out.reserveCapacity(entries.count * 110)
+        for (path, digest) in entries.sorted(by: { BundlePath.precedes($0.0, $1.0) }) {
+            out.append(contentsOf: digest.utf8)
+            out.append(contentsOf: [0x20, 0x20])
+            out.append(contentsOf: path.utf8)
+            out.append(0x0A)
         }
-        return Data(out.utf8)
+        return out
     }
 
     /// Parses strictly; problems are reported against `member`.

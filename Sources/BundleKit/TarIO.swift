@@ -44,7 +44,17 @@ enum TarIO {
         try write(files, mtime: mtime, gzip: gzip, into: DataSink(file: file))
     }
 
+    /// Same bytes for the members `paths` names, each fetched when its turn comes: a member still
+    /// being made (the review page) can be waited for while the ones before it are written.
+    static func write(paths: [String], member: (String) throws -> Data?, mtime: Int64, gzip: Bool, to file: FileHandle) throws {
+        try write(paths: paths.sorted(by: BundlePath.precedes), member: member, mtime: mtime, gzip: gzip, into: DataSink(file: file))
+    }
+
     private static func write(_ files: [String: Data], mtime: Int64, gzip: Bool, into sink: DataSink) throws {
+        try write(paths: files.keys.sorted(by: BundlePath.precedes), member: { files[$0] }, mtime: mtime, gzip: gzip, into: sink)
+    }
+
+    private static func write(paths: [String], member: (String) throws -> Data?, mtime: Int64, gzip: Bool, into sink: DataSink) throws {
         _ = utf8Locale
         guard let a = archive_write_new() else { throw BundleError.archiveWrite("archive_write_new failed") }
         defer { archive_write_free(a) }
@@ -73,8 +83,8 @@ enum TarIO {
                 }
                 return length
             }, nil, nil), "open")
-            for path in files.keys.sorted(by: BundlePath.precedes) {
-                guard let data = files[path] else { continue }
+            for path in paths {
+                guard let data = try member(path) else { continue }
                 if let reason = BundlePath.problem(with: path) {
                     throw BundleError.invalidPath(path: path, reason: reason)
                 }

@@ -7,49 +7,16 @@ import Foundation
 /// for files meant for people, with the same ordering.
 extension JSONValue {
     public func canonicalText(pretty: Bool = false) -> String {
-        var out = ""
-        out.reserveCapacity(256)
-        write(into: &out, pretty: pretty, indent: 0)
-        return out
+        var w = CanonicalWriter(pretty: pretty)
+        w.write(self)
+        return String(decoding: w.bytes, as: UTF8.self)
     }
 
     public func canonicalData(pretty: Bool = false) -> Data {
-        var text = canonicalText(pretty: pretty)
-        if pretty { text += "\n" }
-        return Data(text.utf8)
-    }
-
-    private func write(into out: inout String, pretty: Bool, indent: Int) {
-        switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .int(let i): out += String(i)
-        case .double(let d): out += JSONValue.format(d)
-        case .string(let s): JSONValue.escape(s, into: &out)
-        case .array(let a):
-            if a.isEmpty { out += "[]"; return }
-            out += "["
-            for (n, v) in a.enumerated() {
-                if n > 0 { out += "," }
-                if pretty { out += "\n" + String(repeating: "  ", count: indent + 1) }
-                v.write(into: &out, pretty: pretty, indent: indent + 1)
-            }
-            if pretty { out += "\n" + String(repeating: "  ", count: indent) }
-            out += "]"
-        case .object(let o):
-            if o.isEmpty { out += "{}"; return }
-            out += "{"
-            let keys = o.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-            for (n, k) in keys.enumerated() {
-                if n > 0 { out += "," }
-                if pretty { out += "\n" + String(repeating: "  ", count: indent + 1) }
-                JSONValue.escape(k, into: &out)
-                out += pretty ? ": " : ":"
-                o[k]?.write(into: &out, pretty: pretty, indent: indent + 1)
-            }
-            if pretty { out += "\n" + String(repeating: "  ", count: indent) }
-            out += "}"
-        }
+        var w = CanonicalWriter(pretty: pretty)
+        w.write(self)
+        if pretty { w.bytes.append(0x0A) }
+        return Data(w.bytes)
     }
 
     public static func format(_ d: Double) -> String {
@@ -59,38 +26,134 @@ extension JSONValue {
     }
 
     static func escape(_ s: String, into out: inout String) {
-        out += "\""
-        // Most strings need no escape at all: append them whole, not scalar by scalar.
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
-            out += s
-            out += "\""
-            return
-        }
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            default:
-                if u.value < 0x20 {
-                    out += String(format: "\\u%04x", u.value)
-                } else {
-                    out.unicodeScalars.append(u)
+        var w = CanonicalWriter(pretty: false)
+        w.string(s)
+        out += String(decoding: w.bytes, as: UTF8.self)
+    }
+}
+
+/// Byte order of UTF-8, the order of every sorted key and path in a bundle. memcmp over
+/// contiguous storage (native strings); the generic element-wise comparison was a top cost.
+public enum UTF8Order {
+    @inline(__always)
+    public static func precedes(_ a: String, _ b: String) -> Bool {
+        let fast = a.utf8.withContiguousStorageIfAvailable { pa in
+            b.utf8.withContiguousStorageIfAvailable { pb -> Bool in
+                let n = min(pa.count, pb.count)
+                if n > 0, let x = pa.baseAddress, let y = pb.baseAddress {
+                    let c = memcmp(x, y, n)
+                    if c != 0 { return c < 0 }
                 }
+                return pa.count < pb.count
             }
         }
-        out += "\""
+        if let r = fast ?? nil { return r }
+        return a.utf8.lexicographicallyPrecedes(b.utf8)
+    }
+}
+
+/// Writes canonical JSON straight to UTF-8 bytes (no intermediate String per value).
+struct CanonicalWriter {
+    var bytes: [UInt8] = []
+    let pretty: Bool
+    var indent = 0
+
+    init(pretty: Bool) {
+        self.pretty = pretty
+        bytes.reserveCapacity(256)
+    }
+
+    mutating func raw(_ s: StaticString) {
+        s.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func newline(_ level: Int) {
+        bytes.append(0x0A)
+        for _ in 0..<(level * 2) { bytes.append(0x20) }
+    }
+
+    mutating func write(_ v: JSONValue) {
+        switch v {
+        case .null: raw("null")
+        case .bool(let b): b ? raw("true") : raw("false")
+        case .int(let i): bytes.append(contentsOf: String(i).utf8)
+        case .double(let d): bytes.append(contentsOf: JSONValue.format(d).utf8)
+        case .string(let s): string(s)
+        case .array(let a):
+            if a.isEmpty { raw("[]"); return }
+            bytes.append(0x5B)
+            indent += 1
+            for (n, e) in a.enumerated() {
+                if n > 0 { bytes.append(0x2C) }
+                if pretty { newline(indent) }
+                write(e)
+            }
+            indent -= 1
+            if pretty { newline(indent) }
+            bytes.append(0x5D)
+        case .object(let o):
+            if o.isEmpty { raw("{}"); return }
+            bytes.append(0x7B)
+            indent += 1
+            var n = 0
+            for (k, e) in o.sorted(by: { UTF8Order.precedes($0.key, $1.key) }) {
+                if n > 0 { bytes.append(0x2C) }
+                n += 1
+                if pretty { newline(indent) }
+                string(k)
+                pretty ? raw(": ") : raw(":")
+                write(e)
+            }
+            indent -= 1
+            if pretty { newline(indent) }
+            bytes.append(0x7D)
+        }
+    }
+
+    /// Escapes only what JSON requires (`"`, `\`, control characters); everything else, multi-byte
+    /// UTF-8 included, is copied as is.
+    mutating func string(_ s: String) {
+        bytes.append(0x22)
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        var s = s
+        s.withUTF8 { buf in
+            var start = 0
+            for (i, b) in buf.enumerated() where b < 0x20 || b == 0x22 || b == 0x5C {
+                if i > start { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[start..<i])) }
+                start = i + 1
+                switch b {
+                case 0x22: raw("\\\"")
+                case 0x5C: raw("\\\\")
+                case 0x0A: raw("\\n")
+                case 0x0D: raw("\\r")
+                case 0x09: raw("\\t")
+                case 0x08: raw("\\b")
+                case 0x0C: raw("\\f")
+                default:
+                    raw("\\u00")
+                    bytes.append(hex[Int(b >> 4)])
+                    bytes.append(hex[Int(b & 0xF)])
+                }
+            }
+            if start < buf.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[start...])) }
+        }
+        bytes.append(0x22)
     }
 }
 
 /// Encodes any Encodable as canonical JSON bytes.
 public enum CanonicalJSON {
     public static func data<T: Encodable>(_ value: T, pretty: Bool = false) throws -> Data {
-        try jsonValue(of: value).canonicalData(pretty: pretty)
+        let node: DirectJSONEncoder.Node
+        do {
+            node = try DirectJSONEncoder.box(value, codingPath: [])
+        } catch is DirectJSONEncoder.Unsupported {
+            return try JSONValue.from(value).canonicalData(pretty: pretty)
+        }
+        var w = CanonicalWriter(pretty: pretty)
+        node.write(&w)
+        if pretty { w.bytes.append(0x0A) }
+        return Data(w.bytes)
     }
 
     /// The value as JSON, built directly from `Encodable` (no JSON text written and parsed

@@ -11,7 +11,9 @@ final class DirectJSONEncoder: Encoder {
     final class Node {
         enum Kind {
             case value(JSONValue)
-            case object([String: Node])
+            /// Members in encoding order; a key encoded twice keeps its last value (as a
+            /// dictionary would). A list, not a dictionary: hashing every key was a top cost.
+            case object([(key: String, node: Node)])
             case array([Node])
             /// A super-encoder's result, read when the tree is resolved.
             case deferred(DirectJSONEncoder)
@@ -22,7 +24,7 @@ final class DirectJSONEncoder: Encoder {
         func resolve() -> JSONValue {
             switch kind {
             case .value(let v): return v
-            case .object(let o): return .object(o.mapValues { $0.resolve() })
+            case .object(let o): return .object(Dictionary(o.map { ($0.key, $0.node.resolve()) }, uniquingKeysWith: { _, last in last }))
             case .array(let a): return .array(a.map { $0.resolve() })
             case .deferred(let e): return e.root?.resolve() ?? .object([:])
             }
@@ -30,8 +32,8 @@ final class DirectJSONEncoder: Encoder {
 
         func set(_ key: String, _ node: Node) {
             guard case .object(var o) = kind else { return }
-            kind = .value(.null)  // drop the reference so the dictionary is mutated in place
-            o[key] = node
+            kind = .value(.null)  // drop the reference so the list is mutated in place
+            o.append((key, node))
             kind = .object(o)
         }
 
@@ -40,6 +42,48 @@ final class DirectJSONEncoder: Encoder {
             kind = .value(.null)
             a.append(node)
             kind = .array(a)
+        }
+
+        /// Canonical bytes straight from the tree (no JSONValue in between).
+        func write(_ w: inout CanonicalWriter) {
+            switch kind {
+            case .value(let v): w.write(v)
+            case .array(let a):
+                if a.isEmpty { w.raw("[]"); return }
+                w.bytes.append(0x5B)
+                w.indent += 1
+                for (n, e) in a.enumerated() {
+                    if n > 0 { w.bytes.append(0x2C) }
+                    if w.pretty { w.newline(w.indent) }
+                    e.write(&w)
+                }
+                w.indent -= 1
+                if w.pretty { w.newline(w.indent) }
+                w.bytes.append(0x5D)
+            case .object(let o):
+                if o.isEmpty { w.raw("{}"); return }
+                // Stable sort by key bytes; of equal keys the last encoded wins.
+                let sorted = o.enumerated().sorted { a, b in
+                    a.element.key == b.element.key ? a.offset < b.offset : UTF8Order.precedes(a.element.key, b.element.key)
+                }
+                w.bytes.append(0x7B)
+                w.indent += 1
+                var n = 0
+                for (i, e) in sorted.enumerated() {
+                    if i + 1 < sorted.count, sorted[i + 1].element.key == e.element.key { continue }
+                    if n > 0 { w.bytes.append(0x2C) }
+                    n += 1
+                    if w.pretty { w.newline(w.indent) }
+                    w.string(e.element.key)
+                    w.pretty ? w.raw(": ") : w.raw(":")
+                    e.element.node.write(&w)
+                }
+                w.indent -= 1
+                if w.pretty { w.newline(w.indent) }
+                w.bytes.append(0x7D)
+            case .deferred(let e):
+                if let r = e.root { r.write(&w) } else { w.raw("{}") }
+            }
         }
 
         var count: Int {
@@ -83,7 +127,7 @@ final class DirectJSONEncoder: Encoder {
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
         let node: Node
-        if let r = root, case .object = r.kind { node = r } else { node = Node(.object([:])); root = node }
+        if let r = root, case .object = r.kind { node = r } else { node = Node(.object([])); root = node }
         return KeyedEncodingContainer(Keyed<Key>(node: node, codingPath: codingPath))
     }
 
@@ -122,7 +166,7 @@ final class DirectJSONEncoder: Encoder {
 
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type,
                                                             forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
-            let child = Node(.object([:]))
+            let child = Node(.object([]))
             node.set(key.stringValue, child)
             return KeyedEncodingContainer(Keyed<NestedKey>(node: child, codingPath: codingPath + [key]))
         }
@@ -168,7 +212,7 @@ final class DirectJSONEncoder: Encoder {
         }
 
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
-            let child = Node(.object([:]))
+            let child = Node(.object([]))
             let path = codingPath + [IndexKey(count)]
             node.append(child)
             return KeyedEncodingContainer(Keyed<NestedKey>(node: child, codingPath: path))

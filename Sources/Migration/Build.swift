@@ -55,10 +55,13 @@ public enum StageOne {
         var config = try o.configPath.map(MappingConfig.load(path:)) ?? MappingConfig()
         if let f = o.callFlows { config.callFlows = f }
         progress(.reading)
-        let read = try readSources(o.sources)
+        var read = try readSources(o.sources)
         let created = try o.created ?? BundleTime.sourceDateEpoch() ?? newestModification(o.sources)
         progress(.transforming)
-        let out = Transformer(config: config, createdEpoch: created).run(read.model)
+        // The source fingerprint hashes the whole model: done on the other core while it is transformed.
+        var model = read.model
+        let (out, fingerprint) = try Parallel.both({ Transformer(config: config, createdEpoch: created).run(model) },
+                                                   { SHA256Digest.hex(model.content.canonicalJSON) })
         progress(.planning)
         // Flows join the plan by what they name (their YAML refers by name, not by `@ref:`).
         let flowByID = Dictionary(out.flows.map { ("flows/\($0.key)", $0) }, uniquingKeysWith: { a, _ in a })
@@ -66,19 +69,20 @@ public enum StageOne {
         if !plan.unresolved.isEmpty {
             throw MigrationError.unresolvedReferences(plan.unresolved.map { "\($0.0) → \($0.1)" })
         }
-        let fingerprint = SHA256Digest.hex(read.model.content.canonicalJSON)
         var b = BundleBuilder(BundleInputs(sourceFingerprint: fingerprint, mappingConfigDigest: config.digest,
                                            targetAPIModel: o.targetAPIModel.replacingOccurrences(of: " ", with: "_")
                                                .replacingOccurrences(of: "(", with: "").replacingOccurrences(of: ")", with: ""),
                                            created: created, toolVersion: ToolVersion.current))
         var digests: [String: String] = [:]
-        for r in out.resources {
-            try b.addPayload(type: r.type, key: r.key, json: r.payload)
-            digests[r.id] = SHA256Digest.hex(r.payload.canonicalData())
+        // Encoding and hashing payloads on every core, adding them in order.
+        let prepared = try Parallel.map(out.resources, minChunk: 256) { r in
+            try BundleBuilder.prepare(type: r.type, key: r.key, json: r.payload)
+        }
+        for (r, p) in zip(out.resources, prepared) {
+            digests[r.id] = try b.add(p)
         }
         for f in out.flows {
-            try b.addFlow(name: f.key, yaml: f.yaml)
-            digests["flows/\(f.key)"] = SHA256Digest.hex(Data(f.yaml.utf8))
+            digests["flows/\(f.key)"] = try b.addFlow(name: f.key, yaml: f.yaml)
         }
         // Delta against an earlier bundle: the same logical keys compared payload by payload.
         var previous: [String: JSONValue] = [:]
@@ -137,6 +141,8 @@ public enum StageOne {
         let bundleID = b.bundleID()
         let stepDeps = Dictionary(steps.map { ("\($0.type)/\($0.key)", $0.dependsOn) }, uniquingKeysWith: { a, _ in a })
         var seq = 0
+        var diffRecords: [DiffRecord] = []
+        diffRecords.reserveCapacity(out.decisions.count)
         for d in out.decisions {
             seq += 1
             let target = d.targetType.flatMap { t in d.targetKey.map { "\(t)/\($0)" } }
@@ -159,7 +165,7 @@ public enum StageOne {
                 rec.dependsOn = stepDeps[t]
             }
             rec.warnings = d.warnings.isEmpty ? nil : d.warnings
-            try b.addDiffRecord(rec)
+            diffRecords.append(rec)
         }
         for id in deleted {
             seq += 1
@@ -169,8 +175,13 @@ public enum StageOne {
             rec.bundleID = bundleID
             rec.rule = "delta"
             rec.reason = "present in the previous bundle, absent from the sources now"
-            try b.addDiffRecord(rec)
+            diffRecords.append(rec)
         }
+        try b.addDiffRecords(diffRecords)
+        // The source model's last use: let it go before the review page and the tar (memory peak).
+        diffRecords = []
+        read.model = SiteModel()
+        model = SiteModel()
         var exceptionRecords: [ExceptionRecord] = []
         for r in read.report.rejects {
             exceptionRecords.append(ExceptionRecord(severity: .error, code: "read.reject", message: r.reason, source: r.location.description,
@@ -181,9 +192,11 @@ public enum StageOne {
                                                     code: "\(e.rule).\(e.disposition.rawValue)", message: e.message,
                                                     source: e.location, type: e.sourceKind, key: e.sourceID, hint: e.hint))
         }
-        for r in exceptionRecords { try b.addException(r) }
-        let groups = ExceptionGroup.aggregate(exceptionRecords)
-        try b.addFile(path: BundleFormat.mappingPath, data: Data(MappingCSV.render(out.decisions).utf8))
+        try b.addExceptions(exceptionRecords)
+        let decisions = out.decisions
+        let (mappingCSV, groups) = try Parallel.both({ Data(MappingCSV.render(decisions).utf8) },
+                                                     { ExceptionGroup.aggregate(exceptionRecords) })
+        try b.addFile(path: BundleFormat.mappingPath, data: mappingCSV)
         let summary = Summary.render(out: out, read: read.report, steps: steps, actions: actions, deleted: deleted,
                                      fingerprint: fingerprint, config: config, exceptionGroups: groups)
         b.setSummary(summary)
@@ -275,7 +288,7 @@ public enum MigrationError: LocalizedError, Sendable {
 
 extension SiteModel {
     /// Canonical JSON of the model, for the source fingerprint.
-    var canonicalJSON: String {
-        (try? CanonicalJSON.jsonValue(of: self).canonicalText()) ?? ""
+    var canonicalJSON: Data {
+        (try? CanonicalJSON.data(self)) ?? Data()
     }
 }

@@ -55,8 +55,11 @@ extension Context {
     }
 
     mutating func users() {
-        for (ext, st) in Self.sorted(model.stations) {
-            let digest = recordDigest(st)
+        // Record digests (canonical JSON + SHA-256 of each station, a third of this loop) on every
+        // core first; the loop itself stays serial and in order (e-mail claims depend on it).
+        let stations = Self.sorted(model.stations)
+        let digests = (try? Parallel.map(stations, minChunk: 256) { recordDigest($0.1) }) ?? stations.map { recordDigest($0.1) }
+        for ((ext, st), digest) in zip(stations, digests) {
             stationDigests[ext] = digest
             if excluded.contains(ext) {
                 sink.exclude(rule: "exclude", kind: .station, id: ext, digest: digest, reason: "extension \(ext) is in the configured exclusions")
