@@ -596,13 +596,39 @@ struct SATReader {
     }
 
     private func parseListStation(_ s: SATScreen) {
-        // Two lines per station (RECONSTRUCTED layout): line 1 starts at column 0 with the
-        // extension, then port and name; line 2 is indented and starts with the set type.
-        var i = 0
+        // Two lines per station (RECONSTRUCTED layout): line 1 has the extension, port and name;
+        // line 2 has the set type under `Port/Type` and nothing under `Ext/Hunt-to` column 0.
+        // Both lines are cut by the header's columns (the dashes line when there is one, else the
+        // first header line's segments), so a full column one blank before the next and a
+        // reordered header read right; only lists without any header split on blanks.
         let lines = s.lines
-        // Line 1 of each row is cut by the first header line's columns when there is one.
-        let layout = lines.first { SATReader.headerLike($0.bytes, ["ext/hunt-to", "port/type"]) }
-            .flatMap { ListLayout(header: [$0.bytes]) }
+        if let (layout, body) = ListLayout.find(lines, isHeader: { SATReader.headerLike($0, ["ext/hunt-to", "port/type"]) }),
+           let ec = layout.column("ext"), let pc = layout.column("port") {
+            let nc = layout.column("name")
+            var i = body
+            while i < lines.count {
+                let cells = layout.cells(lines[i].bytes)
+                guard ec < cells.count, let ext = cells[ec].split(separator: " ").first.map(String.init),
+                      ext.normalizedExtension.utf8.allSatisfy(Bytes.isDigit) else { i += 1; continue }
+                var f = Fields()
+                f.set("extension", ext)
+                if pc < cells.count { f.set("port", cells[pc]) }
+                if let c = nc, c < cells.count { f.set("name", cells[c]) }
+                if i + 1 < lines.count {
+                    let c2 = layout.cells(lines[i + 1].bytes)
+                    // Line 2: empty under the extension, the set type under Port/Type.
+                    if ec < c2.count, c2[ec].isEmpty, pc < c2.count, !c2[pc].isEmpty {
+                        f.set("setType", c2[pc]); i += 1
+                    }
+                }
+                var at = s
+                at.commandLine = lines[i].num
+                finish(RecordBuild.station(&f, buttons: []), f, at, summary: true)
+                i += 1
+            }
+            return
+        }
+        var i = 0
         while i < lines.count {
             let l = lines[i].bytes
             let segs = Bytes.segments(l)
@@ -611,14 +637,8 @@ struct SATReader {
             guard ext.normalizedExtension.utf8.allSatisfy(Bytes.isDigit), !ext.isEmpty else { i += 1; continue }
             var f = Fields()
             f.set("extension", ext)
-            if let lay = layout, let pc = lay.column("port"), let nc = lay.column("name") {
-                let cells = lay.cells(l)
-                if pc < cells.count { f.set("port", cells[pc]) }
-                if nc < cells.count { f.set("name", cells[nc]) }
-            } else {
-                if segs.count > 1 { f.set("port", Bytes.string(l, segs[1])) }
-                if segs.count > 2 { f.set("name", Bytes.string(l, segs[2])) }
-            }
+            if segs.count > 1 { f.set("port", Bytes.string(l, segs[1])) }
+            if segs.count > 2 { f.set("name", Bytes.string(l, segs[2])) }
             if i + 1 < lines.count {
                 let l2 = lines[i + 1].bytes
                 let s2 = Bytes.segments(l2)
@@ -774,9 +794,56 @@ struct SATReader {
     }
 
     private func parseListHuntGroup(_ s: SATScreen) {
-        // RECONSTRUCTED two-line rows: "1    Sales" then "     3001   ead-mia  y/B ...".
-        var i = 0
+        // RECONSTRUCTED two-line rows (research §1.4): line 1 "1    Sales", line 2
+        // "     3001         ead-mia          y/B ...". Line 1 is cut by the columns of the header
+        // line that names `Name` (`No.  Name/  …`); line 2 by the dashes line when there is one,
+        // else by the last header line (`Ext  Grp Type  MEAS …`). Which column is which comes
+        // from the header text, so a reordered header reads the same; a header with `Ext` and
+        // `Name` on one line gives one-line rows. Only lists without a header split on blanks.
         let lines = s.lines
+        let isHeader: ([UInt8]) -> Bool = { SATReader.headerLike($0, ["grp", "name", "ext"]) }
+        let firstRow = lines.firstIndex { l in l.bytes.first.map(Bytes.isDigit) == true } ?? lines.count
+        let dashes = lines[..<firstRow].firstIndex { ListLayout.isDashes($0.bytes) }
+        let headers = Array(lines[..<(dashes ?? firstRow)].filter { isHeader($0.bytes) }.suffix(3).map(\.bytes))
+        if let nameLine = headers.last(where: { Bytes.key($0[...]).contains("name") }),
+           let line2 = dashes.flatMap({ ListLayout(dashes: lines[$0].bytes, header: headers) })
+                ?? headers.last.flatMap({ ListLayout(header: [$0]) }) {
+            // One-line rows when the header line naming `Name` is the last one and also names
+            // `Ext` in a column of its own; else line 1 holds only number and name.
+            let oneLine = nameLine == headers.last && line2.column("ext") != nil && line2.column("ext") != line2.column("name")
+            let line1: ListLayout? = oneLine ? line2 : ListLayout.numberAndName(nameLine)
+            guard let l1 = line1, let nc = l1.column("name") else { return parseListHuntGroupByBlanks(s) }
+            let numc = l1.column("no") ?? 0
+            var i = dashes.map { $0 + 1 } ?? firstRow
+            while i < lines.count {
+                let c1 = l1.cells(lines[i].bytes)
+                guard lines[i].bytes.first.map(Bytes.isDigit) == true, numc < c1.count, let num = Int(c1[numc]) else { i += 1; continue }
+                var f = Fields()
+                f.set("number", String(num))
+                if nc < c1.count { f.set("name", c1[nc]) }
+                var row2: [String]? = oneLine ? c1 : nil
+                if !oneLine, i + 1 < lines.count, let b = lines[i + 1].bytes.first, Bytes.isSpace(b),
+                   !Bytes.tokens(lines[i + 1].bytes).isEmpty {
+                    row2 = line2.cells(lines[i + 1].bytes); i += 1
+                }
+                if let r = row2 {
+                    if let c = line2.column("ext"), c < r.count { f.set("extension", r[c]) }
+                    if let c = line2.column("typ"), c < r.count { f.set("groupType", r[c]) }
+                    if let c = line2.column("acd", "meas"), c < r.count, !r[c].isEmpty { f.set("acd", String(r[c].prefix(1))) }
+                }
+                var at = s; at.commandLine = lines[i].num
+                finish(RecordBuild.huntGroup(&f, members: []), f, at, summary: true)
+                i += 1
+            }
+            return
+        }
+        parseListHuntGroupByBlanks(s)
+    }
+
+    /// `list hunt-group` without any header: the older whitespace rules.
+    private func parseListHuntGroupByBlanks(_ s: SATScreen) {
+        let lines = s.lines
+        var i = 0
         while i < lines.count {
             let l = lines[i].bytes
             let segs = Bytes.segments(l)
