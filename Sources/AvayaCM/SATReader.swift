@@ -259,34 +259,31 @@ struct SATReader {
                 current = scr
                 return
             }
-            guard var cur = current else { return }
-            // `cur` owns the screen alone while it is changed, so appending a line does not
-            // copy the screen's lines (that copy made reading quadratic per screen).
-            current = nil
+            // The open screen is changed in place (`current?.…`): a copy per line would copy its lines.
+            guard let st = current.map({ (closed: $0.closed, uncut: $0.cut == nil, paged: $0.command.page != nil,
+                                          rows: $0.rowsOnPage, noise: $0.noise) }) else { return }
             if let why = SATReader.sessionEnd(line) {
                 // The session dropped: a screen still being drawn is cut.
-                if !cur.closed, cur.cut == nil { cur.cut = (num, why) }
-                cur.closed = true
-                current = cur
+                if !st.closed, st.uncut { current?.cut = (num, why) }
+                current?.closed = true
                 return
             }
             if prompt || isNoise(line) {
-                if prompt { cur.closed = true }
-                current = cur
+                if prompt { current?.closed = true }
                 return
             }
-            if !cur.closed, SATReader.isForeign(line) || (cur.command.page != nil && cur.rowsOnPage >= 23) {
+            var closed = st.closed
+            if !closed, SATReader.isForeign(line) || (st.paged && st.rows >= 23) {
                 // Shell lines, pasted trace output, or more rows than a 24-row page holds.
-                cur.closed = true
+                closed = true
+                current?.closed = true
             }
-            if cur.closed {
-                cur.noise = (cur.noise?.line ?? num, (cur.noise?.count ?? 0) + 1)
-                current = cur
+            if closed {
+                current?.noise = (st.noise?.line ?? num, (st.noise?.count ?? 0) + 1)
                 return
             }
-            cur.rowsOnPage += 1
-            cur.lines.append((num, line))
-            current = cur
+            current?.rowsOnPage += 1
+            current?.lines.append((num, line))
         }
         while let raw = stream.next() {
             let num = stream.lineNumber
@@ -582,13 +579,14 @@ struct SATReader {
         let n = s.count
         var found = false
         var lowerBound = 0
-        var pending: (key: String?, label: String, valueStart: Int)? = nil
+        // The label text is built only when it is kept (unknown and untyped labels go to `extra`).
+        var pending: (key: String?, label: Range<Int>, valueStart: Int)? = nil
         var i = 0
         func close(_ end: Int) {
             guard let p = pending else { return }
             let v = p.valueStart < end ? Bytes.collapsed(s[p.valueStart..<end]) : ""
             // "x." keys are labels we know (so collapsed captures split correctly) but do not type.
-            if let k = p.key, !k.hasPrefix("x.") { f.set(k, v) } else { f.addExtra(p.label, v) }
+            if let k = p.key, !k.hasPrefix("x.") { f.set(k, v) } else { f.addExtra(Bytes.collapsed(s[p.label]), v) }
         }
         while i < n {
             let b = s[i]
@@ -632,7 +630,7 @@ struct SATReader {
             }
             if let h = hit {
                 close(h.start)
-                pending = (h.key, Bytes.collapsed(s[h.start..<labelEnd]), i + 1)
+                pending = (h.key, h.start..<labelEnd, i + 1)
                 lowerBound = i + 1
                 found = true
             }
