@@ -7,6 +7,9 @@ enum SATObject: String, CaseIterable, Sendable {
     case station, agent, huntGroup, vector, vdn, coveragePath, cor, cos, reasonCodes, holidayTable
     case announcement, publicNumbering, dialPlan, pickupGroup, tenant
 
+    /// Every object with its command words, built once (`match` runs for every command line).
+    static let table: [(object: SATObject, words: [String])] = allCases.map { ($0, $0.words) }
+
     var words: [String] {
         switch self {
         case .station: ["station"]
@@ -50,8 +53,7 @@ enum SATObject: String, CaseIterable, Sendable {
     /// Matches abbreviated command words against an object. Returns words consumed.
     static func match(_ w: [String]) -> (SATObject, Int)? {
         var best: (SATObject, Int)? = nil
-        for o in allCases {
-            let ow = o.words
+        for (o, ow) in table {
             guard w.count >= ow.count else {
                 // `display dialplan` alone is not a screen we know; require every word.
                 continue
@@ -121,7 +123,7 @@ struct SATCommand {
         // Page indicator: "Page n" or "Page n of m", last tokens of the line.
         var page: Int? = nil, total: Int? = nil
         var cmdEnd = toks.count
-        if let p = toks.lastIndex(where: { Bytes.string(s, $0) == "Page" }), p >= 2, p + 1 < toks.count,
+        if let p = toks.lastIndex(where: { $0.count == 4 && s[$0].elementsEqual(SATReader.pageWord) }), p >= 2, p + 1 < toks.count,
            let pn = Int(Bytes.string(s, toks[p + 1])) {
             if p + 3 < toks.count, Bytes.string(s, toks[p + 2]) == "of", let pt = Int(Bytes.string(s, toks[p + 3])),
                p + 4 == toks.count {
@@ -228,7 +230,7 @@ struct SATReader {
         // prompt, so a screen still open at the end of the file was cut.
         var session = false
         // The last page header's text before `Page`: the next page of the same screen repeats it.
-        var memo: (head: [UInt8], cmd: SATCommand)? = nil
+        var memo = CommandMemo()
         func handle(_ line: [UInt8], _ num: Int) {
             let prompt = SATReader.isPrompt(line)
             let cmd = SATReader.command(line, &memo)
@@ -302,20 +304,27 @@ struct SATReader {
     func loc(_ line: Int) -> SourceLocation { SourceLocation(file: file, line: line) }
 
     private static let assignmentsWord = Array("assignments".utf8)
-    private static let pageWord = Array("Page".utf8)
+    static let pageWord = Array("Page".utf8)
 
     /// `SATCommand.parse`, with the pages of one screen parsed once: a line whose text before
     /// its `Page n [of m]` equals the previous page header's is that command at page n.
-    static func command(_ line: [UInt8], _ memo: inout (head: [UInt8], cmd: SATCommand)?) -> SATCommand? {
-        if let m = memo, line.count > m.head.count, line.starts(with: m.head),
-           let (p, t) = pageSuffix(line[m.head.count...]) {
-            var c = m.cmd
+    static func command(_ line: [UInt8], _ memo: inout CommandMemo) -> SATCommand? {
+        // The memo is looked at in place: copying its command for every line cost more than the parse.
+        let n = memo.head.count
+        if n > 0, line.count > n, line[0] == memo.head[0], line[..<n].elementsEqual(memo.head),
+           let (p, t) = pageSuffix(line[n...]), var c = memo.cmd {
             c.page = p; c.pageTotal = t
             return c
         }
         guard mayBeCommand(line), let c = SATCommand.parse(line) else { return nil }
-        if c.page != nil, let h = pageHead(line), pageSuffix(line[h...]) != nil { memo = (Array(line[..<h]), c) }
+        if c.page != nil, let h = pageHead(line), pageSuffix(line[h...]) != nil { memo = CommandMemo(head: Array(line[..<h]), cmd: c) }
         return c
+    }
+
+    /// The last page header's text before `Page`, and its command.
+    struct CommandMemo {
+        var head: [UInt8] = []
+        var cmd: SATCommand? = nil
     }
 
     private static let verbBytes = SATCommand.verbs.map { Array($0.utf8) }

@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test func pageHeadersOfOneScreenParseLikeTheFirst() {
-        var memo: (head: [UInt8], cmd: SATCommand)? = nil
+        var memo = SATReader.CommandMemo()
         let lines = ["display station 3001                                            Page   1 of   4",
                      "display station 3001                                            Page   2 of   4",
                      "display station 3001                                            Page  10",
