@@ -50,6 +50,23 @@ struct ListLayout {
         }
     }
 
+    /// Two columns cut from a header line that titles a row's number and name (`No.  Name/ …`
+    /// of `list hunt-group`, whose line 1 holds only those two): the number from column 0, the
+    /// name from the start of the `Name` title to the end of the line (the other titles on that
+    /// header line belong to line 2).
+    static func numberAndName(_ header: [UInt8]) -> ListLayout? {
+        // ASCII-lower-cased scalars, so positions stay terminal columns.
+        let c = chars(header).map { $0.value >= 65 && $0.value <= 90 ? Unicode.Scalar($0.value + 32) ?? $0 : $0 }
+        let word = Array("name".unicodeScalars)
+        guard c.count >= word.count,
+              var start = (0...(c.count - word.count)).first(where: { Array(c[$0..<($0 + word.count)]) == word }) else { return nil }
+        while start > 0, c[start - 1] != " " { start -= 1 }
+        guard start > 0 else { return nil }
+        var l = ListLayout(starts: [0, start], header: [])
+        l.names = ["no", "name"]
+        return l
+    }
+
     /// The column whose header contains one of `words` (first match in header order).
     func column(_ words: String...) -> Int? {
         names.firstIndex { n in words.contains { n.contains($0) } }

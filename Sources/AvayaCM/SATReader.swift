@@ -1,10 +1,14 @@
 import Common
+import Foundation
 
 /// The SAT objects we understand. `words` are the full command words; typed commands may
 /// abbreviate each word (`disp sta`, `li hu`), except `cor`/`cos`, which must be exact.
 enum SATObject: String, CaseIterable, Sendable {
     case station, agent, huntGroup, vector, vdn, coveragePath, cor, cos, reasonCodes, holidayTable
     case announcement, publicNumbering, dialPlan, pickupGroup, tenant
+
+    /// Every object with its command words, built once (`match` runs for every command line).
+    static let table: [(object: SATObject, words: [String])] = allCases.map { ($0, $0.words) }
 
     var words: [String] {
         switch self {
@@ -49,8 +53,7 @@ enum SATObject: String, CaseIterable, Sendable {
     /// Matches abbreviated command words against an object. Returns words consumed.
     static func match(_ w: [String]) -> (SATObject, Int)? {
         var best: (SATObject, Int)? = nil
-        for o in allCases {
-            let ow = o.words
+        for (o, ow) in table {
             guard w.count >= ow.count else {
                 // `display dialplan` alone is not a screen we know; require every word.
                 continue
@@ -120,7 +123,7 @@ struct SATCommand {
         // Page indicator: "Page n" or "Page n of m", last tokens of the line.
         var page: Int? = nil, total: Int? = nil
         var cmdEnd = toks.count
-        if let p = toks.lastIndex(where: { Bytes.string(s, $0) == "Page" }), p >= 2, p + 1 < toks.count,
+        if let p = toks.lastIndex(where: { $0.count == 4 && s[$0].elementsEqual(SATReader.pageWord) }), p >= 2, p + 1 < toks.count,
            let pn = Int(Bytes.string(s, toks[p + 1])) {
             if p + 3 < toks.count, Bytes.string(s, toks[p + 2]) == "of", let pt = Int(Bytes.string(s, toks[p + 3])),
                p + 4 == toks.count {
@@ -175,69 +178,119 @@ struct SATReader {
     let file: String
     let builder: ModelBuilder
 
-    func read(_ stream: inout LineStream) {
+    /// Captures at least this large are read by two threads (see `read(_:pipelined:)`).
+    static let pipelineBytes = 1 << 20
+
+    /// Reads the capture. `pipelined`: one thread cuts the lines into screens while a second
+    /// one parses the screens and feeds the builder, in capture order, through a bounded queue
+    /// (memory stays bounded; results are the same as read by one thread, since only the
+    /// second thread touches the builder until both are done). Default: pipelined for captures
+    /// of `pipelineBytes` and more.
+    func read(_ stream: inout LineStream, pipelined: Bool? = nil) {
+        let two = pipelined ?? ((stream.byteSize ?? 0) >= SATReader.pipelineBytes)
+        guard two else {
+            let screens = cut(&stream) { flush($0) }
+            finishRead(screens)
+            return
+        }
+        let queue = ScreenQueue()
+        let parser = UncheckedBox(self)
+        let thread = Thread {
+            while let batch = queue.pop() { for s in batch { parser.value.flush(s) } }
+            queue.finish()
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+        var batch: [SATScreen] = []
+        batch.reserveCapacity(ScreenQueue.batch)
+        let screens = cut(&stream) { s in
+            batch.append(s)
+            if batch.count == ScreenQueue.batch { queue.push(batch); batch.removeAll(keepingCapacity: true) }
+        }
+        if !batch.isEmpty { queue.push(batch) }
+        queue.close()
+        queue.waitFinished()
+        finishRead(screens)
+    }
+
+    private func finishRead(_ screens: Int) {
+        if screens == 0 {
+            builder.diagnostics.emit(.warning("sat.no-commands", "no SAT command echo found; nothing read",
+                at: loc(1), hint: "captures must include the command line (e.g. 'display station 3001   Page 1 of 5')"))
+        }
+    }
+
+    /// Cuts the capture into screens (pages joined, prompts, noise and cuts marked) and hands
+    /// each finished screen to `emit`, in order. Touches no shared state. Returns the number
+    /// of screens.
+    private func cut(_ stream: inout LineStream, _ emit: (SATScreen) -> Void) -> Int {
         var current: SATScreen? = nil
         var screens = 0
         // A terminal session log (it shows bare `Command:` prompts): every screen ends with the
         // prompt, so a screen still open at the end of the file was cut.
         var session = false
+        // The last page header's text before `Page`: the next page of the same screen repeats it.
+        var memo = CommandMemo()
+        func handle(_ line: [UInt8], _ num: Int) {
+            let prompt = SATReader.isPrompt(line)
+            let cmd = SATReader.command(line, &memo)
+            // Only the bare prompt proves the log records the prompt that ends each screen
+            // ("Command: disp sta 3010" echoes also appear in pasted captures).
+            if prompt, cmd == nil { session = true }
+            if let cmd {
+                if var cur = current, let p = cmd.page, p > 1, cur.command.text == cmd.text {
+                    cur.pagesSeen.append(p)
+                    if cur.command.pageTotal == nil { cur.command.pageTotal = cmd.pageTotal }
+                    cur.rowsOnPage = 0
+                    cur.closed = false
+                    current = cur
+                    return
+                }
+                // A prompt echo ("Command: disp sta 3010") directly followed by the screen's
+                // own page header is one command, not two.
+                // CM redraws the typed command in full ("li ext" → "list extension-type"), so an
+                // echo of an object the model does not read matches any header of the same verb.
+                if let cur = current, cur.command.page == nil,
+                   cur.command.text == cmd.text || (cur.command.verb == cmd.verb && cur.command.object == nil && cmd.object == nil),
+                   cur.lines.allSatisfy({ $0.bytes.allSatisfy(Bytes.isSpace) }) {
+                    current = nil
+                }
+                if let cur = current { emit(cur); screens += 1 }
+                var scr = SATScreen(command: cmd, commandLine: num)
+                if let p = cmd.page { scr.pagesSeen = [p] }
+                current = scr
+                return
+            }
+            // The open screen is changed in place (`current?.…`): a copy per line would copy its lines.
+            guard let st = current.map({ (closed: $0.closed, uncut: $0.cut == nil, paged: $0.command.page != nil,
+                                          rows: $0.rowsOnPage, noise: $0.noise) }) else { return }
+            if let why = SATReader.sessionEnd(line) {
+                // The session dropped: a screen still being drawn is cut.
+                if !st.closed, st.uncut { current?.cut = (num, why) }
+                current?.closed = true
+                return
+            }
+            if prompt || isNoise(line) {
+                if prompt { current?.closed = true }
+                return
+            }
+            var closed = st.closed
+            if !closed, SATReader.isForeign(line) || (st.paged && st.rows >= 23) {
+                // Shell lines, pasted trace output, or more rows than a 24-row page holds.
+                closed = true
+                current?.closed = true
+            }
+            if closed {
+                current?.noise = (st.noise?.line ?? num, (st.noise?.count ?? 0) + 1)
+                return
+            }
+            current?.rowsOnPage += 1
+            current?.lines.append((num, line))
+        }
         while let raw = stream.next() {
             let num = stream.lineNumber
-            for line in TerminalText.clean(raw) {
-                let prompt = SATReader.isPrompt(line)
-                let cmd = SATCommand.parse(line)
-                // Only the bare prompt proves the log records the prompt that ends each screen
-                // ("Command: disp sta 3010" echoes also appear in pasted captures).
-                if prompt, cmd == nil { session = true }
-                if let cmd {
-                    if var cur = current, let p = cmd.page, p > 1, cur.command.text == cmd.text {
-                        cur.pagesSeen.append(p)
-                        if cur.command.pageTotal == nil { cur.command.pageTotal = cmd.pageTotal }
-                        cur.rowsOnPage = 0
-                        cur.closed = false
-                        current = cur
-                        continue
-                    }
-                    // A prompt echo ("Command: disp sta 3010") directly followed by the screen's
-                    // own page header is one command, not two.
-                    // CM redraws the typed command in full ("li ext" → "list extension-type"), so an
-                    // echo of an object the model does not read matches any header of the same verb.
-                    if let cur = current, cur.command.page == nil,
-                       cur.command.text == cmd.text || (cur.command.verb == cmd.verb && cur.command.object == nil && cmd.object == nil),
-                       cur.lines.allSatisfy({ $0.bytes.allSatisfy(Bytes.isSpace) }) {
-                        current = nil
-                    }
-                    if let cur = current { flush(cur); screens += 1 }
-                    var scr = SATScreen(command: cmd, commandLine: num)
-                    if let p = cmd.page { scr.pagesSeen = [p] }
-                    current = scr
-                    continue
-                }
-                guard var cur = current else { continue }
-                if let why = SATReader.sessionEnd(line) {
-                    // The session dropped: a screen still being drawn is cut.
-                    if !cur.closed, cur.cut == nil { cur.cut = (num, why) }
-                    cur.closed = true
-                    current = cur
-                    continue
-                }
-                if prompt || isNoise(line) {
-                    if prompt { cur.closed = true; current = cur }
-                    continue
-                }
-                if !cur.closed, SATReader.isForeign(line) || (cur.command.page != nil && cur.rowsOnPage >= 23) {
-                    // Shell lines, pasted trace output, or more rows than a 24-row page holds.
-                    cur.closed = true
-                }
-                if cur.closed {
-                    cur.noise = (cur.noise?.line ?? num, (cur.noise?.count ?? 0) + 1)
-                    current = cur
-                    continue
-                }
-                cur.rowsOnPage += 1
-                cur.lines.append((num, line))
-                current = cur
-            }
+            // Lines without control bytes (nearly all) skip the terminal cleaning and its array.
+            if TerminalText.isPlain(raw) { handle(raw, num) } else { for line in TerminalText.clean(raw) { handle(line, num) } }
         }
         if var cur = current {
             if session, !cur.closed, cur.cut == nil {
@@ -246,37 +299,122 @@ struct SATReader {
                       let why = SATCut.cutAtEnd(cur, lastLine: stream.lineNumber, unterminated: stream.lastLineUnterminated) {
                 cur.cut = (stream.lineNumber, why)  // SATCut.swift: prompt-less captures
             }
-            flush(cur); screens += 1
+            emit(cur); screens += 1
         }
-        if screens == 0 {
-            builder.diagnostics.emit(.warning("sat.no-commands", "no SAT command echo found; nothing read",
-                at: loc(1), hint: "captures must include the command line (e.g. 'display station 3001   Page 1 of 5')"))
-        }
+        return screens
     }
 
     func loc(_ line: Int) -> SourceLocation { SourceLocation(file: file, line: line) }
 
+    private static let assignmentsWord = Array("assignments".utf8)
+    static let pageWord = Array("Page".utf8)
+
+    /// `SATCommand.parse`, with the pages of one screen parsed once: a line whose text before
+    /// its `Page n [of m]` equals the previous page header's is that command at page n.
+    static func command(_ line: [UInt8], _ memo: inout CommandMemo) -> SATCommand? {
+        // The memo is looked at in place: copying its command for every line cost more than the parse.
+        let n = memo.head.count
+        if n > 0, line.count > n, line[0] == memo.head[0], line[..<n].elementsEqual(memo.head),
+           let (p, t) = pageSuffix(line[n...]), var c = memo.cmd {
+            c.page = p; c.pageTotal = t
+            return c
+        }
+        guard mayBeCommand(line), let c = SATCommand.parse(line) else { return nil }
+        if c.page != nil, let h = pageHead(line), pageSuffix(line[h...]) != nil { memo = CommandMemo(head: Array(line[..<h]), cmd: c) }
+        return c
+    }
+
+    /// The last page header's text before `Page`, and its command.
+    struct CommandMemo {
+        var head: [UInt8] = []
+        var cmd: SATCommand? = nil
+    }
+
+    private static let verbBytes = SATCommand.verbs.map { Array($0.utf8) }
+    private static let commandWord = Array("command".utf8)
+
+    /// False for lines `SATCommand.parse` would refuse anyway, decided without allocating: the
+    /// first word is not the start of a verb (titles such as `STATION`), or a form line with a
+    /// label and no `Page` word (`Display Language: english`).
+    static func mayBeCommand(_ l: [UInt8]) -> Bool {
+        guard let f = l.firstIndex(where: { !Bytes.isSpace($0) }), Bytes.isLetter(l[f]) else { return false }
+        var j = f
+        while j < l.count, Bytes.isLetter(l[j]) { j += 1 }
+        guard j - f >= 2 else { return false }
+        if Bytes.equalsLower(l, f..<j, commandWord) { return true }
+        let isVerbStart = verbBytes.contains { v in
+            v.count >= j - f && zip(v, l[f..<j]).allSatisfy { $0 == Bytes.lower($1) }
+        }
+        guard isVerbStart else { return false }
+        if pageHead(l) == nil, l.contains(UInt8(ascii: ":")) || l.contains(UInt8(ascii: "?")) { return false }
+        return true
+    }
+
+    /// Start of the last `Page` word of a line (preceded by a blank).
+    static func pageHead(_ l: [UInt8]) -> Int? {
+        var i = l.count - 4
+        while i > 0 {
+            if Bytes.isSpace(l[i - 1]), l[i] == 0x50, l[i + 1] == 0x61, l[i + 2] == 0x67, l[i + 3] == 0x65,
+               i + 4 == l.count || Bytes.isSpace(l[i + 4]) { return i }
+            i -= 1
+        }
+        return nil
+    }
+
+    /// `Page n` or `Page n of m` (digits), then only blanks: (n, m), else nil.
+    static func pageSuffix(_ s: ArraySlice<UInt8>) -> (Int, Int?)? {
+        guard s.starts(with: pageWord) else { return nil }
+        var i = s.startIndex + 4
+        let e = s.endIndex
+        func blanks() -> Bool { let st = i; while i < e, Bytes.isSpace(s[i]) { i += 1 }; return i > st }
+        func number() -> Int? {
+            var v = 0, d = 0
+            while i < e, Bytes.isDigit(s[i]), d < 9 { v = v * 10 + Int(s[i] - 0x30); i += 1; d += 1 }
+            return d > 0 && (i == e || Bytes.isSpace(s[i])) ? v : nil
+        }
+        guard blanks(), let n = number() else { return nil }
+        _ = blanks()
+        if i == e { return (n, nil) }
+        guard i + 2 <= e, s[i] == UInt8(ascii: "o"), s[i + 1] == UInt8(ascii: "f") else { return nil }
+        i += 2
+        guard blanks(), let m = number() else { return nil }
+        _ = blanks()
+        return i == e ? (n, m) : nil
+    }
+
+    // Line classifiers run on every line of a capture: they compare bytes and allocate nothing
+    // (building a lower-cased String per line and test dominated the read of large sites).
+    private static let noisePrefixes: [[UInt8]] = ["press cancel to quit", "command successfully completed", "voice system name:"]
+        .map { Array($0.utf8) }
+    private static let commandColon = Array("command:".utf8)
+
     private func isNoise(_ l: [UInt8]) -> Bool {
         guard let f = l.firstIndex(where: { !Bytes.isSpace($0) }) else { return true }
-        let t = Bytes.key(l[f...])
-        return t.hasPrefix("press cancel to quit") || t.hasPrefix("command successfully completed")
-            || t.hasPrefix("voice system name:") || (t.hasPrefix("<") && t.hasSuffix(">"))
+        for p in SATReader.noisePrefixes where Bytes.keyHasPrefix(l[f...], p) { return true }
+        // A line that is only an HTML tag (ASA HTML reports).
+        guard l[f] == UInt8(ascii: "<"), let e = l.lastIndex(where: { !Bytes.isSpace($0) }) else { return false }
+        return l[e] == UInt8(ascii: ">")
     }
 
     /// The row-24 prompt (`Command:` alone or with what was typed).
     static func isPrompt(_ l: [UInt8]) -> Bool {
         guard let f = l.firstIndex(where: { !Bytes.isSpace($0) }), l.count - f >= 8 else { return false }
-        return Bytes.key(l[f..<(f + 8)]) == "command:"
+        for k in 0..<8 where Bytes.lower(l[f + k]) != commandColon[k] { return false }
+        return true
     }
 
     /// Lines that say the terminal session ended (ssh, telnet, PuTTY), or nil.
     static func sessionEnd(_ l: [UInt8]) -> String? {
-        let t = Bytes.key(l[...])
-        guard !t.isEmpty, t.count < 120 else { return nil }
-        let ends = ["connection closed", "connection to ", "connection reset", "server unexpectedly closed", "network error:",
-                    "client_loop: send disconnect", "write failed: broken pipe", "session closed", "packet_write_wait:",
-                    "connection timed out", "remote side unexpectedly closed", "logged out", "proceed with logoff"]
-        for e in ends where t.hasPrefix(e) {
+        // Only lines starting with one of the phrases are looked at closely.
+        guard let f = l.firstIndex(where: { !Bytes.isSpace($0) }) else { return nil }
+        switch Bytes.lower(l[f]) {
+        case UInt8(ascii: "c"), UInt8(ascii: "s"), UInt8(ascii: "n"), UInt8(ascii: "w"), UInt8(ascii: "p"),
+             UInt8(ascii: "r"), UInt8(ascii: "l"): break
+        default: return nil
+        }
+        for (e, eb) in zip(sessionEnds, sessionEndBytes) where Bytes.keyHasPrefix(l[f...], eb) {
+            let t = Bytes.key(l[...])
+            guard t.count < 120 else { return nil }
             // "Connection to 10.0.0.5 closed." / "… closed by remote host."
             if e == "connection to ", !t.contains("closed") { continue }
             return Bytes.collapsed(l)
@@ -284,28 +422,53 @@ struct SATReader {
         return nil
     }
 
+    private static let sessionEnds = [
+        "connection closed", "connection to ", "connection reset", "server unexpectedly closed", "network error:",
+        "client_loop: send disconnect", "write failed: broken pipe", "session closed", "packet_write_wait:",
+        "connection timed out", "remote side unexpectedly closed", "logged out", "proceed with logoff",
+    ]
+    private static let sessionEndBytes = sessionEnds.map { Array($0.utf8) }
+
     /// Lines that are not part of any CM screen: shell prompts and commands, `list trace`
     /// output pasted after a screen (time-stamped rows and its `time data` header).
     static func isForeign(_ l: [UInt8]) -> Bool {
-        let t = Bytes.collapsed(l)
-        guard let c0 = t.utf8.first else { return false }
-        let w = t.split(separator: " ")
+        // Byte-level: this runs on every line. Words are runs of non-blanks, as in the
+        // blank-collapsed text.
+        guard let w0 = Bytes.firstWord(l) else { return false }
+        let f = w0.lowerBound, c0 = l[f]
         // `list trace` pasted without its command line: its title and "time [vec prt st] data" header.
-        if t.lowercased().hasPrefix("list trace") { return true }
-        if w.count >= 2, w.count <= 5, w[0].lowercased() == "time", w[w.count - 1].lowercased() == "data" { return true }
+        if Bytes.keyHasPrefix(l[f...], SATReader.listTrace) { return true }
+        if Bytes.equalsLower(l, w0, SATReader.timeWord) {
+            var words = 1, last = w0, i = w0.upperBound
+            while let r = Bytes.nextWord(l, from: i) { words += 1; last = r; i = r.upperBound; if words > 5 { break } }
+            if words >= 2, words <= 5, Bytes.equalsLower(l, last, SATReader.dataWord) { return true }
+        }
         // hh:mm:ss at the start: a trace or log row, never a form line (labels come first).
-        let u = Array(t.utf8)
-        if u.count >= 8, Bytes.isDigit(u[0]), Bytes.isDigit(u[1]), u[2] == UInt8(ascii: ":"), Bytes.isDigit(u[3]), Bytes.isDigit(u[4]),
-           u[5] == UInt8(ascii: ":"), Bytes.isDigit(u[6]), Bytes.isDigit(u[7]) { return true }
+        if f + 8 <= l.count, Bytes.isDigit(l[f]), Bytes.isDigit(l[f + 1]), l[f + 2] == UInt8(ascii: ":"), Bytes.isDigit(l[f + 3]),
+           Bytes.isDigit(l[f + 4]), l[f + 5] == UInt8(ascii: ":"), Bytes.isDigit(l[f + 6]), Bytes.isDigit(l[f + 7]) { return true }
         // Shell: "$ ls", "# sat", "bash-4.2$", "admin@cm1:~>", "[root@cm ~]#" — prompts start the line
         // (an indented "#" is a dialed string in a table).
-        if let r0 = l.first, r0 == c0, c0 == UInt8(ascii: "$") || c0 == UInt8(ascii: "#") || c0 == UInt8(ascii: ">"),
-           u.count == 1 || u[1] == 0x20 { return true }
-        if t.hasPrefix("bash-") || t.hasPrefix("sh-") { return true }
-        if let first = w.first, first.contains("@"), let last = first.last, "$#>:]".contains(last) || first.contains(":~") { return true }
-        if c0 == UInt8(ascii: "["), let close = t.firstIndex(of: "]"), t[..<close].contains("@") { return true }
+        if f == 0, c0 == UInt8(ascii: "$") || c0 == UInt8(ascii: "#") || c0 == UInt8(ascii: ">"),
+           l.count == 1 || Bytes.isSpace(l[1]) { return true }
+        if l[f...].starts(with: SATReader.bashDash) || l[f...].starts(with: SATReader.shDash) { return true }
+        if l[w0].contains(UInt8(ascii: "@")) {
+            let last = l[w0.upperBound - 1]
+            if last == UInt8(ascii: "$") || last == UInt8(ascii: "#") || last == UInt8(ascii: ">") || last == UInt8(ascii: ":")
+                || last == UInt8(ascii: "]") { return true }
+            var i = w0.lowerBound
+            while i + 1 < w0.upperBound { if l[i] == UInt8(ascii: ":"), l[i + 1] == UInt8(ascii: "~") { return true }; i += 1 }
+        }
+        if c0 == UInt8(ascii: "["), let close = l[f...].firstIndex(of: UInt8(ascii: "]")), l[f..<close].contains(UInt8(ascii: "@")) {
+            return true
+        }
         return false
     }
+
+    private static let listTrace = Array("list trace".utf8)
+    private static let timeWord = Array("time".utf8)
+    private static let dataWord = Array("data".utf8)
+    private static let bashDash = Array("bash-".utf8)
+    private static let shDash = Array("sh-".utf8)
 
     /// CM's answer on the message line (row 23) when a command cannot show an object: the
     /// screen is not drawn and nothing is an object. Texts from research §1.1 (CM manuals, pbxd).
@@ -428,13 +591,14 @@ struct SATReader {
         let n = s.count
         var found = false
         var lowerBound = 0
-        var pending: (key: String?, label: String, valueStart: Int)? = nil
+        // The label text is built only when it is kept (unknown and untyped labels go to `extra`).
+        var pending: (key: String?, label: Range<Int>, valueStart: Int)? = nil
         var i = 0
         func close(_ end: Int) {
             guard let p = pending else { return }
             let v = p.valueStart < end ? Bytes.collapsed(s[p.valueStart..<end]) : ""
             // "x." keys are labels we know (so collapsed captures split correctly) but do not type.
-            if let k = p.key, !k.hasPrefix("x.") { f.set(k, v) } else { f.addExtra(p.label, v) }
+            if let k = p.key, !k.hasPrefix("x.") { f.set(k, v) } else { f.addExtra(Bytes.collapsed(s[p.label]), v) }
         }
         while i < n {
             let b = s[i]
@@ -478,7 +642,7 @@ struct SATReader {
             }
             if let h = hit {
                 close(h.start)
-                pending = (h.key, Bytes.collapsed(s[h.start..<labelEnd]), i + 1)
+                pending = (h.key, h.start..<labelEnd, i + 1)
                 lowerBound = i + 1
                 found = true
             }
@@ -547,15 +711,22 @@ struct SATReader {
         var module: Int? = nil
         var formLines: [(num: Int, bytes: [UInt8])] = []
         for l in s.lines {
-            let key = Bytes.key(l.bytes[...])
-            if key.hasSuffix("assignments"), key.contains("button") {
-                if key.hasPrefix("button module #"), let d = key.dropFirst(15).first, let m = Int(String(d)) { module = m }
-                else if key.hasPrefix("expansion module") { module = 1 }
-                else { module = 0 }
-                continue
+            // Byte checks first: the key (a String) is built only for the rare lines they pass.
+            if Bytes.keyHasSuffix(l.bytes, SATReader.assignmentsWord) {
+                let key = Bytes.key(l.bytes[...])
+                if key.contains("button") {
+                    if key.hasPrefix("button module #"), let d = key.dropFirst(15).first, let m = Int(String(d)) { module = m }
+                    else if key.hasPrefix("expansion module") { module = 1 }
+                    else { module = 0 }
+                    continue
+                }
             }
-            if module != nil, key.uppercased() == Bytes.collapsed(l.bytes), !key.isEmpty, !key.contains(":") {
-                module = nil  // another section heading
+            // A heading is in capitals: a line with a lower-case ASCII letter is not one.
+            if module != nil, !l.bytes.contains(where: { $0 >= 0x61 && $0 <= 0x7A }) {
+                let key = Bytes.key(l.bytes[...])
+                if key.uppercased() == Bytes.collapsed(l.bytes), !key.isEmpty, !key.contains(":") {
+                    module = nil  // another section heading
+                }
             }
             if let m = module {
                 for e in SATReader.entries(l.bytes, maxDigits: 2) {
@@ -599,13 +770,39 @@ struct SATReader {
     }
 
     private func parseListStation(_ s: SATScreen) {
-        // Two lines per station (RECONSTRUCTED layout): line 1 starts at column 0 with the
-        // extension, then port and name; line 2 is indented and starts with the set type.
-        var i = 0
+        // Two lines per station (RECONSTRUCTED layout): line 1 has the extension, port and name;
+        // line 2 has the set type under `Port/Type` and nothing under `Ext/Hunt-to` column 0.
+        // Both lines are cut by the header's columns (the dashes line when there is one, else the
+        // first header line's segments), so a full column one blank before the next and a
+        // reordered header read right; only lists without any header split on blanks.
         let lines = s.lines
-        // Line 1 of each row is cut by the first header line's columns when there is one.
-        let layout = lines.first { SATReader.headerLike($0.bytes, ["ext/hunt-to", "port/type"]) }
-            .flatMap { ListLayout(header: [$0.bytes]) }
+        if let (layout, body) = ListLayout.find(lines, isHeader: { SATReader.headerLike($0, ["ext/hunt-to", "port/type"]) }),
+           let ec = layout.column("ext"), let pc = layout.column("port") {
+            let nc = layout.column("name")
+            var i = body
+            while i < lines.count {
+                let cells = layout.cells(lines[i].bytes)
+                guard ec < cells.count, let ext = cells[ec].split(separator: " ").first.map(String.init),
+                      ext.normalizedExtension.utf8.allSatisfy(Bytes.isDigit) else { i += 1; continue }
+                var f = Fields()
+                f.set("extension", ext)
+                if pc < cells.count { f.set("port", cells[pc]) }
+                if let c = nc, c < cells.count { f.set("name", cells[c]) }
+                if i + 1 < lines.count {
+                    let c2 = layout.cells(lines[i + 1].bytes)
+                    // Line 2: empty under the extension, the set type under Port/Type.
+                    if ec < c2.count, c2[ec].isEmpty, pc < c2.count, !c2[pc].isEmpty {
+                        f.set("setType", c2[pc]); i += 1
+                    }
+                }
+                var at = s
+                at.commandLine = lines[i].num
+                finish(RecordBuild.station(&f, buttons: []), f, at, summary: true)
+                i += 1
+            }
+            return
+        }
+        var i = 0
         while i < lines.count {
             let l = lines[i].bytes
             let segs = Bytes.segments(l)
@@ -614,14 +811,8 @@ struct SATReader {
             guard ext.normalizedExtension.utf8.allSatisfy(Bytes.isDigit), !ext.isEmpty else { i += 1; continue }
             var f = Fields()
             f.set("extension", ext)
-            if let lay = layout, let pc = lay.column("port"), let nc = lay.column("name") {
-                let cells = lay.cells(l)
-                if pc < cells.count { f.set("port", cells[pc]) }
-                if nc < cells.count { f.set("name", cells[nc]) }
-            } else {
-                if segs.count > 1 { f.set("port", Bytes.string(l, segs[1])) }
-                if segs.count > 2 { f.set("name", Bytes.string(l, segs[2])) }
-            }
+            if segs.count > 1 { f.set("port", Bytes.string(l, segs[1])) }
+            if segs.count > 2 { f.set("name", Bytes.string(l, segs[2])) }
             if i + 1 < lines.count {
                 let l2 = lines[i + 1].bytes
                 let s2 = Bytes.segments(l2)
@@ -777,9 +968,56 @@ struct SATReader {
     }
 
     private func parseListHuntGroup(_ s: SATScreen) {
-        // RECONSTRUCTED two-line rows: "1    Sales" then "     3001   ead-mia  y/B ...".
-        var i = 0
+        // RECONSTRUCTED two-line rows (research §1.4): line 1 "1    Sales", line 2
+        // "     3001         ead-mia          y/B ...". Line 1 is cut by the columns of the header
+        // line that names `Name` (`No.  Name/  …`); line 2 by the dashes line when there is one,
+        // else by the last header line (`Ext  Grp Type  MEAS …`). Which column is which comes
+        // from the header text, so a reordered header reads the same; a header with `Ext` and
+        // `Name` on one line gives one-line rows. Only lists without a header split on blanks.
         let lines = s.lines
+        let isHeader: ([UInt8]) -> Bool = { SATReader.headerLike($0, ["grp", "name", "ext"]) }
+        let firstRow = lines.firstIndex { l in l.bytes.first.map(Bytes.isDigit) == true } ?? lines.count
+        let dashes = lines[..<firstRow].firstIndex { ListLayout.isDashes($0.bytes) }
+        let headers = Array(lines[..<(dashes ?? firstRow)].filter { isHeader($0.bytes) }.suffix(3).map(\.bytes))
+        if let nameLine = headers.last(where: { Bytes.key($0[...]).contains("name") }),
+           let line2 = dashes.flatMap({ ListLayout(dashes: lines[$0].bytes, header: headers) })
+                ?? headers.last.flatMap({ ListLayout(header: [$0]) }) {
+            // One-line rows when the header line naming `Name` is the last one and also names
+            // `Ext` in a column of its own; else line 1 holds only number and name.
+            let oneLine = nameLine == headers.last && line2.column("ext") != nil && line2.column("ext") != line2.column("name")
+            let line1: ListLayout? = oneLine ? line2 : ListLayout.numberAndName(nameLine)
+            guard let l1 = line1, let nc = l1.column("name") else { return parseListHuntGroupByBlanks(s) }
+            let numc = l1.column("no") ?? 0
+            var i = dashes.map { $0 + 1 } ?? firstRow
+            while i < lines.count {
+                let c1 = l1.cells(lines[i].bytes)
+                guard lines[i].bytes.first.map(Bytes.isDigit) == true, numc < c1.count, let num = Int(c1[numc]) else { i += 1; continue }
+                var f = Fields()
+                f.set("number", String(num))
+                if nc < c1.count { f.set("name", c1[nc]) }
+                var row2: [String]? = oneLine ? c1 : nil
+                if !oneLine, i + 1 < lines.count, let b = lines[i + 1].bytes.first, Bytes.isSpace(b),
+                   !Bytes.tokens(lines[i + 1].bytes).isEmpty {
+                    row2 = line2.cells(lines[i + 1].bytes); i += 1
+                }
+                if let r = row2 {
+                    if let c = line2.column("ext"), c < r.count { f.set("extension", r[c]) }
+                    if let c = line2.column("typ"), c < r.count { f.set("groupType", r[c]) }
+                    if let c = line2.column("acd", "meas"), c < r.count, !r[c].isEmpty { f.set("acd", String(r[c].prefix(1))) }
+                }
+                var at = s; at.commandLine = lines[i].num
+                finish(RecordBuild.huntGroup(&f, members: []), f, at, summary: true)
+                i += 1
+            }
+            return
+        }
+        parseListHuntGroupByBlanks(s)
+    }
+
+    /// `list hunt-group` without any header: the older whitespace rules.
+    private func parseListHuntGroupByBlanks(_ s: SATScreen) {
+        let lines = s.lines
+        var i = 0
         while i < lines.count {
             let l = lines[i].bytes
             let segs = Bytes.segments(l)
@@ -1226,4 +1464,49 @@ struct SATReader {
         if f.values["number"] == nil, !s.command.qualifier.isEmpty { f.set("number", s.command.qualifier) }
         finish(RecordBuild.tenant(&f), f, s)
     }
+}
+
+/// Carries a value to another thread when the handoff itself makes the access safe: the SAT
+/// reader's builder is used only by the parsing thread until the cutting thread has waited for it.
+final class UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
+
+/// A bounded queue of screen batches between the thread that cuts a capture into screens and
+/// the one that parses them (at most `capacity` batches wait, so memory stays bounded).
+final class ScreenQueue: @unchecked Sendable {
+    static let batch = 256
+    private let capacity = 8
+    private let cond = NSCondition()
+    private var items: [[SATScreen]] = []
+    private var head = 0
+    private var closed = false
+    private var finished = false
+
+    func push(_ b: [SATScreen]) {
+        cond.lock()
+        while items.count - head >= capacity { cond.wait() }
+        items.append(b)
+        cond.broadcast()
+        cond.unlock()
+    }
+
+    /// The next batch, or nil once the queue is closed and empty.
+    func pop() -> [SATScreen]? {
+        cond.lock()
+        defer { cond.unlock() }
+        while head == items.count, !closed { cond.wait() }
+        guard head < items.count else { return nil }
+        let b = items[head]
+        items[head] = []
+        head += 1
+        if head > 64 { items.removeFirst(head); head = 0 }
+        cond.broadcast()
+        return b
+    }
+
+    func close() { cond.lock(); closed = true; cond.broadcast(); cond.unlock() }
+    func finish() { cond.lock(); finished = true; cond.broadcast(); cond.unlock() }
+    func waitFinished() { cond.lock(); while !finished { cond.wait() }; cond.unlock() }
 }

@@ -41,16 +41,22 @@ struct LineStream {
     private(set) var lastLineUnterminated = false
     private static let chunk = 1 << 20
 
+    /// Size of the input in bytes when known (a regular file or a buffer).
+    private(set) var byteSize: Int? = nil
+
     init(path: String) throws {
         fd = open(path, O_RDONLY)
         if fd < 0 { throw AvayaReadError.cannotOpen(path, String(cString: strerror(errno))) }
         buf = [UInt8](repeating: 0, count: Self.chunk)
+        var st = stat()
+        if fstat(fd, &st) == 0 { byteSize = Int(st.st_size) }
     }
 
     init(bytes: [UInt8]) {
         buf = bytes
         end = bytes.count
         eof = true
+        byteSize = bytes.count
     }
 
     mutating func close() {
@@ -119,6 +125,12 @@ struct LineStream {
 /// move to another row (`ESC[r;cH`) starts a new line, and a move along the same row pads with
 /// blanks, so pbxd-style screen streams come out as a readable 80-column grid.
 enum TerminalText {
+    /// True when a line has no control bytes, so `clean` would return it unchanged.
+    static func isPlain(_ line: [UInt8]) -> Bool {
+        for b in line where b < 0x20 || b == 0x7F { return false }
+        return true
+    }
+
     /// Returns one or more logical lines for one physical line.
     static func clean(_ line: [UInt8]) -> [[UInt8]] {
         var needs = false
@@ -261,6 +273,71 @@ enum Bytes {
             out.append(lower(b))
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `key(s).hasPrefix(p)` without building the key: `s` with leading blanks skipped, runs
+    /// of blanks read as one space, ASCII lower-cased, compared with `p` (lower-case, single
+    /// blanks). Runs on every line of a capture, so it allocates nothing.
+    static func keyHasPrefix(_ s: ArraySlice<UInt8>, _ p: [UInt8]) -> Bool {
+        var i = s.startIndex
+        let e = s.endIndex
+        while i < e, isSpace(s[i]) { i += 1 }
+        var k = 0
+        let n = p.count
+        while k < n {
+            guard i < e else { return false }
+            let b = s[i]
+            if isSpace(b) {
+                var j = i
+                while j < e, isSpace(s[j]) { j += 1 }
+                // Trailing blanks are not part of the key.
+                if j == e || p[k] != 0x20 { return false }
+                k += 1; i = j; continue
+            }
+            if lower(b) != p[k] { return false }
+            k += 1; i += 1
+        }
+        return true
+    }
+
+    /// `key(s).hasSuffix(w)` for a word without blanks, without building the key.
+    static func keyHasSuffix(_ s: [UInt8], _ w: [UInt8]) -> Bool {
+        var e = s.count
+        while e > 0, isSpace(s[e - 1]) { e -= 1 }
+        guard e >= w.count else { return false }
+        var k = w.count - 1, i = e - 1
+        while k >= 0 { if lower(s[i]) != w[k] { return false }; k -= 1; i -= 1 }
+        return true
+    }
+
+    /// The first word of `s` (from its first non-blank byte to the next blank), or nil.
+    static func firstWord(_ s: [UInt8]) -> Range<Int>? {
+        var i = 0
+        let n = s.count
+        while i < n, isSpace(s[i]) { i += 1 }
+        guard i < n else { return nil }
+        var j = i
+        while j < n, !isSpace(s[j]) { j += 1 }
+        return i..<j
+    }
+
+    /// The next word of `s` at or after `from`, or nil.
+    static func nextWord(_ s: [UInt8], from: Int) -> Range<Int>? {
+        var i = from
+        let n = s.count
+        while i < n, isSpace(s[i]) { i += 1 }
+        guard i < n else { return nil }
+        var j = i
+        while j < n, !isSpace(s[j]) { j += 1 }
+        return i..<j
+    }
+
+    /// ASCII case-insensitive equality of a byte range with a lower-case word.
+    static func equalsLower(_ s: [UInt8], _ r: Range<Int>, _ w: [UInt8]) -> Bool {
+        guard r.count == w.count else { return false }
+        var k = 0
+        for i in r { if lower(s[i]) != w[k] { return false }; k += 1 }
+        return true
     }
 
     /// Splits on blanks; returns (start, end) byte ranges of each token.

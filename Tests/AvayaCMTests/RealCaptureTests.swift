@@ -132,6 +132,44 @@ import Testing
         #expect(m.announcements["7712"]?.source == "G1")
     }
 
+    /// `list station` line 2 and `list hunt-group` are cut by the header's columns (issue 12
+    /// point 4): a full column one blank before the next, names with blanks, reordered headers.
+    /// Splitting on blanks read a 4-digit group number glued to its name as no group, the
+    /// group type of a reordered header as the extension, `9641SIPCC gk-east-01` as the set
+    /// type, and the set-type line of a Port-first header as a station.
+    @Test func packedHuntGroupAndStationListsAreCutByHeaderColumns() throws {
+        let r = try Self.read("sat-packed-list-hunt-station.txt")
+        let m = r.model
+        #expect(Self.reconciles(r))
+        #expect(Set(m.stations.keys) == ["3301", "3302", "3311", "3312"])
+        #expect(m.stations["3301"]?.setType == "9641SIPCC" && m.stations["3301"]?.port == "S00301")
+        #expect(m.stations["3301"]?.name == "Kowalczyk-Brzęczyszczykie")
+        #expect(m.stations["3302"]?.setType == "2420" && m.stations["3302"]?.name == "Doe, Jane")
+        // Port/Type before Ext/Hunt-to: the extension still comes from its own column.
+        #expect(m.stations["3311"]?.port == "S00311" && m.stations["3311"]?.setType == "9611")
+        #expect(m.stations["3311"]?.name == "Nowak, Anna Maria")
+        #expect(m.stations["3312"]?.setType == "2500" && m.stations["3312"]?.name == "Lobby Phone")
+
+        #expect(Set(m.huntGroups.keys) == ["1000", "12", "21", "22"])
+        let g = try #require(m.huntGroups["1000"])
+        #expect(g.name == "Customer Care East Coast" && g.extension == "31000" && g.groupType == "ead-mia" && g.acd == true)
+        #expect(m.huntGroups["12"]?.extension == "3012" && m.huntGroups["12"]?.groupType == "circ" && m.huntGroups["12"]?.acd == false)
+        // Grp Type before Ext in the header.
+        #expect(m.huntGroups["21"]?.name == "Billing Questions" && m.huntGroups["21"]?.extension == "3021")
+        #expect(m.huntGroups["21"]?.groupType == "ucd-mia" && m.huntGroups["21"]?.acd == true)
+        #expect(m.huntGroups["22"]?.extension == "3022" && m.huntGroups["22"]?.groupType == "circ")
+    }
+
+    /// The research's spaced two-line `list hunt-group` (research §1.4) reads as before.
+    @Test func reconstructedHuntGroupListReadsBothLines() throws {
+        let r = try Self.read("sat-reconstructed-list-hunt-group.txt")
+        let m = r.model
+        #expect(m.huntGroups["1"]?.name == "Sales" && m.huntGroups["1"]?.extension == "3001")
+        #expect(m.huntGroups["1"]?.groupType == "ead-mia" && m.huntGroups["1"]?.acd == true)
+        #expect(m.huntGroups["2"]?.name == "Operators" && m.huntGroups["2"]?.extension == "3002")
+        #expect(m.huntGroups["2"]?.groupType == "circ" && m.huntGroups["2"]?.acd == false)
+    }
+
     // MARK: 5. noise after a screen
 
     @Test func noiseAfterAScreenNeverLandsInFields() throws {
