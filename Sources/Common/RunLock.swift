@@ -57,6 +57,10 @@ public final class RunLock: @unchecked Sendable {  // `fd` changes only in relea
     public func release() {
         guard fd >= 0 else { return }
         _ = ftruncate(fd, 0)
+        // Unlock explicitly: a child process being spawned at this moment holds a copy of the
+        // descriptor until its exec closes it (O_CLOEXEC), and close alone would leave the lock
+        // with that copy; LOCK_UN releases it for every copy of the open file.
+        _ = flock(fd, LOCK_UN)
         close(fd)
         fd = -1
     }

@@ -140,7 +140,9 @@ import Testing
     /// rollback must never delete a flow the bundle did not create.
     @Test func aResumedPublishOverAnExistingFlowStaysAdopted() async throws {
         var settings = SandboxOrg.Settings()
-        settings.flowJobSeconds = 2
+        // The job outlasts the first apply's 200 ms budget by far, so a starved 2-core machine
+        // cannot let it finish before that apply gives up (it did once with 2 s).
+        settings.flowJobSeconds = 6
         let w = try await SandboxWorkspace.make(items: Self.items(), settings: settings)
         defer { Task { await w.org.stop() } }
         _ = try await w.org.seed(["flows": [["name": "Sales hold", "type": "INQUEUECALL"]]])
