@@ -311,15 +311,7 @@ enum Bytes {
     }
 
     /// The first word of `s` (from its first non-blank byte to the next blank), or nil.
-    static func firstWord(_ s: [UInt8]) -> Range<Int>? {
-        var i = 0
-        let n = s.count
-        while i < n, isSpace(s[i]) { i += 1 }
-        guard i < n else { return nil }
-        var j = i
-        while j < n, !isSpace(s[j]) { j += 1 }
-        return i..<j
-    }
+    static func firstWord(_ s: [UInt8]) -> Range<Int>? { nextWord(s, from: 0) }
 
     /// The next word of `s` at or after `from`, or nil.
     static func nextWord(_ s: [UInt8], from: Int) -> Range<Int>? {

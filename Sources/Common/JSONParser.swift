@@ -101,15 +101,8 @@ struct JSONParser {
             i += 1
             guard i < bytes.count else { throw fail("unterminated escape") }
             let e = bytes[i]; i += 1
+            if let byte = JSONEscape.simple(e) { out.append(byte); continue }
             switch e {
-            case UInt8(ascii: "\""): out.append(0x22)
-            case UInt8(ascii: "\\"): out.append(0x5C)
-            case UInt8(ascii: "/"): out.append(0x2F)
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "t"): out.append(0x09)
             case UInt8(ascii: "u"):
                 var scalar = try hex4()
                 if (0xD800...0xDBFF).contains(scalar) {
@@ -169,5 +162,24 @@ struct JSONParser {
         if isInt, let v = Int64(text) { return .int(v) }
         guard let d = Double(text) else { throw fail("bad number") }
         return .double(d)
+    }
+}
+
+/// The one-letter JSON escapes (RFC 8259 §7), shared by every JSON reader in the product.
+public enum JSONEscape {
+    /// The byte `\e` stands for (`\n` → 0x0A, `\"` → 0x22 …), or nil for `\u` and invalid escapes.
+    @inline(__always)
+    public static func simple(_ e: UInt8) -> UInt8? {
+        switch e {
+        case UInt8(ascii: "\""): return 0x22
+        case UInt8(ascii: "\\"): return 0x5C
+        case UInt8(ascii: "/"): return 0x2F
+        case UInt8(ascii: "b"): return 0x08
+        case UInt8(ascii: "f"): return 0x0C
+        case UInt8(ascii: "n"): return 0x0A
+        case UInt8(ascii: "r"): return 0x0D
+        case UInt8(ascii: "t"): return 0x09
+        default: return nil
+        }
     }
 }

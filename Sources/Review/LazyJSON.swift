@@ -1,4 +1,5 @@
 import Foundation
+import Common
 
 /// Read-only access to JSON bytes without building a tree: the page reads a few fields of each of
 /// hundreds of thousands of members, and a `JSONValue` tree per member (dictionaries, arrays,
@@ -264,12 +265,8 @@ struct JSONView {
             if c != UInt8(ascii: "\\") { out.append(c); i += 1; continue }
             let e = b[i + 1]
             i += 2
+            if let byte = JSONEscape.simple(e) { out.append(byte); continue }
             switch e {
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "t"): out.append(0x09)
             case UInt8(ascii: "u"):
                 var scalar = hex4(b, i)
                 i += 4
@@ -279,7 +276,7 @@ struct JSONView {
                     scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                 }
                 if let u = Unicode.Scalar(scalar) { out.append(contentsOf: String(Character(u)).utf8) }
-            default: out.append(e)  // \" \\ \/
+            default: out.append(e)  // the validator admits no other escape
             }
         }
         return out
