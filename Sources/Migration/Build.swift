@@ -19,6 +19,8 @@ public enum StageOne {
         public var targetAPIModel = "platform-api-v2 (sdk 257.1.0)"
         /// Overrides the configuration's `callFlows` when set.
         public var callFlows: Bool?
+        /// `--ossi-dictionary`: OSSI field ids merged over the dictionary of each capture's CM release.
+        public var ossiOverride: OSSIDictionary?
 
         public func with(callFlows: Bool?) -> Options {
             var o = self
@@ -55,7 +57,7 @@ public enum StageOne {
         var config = try o.configPath.map(MappingConfig.load(path:)) ?? MappingConfig()
         if let f = o.callFlows { config.callFlows = f }
         progress(.reading)
-        var read = try readSources(o.sources)
+        var read = try readSources(o.sources, ossiOverride: o.ossiOverride)
         let created = try o.created ?? BundleTime.sourceDateEpoch() ?? newestModification(o.sources)
         progress(.transforming)
         // The source fingerprint hashes the whole model: done on the other core while it is transformed.
@@ -234,9 +236,9 @@ public enum StageOne {
 
     /// A `.sqlite` file or `postgres://…?pbx=NAME` URL is a staging store from `cm2gc extract`, read
     /// through the same source model; it must be the only source (a store is a whole site, not a file to merge).
-    static func readSources(_ sources: [String]) throws -> ReadResult {
+    static func readSources(_ sources: [String], ossiOverride: OSSIDictionary? = nil) throws -> ReadResult {
         let staged = sources.filter(StagingSource.isStore)
-        guard !staged.isEmpty else { return try AvayaReader.read(paths: sources) }
+        guard !staged.isEmpty else { return try AvayaReader.read(paths: sources, options: ReadOptions(ossiOverride: ossiOverride)) }
         guard sources.count == 1, let store = staged.first else { throw MigrationError.mixedStagingSources(sources) }
         return try StagingSource.readModel(store)
     }

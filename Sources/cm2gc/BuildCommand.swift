@@ -1,4 +1,5 @@
 import ArgumentParser
+import AvayaCM
 import Common
 import Foundation
 import Migration
@@ -29,6 +30,9 @@ struct BuildCommand: ParsableCommand {
     @Option(name: .long, help: "Creation time, seconds since 1970.")
     var created: Int64?
 
+    @Option(name: .customLong("ossi-dictionary"), help: "JSON file with OSSI field ids per form, merged over (and winning against) the dictionary of each capture's CM release (as for `cm2gc read`).")
+    var ossiDictionary: String?
+
     @Flag(name: .customLong("no-call-flows"), help: "Do not translate vectors/VDNs into flows and call routes (overrides callFlows in the configuration).")
     var noCallFlows = false
 
@@ -42,9 +46,11 @@ struct BuildCommand: ParsableCommand {
         let showProgress = !json && !quiet && isatty(2) == 1
         let result: StageOne.Result
         do {
+            var options = StageOne.Options(sources: sources, configPath: config, output: URL(fileURLWithPath: output),
+                                           previous: previous.map { URL(fileURLWithPath: $0) }, created: created).with(callFlows: noCallFlows ? false : nil)
+            if let p = ossiDictionary { options.ossiOverride = try OSSIDictionary.load(p) }
             result = try StageOne.build(
-                .init(sources: sources, configPath: config, output: URL(fileURLWithPath: output),
-                      previous: previous.map { URL(fileURLWithPath: $0) }, created: created).with(callFlows: noCallFlows ? false : nil),
+                options,
                 progress: { stage in
                     if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[2K\(stage.rawValue)…".utf8)) }
                 })
