@@ -167,3 +167,20 @@ public enum CanonicalJSON {
         }
     }
 }
+
+extension JSONValue {
+    /// An upper bound of `canonicalData().count` (compact form), worked out without encoding: a
+    /// string costs at most its quotes plus 6 bytes per UTF-8 byte (`\u00XX`), an integer 20, a
+    /// double 32. Lets a size limit skip the encoding whenever the bound is already within it.
+    public var canonicalSizeBound: Int {
+        switch self {
+        case .null: return 4
+        case .bool: return 5
+        case .int: return 20
+        case .double: return 32
+        case .string(let s): return 2 + 6 * s.utf8.count
+        case .array(let a): return a.reduce(1 + a.count) { $0 + $1.canonicalSizeBound }
+        case .object(let o): return o.reduce(1 + o.count) { $0 + 3 + 6 * $1.key.utf8.count + $1.value.canonicalSizeBound }
+        }
+    }
+}
