@@ -132,6 +132,7 @@ public enum StageOne {
         // them now rather than at the end (the biggest part of the memory peak at 100,000
         // stations). `Result.transform.resources` keeps each resource's type and key.
         for i in out.resources.indices { out.resources[i].payload = .null }
+        Memory.releaseFreed()
 
         progress(.writing)
         var steps: [BundleKit.PlanStep] = plan.steps.map { s in
@@ -196,6 +197,7 @@ public enum StageOne {
         try b.addDiffRecords(diffRecords)
         // Let the records go before the review page and the tar (memory peak).
         diffRecords = []
+        Memory.releaseFreed()
         var exceptionRecords: [ExceptionRecord] = []
         for r in read.report.rejects {
             exceptionRecords.append(ExceptionRecord(severity: .error, code: "read.reject", message: r.reason, source: r.location.description,
@@ -211,6 +213,7 @@ public enum StageOne {
         let (mappingCSV, groups) = try Parallel.both({ Data(MappingCSV.render(decisions).utf8) },
                                                      { ExceptionGroup.aggregate(exceptionRecords) })
         exceptionRecords = []  // encoded and grouped
+        Memory.releaseFreed()
         try b.addFile(path: BundleFormat.mappingPath, data: mappingCSV)
         let summary = Summary.render(out: out, read: read.report, steps: steps, actions: actions, deleted: deleted,
                                      fingerprint: fingerprint, config: config, exceptionGroups: groups)
