@@ -222,8 +222,8 @@ extension JSONValue {
         case .int: return 20
         case .double: return 32
         case .string(let s): return 2 + 6 * s.utf8.count
-        case .array(let a): return a.reduce(1 + a.count) { $0 + $1.canonicalSizeBound }
-        case .object(let o): return o.reduce(1 + o.count) { $0 + 3 + 6 * $1.key.utf8.count + $1.value.canonicalSizeBound }
+        case .array(let a): return a.reduce(2 + a.count) { $0 + $1.canonicalSizeBound }
+        case .object(let o): return o.reduce(2 + o.count) { $0 + 3 + 6 * $1.key.utf8.count + $1.value.canonicalSizeBound }
         }
     }
 }
