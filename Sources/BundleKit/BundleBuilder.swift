@@ -131,7 +131,7 @@ public struct BundleBuilder: Sendable {
 
     /// Many records at once, encoded on every core; the log keeps their order.
     public mutating func addDiffRecords(_ records: [DiffRecord]) throws {
-        for line in try Parallel.map(records, { try CanonicalJSON.data($0) }) { Self.appendLine(line, to: &diffLog) }
+        try Self.appendLines(records, to: &diffLog)
         diffCount += records.count
     }
 
@@ -142,8 +142,22 @@ public struct BundleBuilder: Sendable {
 
     /// Many exceptions at once, encoded on every core; the log keeps their order.
     public mutating func addExceptions(_ records: [ExceptionRecord]) throws {
-        for line in try Parallel.map(records, { try CanonicalJSON.data($0) }) { Self.appendLine(line, to: &exceptionLog) }
+        try Self.appendLines(records, to: &exceptionLog)
         exceptionCount += records.count
+    }
+
+    /// JSON Lines of many records, encoded on every core in blocks of lines (one buffer per block,
+    /// not one `Data` per record alive at once), appended in order.
+    private static func appendLines<T: Encodable & Sendable>(_ records: [T], to log: inout Data) throws {
+        let block = 2048
+        let starts = Array(stride(from: 0, to: records.count, by: block))
+        let blocks = try Parallel.map(starts, minChunk: 1) { start -> Data in
+            var d = Data()
+            for i in start..<min(start + block, records.count) { appendLine(try CanonicalJSON.data(records[i]), to: &d) }
+            return d
+        }
+        log.reserveCapacity(log.count + blocks.reduce(0) { $0 + $1.count })
+        for d in blocks { log.append(d) }
     }
 
     /// Sets `summary.md`; without it the builder writes a generated summary.
@@ -211,7 +225,8 @@ public struct BundleBuilder: Sendable {
             throw BundleError.invalidPlan(planProblems.count == 1 ? first : "\(first) (and \(planProblems.count - 1) more)")
         }
 
-        members[BundleFormat.orderPath] = try CanonicalJSON.data(plan, pretty: true)
+        // Step by step on every core: one encoder tree for the whole plan was a memory peak.
+        members[BundleFormat.orderPath] = try CanonicalJSON.prettyObject(key: "steps", array: plan.steps)
         members[BundleFormat.planTextPath] = Data((planText ?? plan.renderText()).utf8)
         members[BundleFormat.diffLogPath] = diffLog
         members[BundleFormat.exceptionsPath] = exceptionLog

@@ -181,10 +181,14 @@ public struct ContractValidator: Sendable {
     public func validate(_ value: JSONValue, type: Contract.FieldType) -> [ContractViolation] {
         var out: [ContractViolation] = []
         let rootName = type.description
-        let size = value.canonicalData().count
-        if size > Self.maxPayloadBytes {
-            out.append(.init(model: rootName, path: "", rule: .size,
-                             message: "payload is \(size) bytes; the platform accepts at most \(Self.maxPayloadBytes)"))
+        // Encoded only when a cheap upper bound of the size could exceed the limit (it never does
+        // for ordinary payloads): the transform validates every payload it makes.
+        if value.canonicalSizeBound > Self.maxPayloadBytes {
+            let size = value.canonicalData().count
+            if size > Self.maxPayloadBytes {
+                out.append(.init(model: rootName, path: "", rule: .size,
+                                 message: "payload is \(size) bytes; the platform accepts at most \(Self.maxPayloadBytes)"))
+            }
         }
         check(value, type: type, path: "", root: rootName, into: &out)
         switch type {

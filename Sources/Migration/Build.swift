@@ -62,8 +62,14 @@ public enum StageOne {
         progress(.transforming)
         // The source fingerprint hashes the whole model: done on the other core while it is transformed.
         var model = read.model
-        let (out, fingerprint) = try Parallel.both({ Transformer(config: config, createdEpoch: created).run(model) },
+        let (transformed, fingerprint) = try Parallel.both({ Transformer(config: config, createdEpoch: created).run(model) },
                                                    { SHA256Digest.hex(model.content.canonicalJSON) })
+        var out = transformed
+        // Only the provenance of the model is needed from here on (the diff log's `source`):
+        // the records themselves go now, before the payloads are encoded (memory peak).
+        let sourceLocations = model.sources
+        read.model = SiteModel()
+        model = SiteModel()
         progress(.planning)
         // Flows join the plan by what they name (their YAML refers by name, not by `@ref:`).
         let flowByID = Dictionary(out.flows.map { ("flows/\($0.key)", $0) }, uniquingKeysWith: { a, _ in a })
@@ -104,20 +110,31 @@ public enum StageOne {
         }
         var actions: [String: DiffRecord.Action] = [:]
         var changes: [String: [FieldChange]] = [:]
-        let compared = out.resources + out.flows.map { PlannedResource(type: "flows", key: $0.key, payload: .string($0.yaml)) }
-        for r in compared {
-            guard o.previous != nil else { actions[r.id] = .create; continue }
-            if let old = previous[r.id] {
+        var current = Set<String>()
+        current.reserveCapacity(out.resources.count + out.flows.count)
+        func compare(_ id: String, _ payload: @autoclosure () -> JSONValue) {
+            current.insert(id)
+            guard o.previous != nil else { actions[id] = .create; return }
+            if let old = previous[id] {
+                let payload = payload()
                 // Compare what the bundle stores (canonical bytes), not in-memory number kinds.
-                let c = old.canonicalText() == r.payload.canonicalText() ? [] : FieldChange.diff(old, r.payload)
-                actions[r.id] = c.isEmpty ? .unchanged : .update
-                if !c.isEmpty { changes[r.id] = c }
+                let c = old.canonicalText() == payload.canonicalText() ? [] : FieldChange.diff(old, payload)
+                actions[id] = c.isEmpty ? .unchanged : .update
+                if !c.isEmpty { changes[id] = c }
             } else {
-                actions[r.id] = .create
+                actions[id] = .create
             }
         }
-        let current = Set(compared.map(\.id))
+        for r in out.resources { compare(r.id, r.payload) }
+        for f in out.flows { compare("flows/\(f.key)", .string(f.yaml)) }
         let deleted = previous.keys.filter { !current.contains($0) }.sorted()
+        let deletedSet = Set(deleted)
+        previous = previous.filter { deletedSet.contains($0.key) } // only the deletes' names are read below
+        // The payload trees are encoded (the bundle holds their bytes) and compared: release
+        // them now rather than at the end (the biggest part of the memory peak at 100,000
+        // stations). `Result.transform.resources` keeps each resource's type and key.
+        for i in out.resources.indices { out.resources[i].payload = .null }
+        Memory.releaseFreed()
 
         progress(.writing)
         var steps: [BundleKit.PlanStep] = plan.steps.map { s in
@@ -150,7 +167,7 @@ public enum StageOne {
             let target = d.targetType.flatMap { t in d.targetKey.map { "\(t)/\($0)" } }
             var rec = DiffRecord(type: d.targetType ?? "", key: d.targetKey ?? "",
                                  action: d.action == .create ? (target.flatMap { actions[$0] } ?? .create) : (d.action == .exclude ? .exclude : .manual),
-                                 source: read.model.sources["\(d.sourceKind):\(d.sourceID)"]?.first?.description,
+                                 source: sourceLocations["\(d.sourceKind):\(d.sourceID)"]?.first?.description,
                                  changes: target.flatMap { changes[$0] })
             rec.seq = seq
             rec.bundleID = bundleID
@@ -180,10 +197,9 @@ public enum StageOne {
             diffRecords.append(rec)
         }
         try b.addDiffRecords(diffRecords)
-        // The source model's last use: let it go before the review page and the tar (memory peak).
+        // Let the records go before the review page and the tar (memory peak).
         diffRecords = []
-        read.model = SiteModel()
-        model = SiteModel()
+        Memory.releaseFreed()
         var exceptionRecords: [ExceptionRecord] = []
         for r in read.report.rejects {
             exceptionRecords.append(ExceptionRecord(severity: .error, code: "read.reject", message: r.reason, source: r.location.description,
@@ -198,6 +214,8 @@ public enum StageOne {
         let decisions = out.decisions
         let (mappingCSV, groups) = try Parallel.both({ Data(MappingCSV.render(decisions).utf8) },
                                                      { ExceptionGroup.aggregate(exceptionRecords) })
+        exceptionRecords = []  // encoded and grouped
+        Memory.releaseFreed()
         try b.addFile(path: BundleFormat.mappingPath, data: mappingCSV)
         let summary = Summary.render(out: out, read: read.report, steps: steps, actions: actions, deleted: deleted,
                                      fingerprint: fingerprint, config: config, exceptionGroups: groups)
