@@ -1,19 +1,12 @@
+import Common
 import Dispatch
 
 /// Threads of their own for async work that synchronous code waits for (`cm2gc build` reading a
 /// PostgreSQL store: the build is synchronous, PostgresNIO is async). The waiting thread may be
-/// one of the cooperative pool's (a test calling the build from an async test; the pool has one
-/// thread per core, two on CI): if the work ran on that pool too, a blocked pool could never
-/// finish it. Task executor preference is inherited by child tasks and default actors.
-final class StagingExecutor: TaskExecutor {
-    static let shared = StagingExecutor()
-    private let queue = DispatchQueue(label: "cm2gc.staging", attributes: .concurrent)
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        let executor = asUnownedTaskExecutor()
-        queue.async { job.runSynchronously(on: executor) }
-    }
+/// one of the cooperative pool's (a test calling the build from an async test); if the work ran on
+/// that pool too, a blocked pool could never finish it.
+enum StagingExecutor {
+    static let shared = ThreadExecutor(label: "cm2gc.staging")
 }
 
 enum Blocking {
