@@ -97,19 +97,10 @@ public enum PayloadReferences {
                 guard slash < 0 else { return nil }  // a second "/"
                 slash = i
             }
-            guard slash >= 0, isSegment(buf, offset, slash), isSegment(buf, slash + 1, buf.count) else { return nil }
+            guard slash >= 0, BundlePath.isSegment(buf, offset, slash), BundlePath.isSegment(buf, slash + 1, buf.count) else { return nil }
             return PayloadReference(type: String(decoding: UnsafeBufferPointer(rebasing: buf[offset..<slash]), as: UTF8.self),
                                     key: String(decoding: UnsafeBufferPointer(rebasing: buf[(slash + 1)...]), as: UTF8.self))
         }
-    }
-
-    /// `BundlePath.isValidSegment` of the bytes `lo..<hi` (which hold no "/").
-    @inline(__always)
-    static func isSegment(_ buf: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> Bool {
-        let n = hi - lo
-        guard n > 0, n <= BundlePath.maxSegmentBytes, BundlePath.isAlnum(buf[lo]) else { return false }  // also excludes "." and ".."
-        for i in lo..<hi where !BundlePath.isAllowed(buf[i]) { return false }
-        return true
     }
 
     /// Malformed references: `@ref:` not followed by `<type>/<key>` of segment names, or `@ext:`

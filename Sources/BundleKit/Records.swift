@@ -145,7 +145,7 @@ public struct BundlePlan: Sendable, Hashable, Codable {
         for (n, s) in steps.enumerated() {
             // Made only when there is something to say (240,000 steps at 100,000 stations).
             var label: String { "step \(n + 1) (\(s.id))" }
-            if s.id.isEmpty || s.id.unicodeScalars.contains(where: { $0.value < 0x20 }) {
+            if s.id.isEmpty || s.id.utf8.contains(where: { $0 < 0x20 }) {  // a control character is one byte
                 out.append("\(label): id must be non-empty text without control characters")
             }
             if seen[s.id] != nil { out.append("\(label): duplicate step id") }

@@ -119,6 +119,11 @@ final class DirectJSONEncoder: Encoder {
     init(codingPath: [any CodingKey]) { self.codingPath = codingPath }
 
     static func box<T: Encodable>(_ value: T, codingPath: [any CodingKey]) throws -> Node {
+        // The common exact types first, by metadata comparison: the dynamic casts below are
+        // runtime calls, up to eleven per value (arrays and dictionaries of strings pass here).
+        if T.self == String.self, let s = value as? String { return Node(.value(.string(s))) }
+        if T.self == Int.self, let i = value as? Int { return Node(.value(.int(Int64(i)))) }
+        if T.self == Bool.self, let b = value as? Bool { return Node(.value(.bool(b))) }
         switch value {
         case is Data, is URL, is Decimal, is Date, is Float: throw Unsupported()
         case let j as JSONValue: return Node(.value(j))  // same canonical text as its JSONEncoder round trip

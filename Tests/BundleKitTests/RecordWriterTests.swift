@@ -134,6 +134,26 @@ import Testing
         }
     }
 
+    @Test func pathChecksOnBytesAgreeWithTheSegmentRules() {
+        var g = SplitMix64(seed: 21)
+        let pieces = ["a", "z9", "-", ".", "..", "_", "/", "A", "é", " ", "payloads", "x.json", String(repeating: "b", count: 99)]
+        for _ in 0..<5000 {
+            let s = (0..<Int(g.next() % 5)).map { _ in pieces[Int(g.next() % UInt64(pieces.count))] }.joined()
+            let bytes = Array(s.utf8)
+            let reference: String? = {
+                if bytes.isEmpty { return "empty path" }
+                if bytes.count > BundlePath.maxPathBytes { return "long" }
+                if bytes.first == UInt8(ascii: "/") { return "absolute" }
+                for seg in bytes.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false) {
+                    if let r = BundlePath.segmentProblem(Array(seg)) { return r }
+                }
+                return nil
+            }()
+            #expect((BundlePath.problem(with: s) == nil) == (reference == nil), "\(s.debugDescription)")
+            #expect(BundlePath.isValidSegment(s) == (!s.contains("/") && BundlePath.segmentProblem(bytes) == nil), "\(s.debugDescription)")
+        }
+    }
+
     @Test func referencesAreCollectedInDocumentOrder() {
         var g = SplitMix64(seed: 20)
         let strings = ["@ref:users/u1", "@ref:users/u2", "@ref:queues/q", "@ref:bad", "@ref:a/b/c", "@ext:x/y", "@ext:x",
