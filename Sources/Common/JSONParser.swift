@@ -8,27 +8,33 @@ import Foundation
 /// no duplicate keys, strings of valid UTF-8 without raw control characters). The one difference:
 /// building compares duplicate keys as Swift strings (canonically equivalent keys collide in the
 /// dictionary), validation compares their unescaped bytes.
-package struct JSONParser {
+/// What `JSONParser` makes: the tree, or nothing (a type parameter, so that the checking-only
+/// parser is compiled without the tree code: it must stay as fast as the validator it replaced).
+package protocol JSONParseMode {
+    static var buildsTree: Bool { get }
+}
+
+package enum JSONBuildTree: JSONParseMode {
+    package static var buildsTree: Bool { true }
+}
+
+package enum JSONValidateOnly: JSONParseMode {
+    package static var buildsTree: Bool { false }
+}
+
+package struct JSONParser<Mode: JSONParseMode> {
     let b: UnsafeRawBufferPointer
     /// false: check only (every value comes back as `.null`, nothing is allocated for the usual document).
-    let buildsTree: Bool
+    @inline(__always) var buildsTree: Bool { Mode.buildsTree }
     var i = 0
     var depth = 0
     /// Validation: key ranges of the objects being checked (a stack: nested objects push above
     /// their parent's), for duplicate keys without decoding them.
     var keys: [(start: Int, end: Int, escaped: Bool)] = []
-    static let maxDepth = 512
+    static var maxDepth: Int { 512 }
 
-    init(_ b: UnsafeRawBufferPointer, buildsTree: Bool = true) {
+    init(_ b: UnsafeRawBufferPointer) {
         self.b = b
-        self.buildsTree = buildsTree
-    }
-
-    /// Index of the root value when `raw` is exactly one valid document (what `parseDocument`
-    /// accepts), else nil. Builds nothing.
-    package static func validate(_ raw: UnsafeRawBufferPointer) -> Int? {
-        var p = JSONParser(raw, buildsTree: false)
-        return try? p.document().root
     }
 
     mutating func parseDocument() throws -> JSONValue {
@@ -36,7 +42,7 @@ package struct JSONParser {
     }
 
     /// The document's root: where it starts, and its value when building.
-    private mutating func document() throws -> (root: Int, value: JSONValue) {
+    fileprivate mutating func document() throws -> (root: Int, value: JSONValue) {
         // Tolerate a UTF-8 byte order mark.
         if b.count >= 3, b[0] == 0xEF, b[1] == 0xBB, b[2] == 0xBF { i = 3 }
         skipWS()
@@ -95,13 +101,13 @@ package struct JSONParser {
                 let key = (start: start, end: i - 1, escaped: scannedEscape)
                 if var seen = large {
                     large = nil
-                    guard seen.insert(Self.unescape(b, key.start, key.end)).inserted else { throw fail("duplicate key") }
+                    guard seen.insert(JSONBytes.unescape(b, key.start, key.end)).inserted else { throw fail("duplicate key") }
                     large = seen
                 } else {
                     for j in base..<keys.count where same(keys[j], key) { throw fail("duplicate key") }
                     keys.append(key)
                     if keys.count - base > 32 {
-                        large = Set(keys[base...].map { Self.unescape(b, $0.start, $0.end) })
+                        large = Set(keys[base...].map { JSONBytes.unescape(b, $0.start, $0.end) })
                     }
                 }
             }
@@ -129,7 +135,7 @@ package struct JSONParser {
             guard let base = b.baseAddress else { return true }
             return memcmp(base + x.start, base + y.start, x.end - x.start) == 0
         }
-        return Self.unescape(b, x.start, x.end) == Self.unescape(b, y.start, y.end)
+        return JSONBytes.unescape(b, x.start, x.end) == JSONBytes.unescape(b, y.start, y.end)
     }
 
     mutating func parseArray() throws -> JSONValue {
@@ -160,7 +166,7 @@ package struct JSONParser {
         let start = i
         var escaped = false, ascii = true
         while true {
-            i = Self.plainRun(b, i, stopAtHighBytes: true)
+            i = JSONBytes.plainRun(b, i, stopAtHighBytes: true)
             guard i < b.count else { throw fail("unterminated string") }
             let c = b[i]
             if c == UInt8(ascii: "\"") { break }
@@ -194,7 +200,7 @@ package struct JSONParser {
         if !ascii, String(validating: raw, as: UTF8.self) == nil { throw fail("invalid UTF-8 in string") }
         guard buildsTree else { return nil }
         if !escaped { return String(decoding: raw, as: UTF8.self) }
-        return String(decoding: Self.unescape(b, start, end), as: UTF8.self)
+        return String(decoding: JSONBytes.unescape(b, start, end), as: UTF8.self)
     }
 
     mutating func hex4() throws -> UInt32 {
@@ -202,7 +208,7 @@ package struct JSONParser {
         var v: UInt32 = 0
         for _ in 0..<4 {
             let c = b[i]; i += 1
-            guard let d = Self.hexDigit(c) else { throw fail("bad hex digit") }
+            guard let d = JSONBytes.hexDigit(c) else { throw fail("bad hex digit") }
             v = v << 4 | UInt32(d)
         }
         return v
@@ -231,8 +237,20 @@ package struct JSONParser {
         guard let d = Double(text) else { throw fail("bad number") }
         return .double(d)
     }
+}
 
-    // MARK: byte helpers, shared with the review page's lazy reader (`Review.JSONView`)
+extension JSONParser where Mode == JSONValidateOnly {
+    /// Index of the root value when `raw` is exactly one valid document (what `JSONValue.parse`
+    /// accepts), else nil. Builds nothing.
+    package static func validate(_ raw: UnsafeRawBufferPointer) -> Int? {
+        var p = JSONParser(raw)
+        return try? p.document().root
+    }
+}
+
+/// Byte helpers of the JSON scanners, shared by `JSONParser` and the review page's lazy reader
+/// (`Review.JSONView`).
+package enum JSONBytes {
 
     /// Skips 8 bytes at a time while none is a quote, a backslash or a control character (nor, when
     /// asked, a byte ≥ 0x80): most of a document is such string text.

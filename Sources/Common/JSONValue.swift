@@ -94,7 +94,7 @@ extension JSONValue {
     /// counts survive a round trip unchanged. Own parser: byte-exact, no Foundation bridging.
     public static func parse(_ data: Data) throws -> JSONValue {
         try data.withUnsafeBytes { raw in
-            var p = JSONParser(raw)
+            var p = JSONParser<JSONBuildTree>(raw)
             return try p.parseDocument()
         }
     }

@@ -22,7 +22,7 @@ struct JSONView {
 
     static func with<R>(_ raw: UnsafeRawBufferPointer, _ body: (JSONView) -> R) -> R? {
         // The product's JSON grammar in its tree-free mode: exactly what `JSONValue.parse` accepts.
-        guard let root = JSONParser.validate(raw) else { return nil }
+        guard let root = JSONParser<JSONValidateOnly>.validate(raw) else { return nil }
         return body(JSONView(b: raw, at: root))
     }
 
@@ -205,7 +205,7 @@ struct JSONView {
 
     @inline(__always)
     static func plainRun(_ b: UnsafeRawBufferPointer, _ i: Int, stopAtHighBytes: Bool) -> Int {
-        JSONParser.plainRun(b, i, stopAtHighBytes: stopAtHighBytes)
+        JSONBytes.plainRun(b, i, stopAtHighBytes: stopAtHighBytes)
     }
 
     /// Index after the value starting at `i`.
@@ -244,7 +244,7 @@ struct JSONView {
     }
 
     static func unescape(_ b: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> [UInt8] {
-        JSONParser.unescape(b, start, end)
+        JSONBytes.unescape(b, start, end)
     }
 }
 
