@@ -9,6 +9,7 @@ public enum BundlePath {
 
     /// nil when valid, else the reason.
     public static func problem(with path: String) -> String? {
+        if isValidFast(path) { return nil }  // every member of a bundle is checked: the usual answer without allocating
         let bytes = Array(path.utf8)
         if bytes.isEmpty { return "empty path" }
         if bytes.count > maxPathBytes { return "longer than \(maxPathBytes) bytes" }
@@ -23,7 +24,33 @@ public enum BundlePath {
 
     /// A single segment (resource type, logical key, flow name).
     public static func isValidSegment(_ s: String) -> Bool {
-        !s.contains("/") && segmentProblem(Array(s.utf8)) == nil
+        // On bytes: a valid segment holds no "/" (not an allowed byte), so no other test is needed.
+        var s = s
+        return s.withUTF8 { isSegment($0, 0, $0.count) }
+    }
+
+    /// `problem(with:) == nil`, decided on the bytes in place.
+    static func isValidFast(_ path: String) -> Bool {
+        var path = path
+        return path.withUTF8 { buf in
+            guard !buf.isEmpty, buf.count <= maxPathBytes else { return false }
+            var start = 0
+            for i in 0...buf.count where i == buf.count || buf[i] == UInt8(ascii: "/") {
+                guard isSegment(buf, start, i) else { return false }
+                start = i + 1
+            }
+            return true
+        }
+    }
+
+    /// `segmentProblem == nil` for the bytes `lo..<hi`: not empty, at most `maxSegmentBytes`,
+    /// starting with [a-z0-9] (which also rules out "." and ".."), only allowed bytes.
+    @inline(__always)
+    static func isSegment(_ buf: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> Bool {
+        let n = hi - lo
+        guard n > 0, n <= maxSegmentBytes, isAlnum(buf[lo]) else { return false }
+        for i in lo..<hi where !isAllowed(buf[i]) { return false }
+        return true
     }
 
     static func segmentProblem(_ seg: [UInt8]) -> String? {

@@ -37,46 +37,125 @@ extension JSONValue {
 public enum UTF8Order {
     @inline(__always)
     public static func precedes(_ a: String, _ b: String) -> Bool {
+        compare(a, b) < 0
+    }
+
+    /// Three-way: negative, zero or positive as `a` sorts before, equal to or after `b` by bytes.
+    /// One memcmp answers both "equal?" and "before?" (sorting object keys asked both, and the
+    /// String `==` it used is Unicode-aware, slower and not the byte order).
+    @inline(__always)
+    public static func compare(_ a: String, _ b: String) -> Int {
         let fast = a.utf8.withContiguousStorageIfAvailable { pa in
-            b.utf8.withContiguousStorageIfAvailable { pb -> Bool in
+            b.utf8.withContiguousStorageIfAvailable { pb -> Int in
                 let n = min(pa.count, pb.count)
                 if n > 0, let x = pa.baseAddress, let y = pb.baseAddress {
                     let c = memcmp(x, y, n)
-                    if c != 0 { return c < 0 }
+                    if c != 0 { return Int(c) }
                 }
-                return pa.count < pb.count
+                return pa.count - pb.count
             }
         }
         if let r = fast ?? nil { return r }
-        return a.utf8.lexicographicallyPrecedes(b.utf8)
+        if a.utf8.elementsEqual(b.utf8) { return 0 }
+        return a.utf8.lexicographicallyPrecedes(b.utf8) ? -1 : 1
     }
 }
 
-/// Writes canonical JSON straight to UTF-8 bytes (no intermediate String per value).
-struct CanonicalWriter {
-    var bytes: [UInt8] = []
-    let pretty: Bool
-    var indent = 0
+/// A value that writes its own canonical JSON: the same bytes as its `Encodable` form through
+/// `CanonicalJSON.data`, without an encoder tree (the diff log, exceptions and plan steps are
+/// hundreds of thousands of records at 100,000 stations; the tree was most of their cost).
+/// Implementations list their members in byte order of the keys; tests compare them with the
+/// tree encoding (`CanonicalJSON.treeData`).
+package protocol CanonicalJSONWritable {
+    func writeCanonical(to w: inout CanonicalWriter)
+}
 
-    init(pretty: Bool) {
+/// Writes canonical JSON straight to UTF-8 bytes (no intermediate String per value).
+package struct CanonicalWriter {
+    package var bytes: [UInt8] = []
+    package let pretty: Bool
+    package var indent = 0
+
+    package init(pretty: Bool) {
         self.pretty = pretty
         bytes.reserveCapacity(256)
     }
 
-    mutating func raw(_ s: StaticString) {
+    package mutating func raw(_ s: StaticString) {
         s.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
-    mutating func newline(_ level: Int) {
+    package mutating func newline(_ level: Int) {
         bytes.append(0x0A)
         for _ in 0..<(level * 2) { bytes.append(0x20) }
     }
 
-    mutating func write(_ v: JSONValue) {
+    // Hand-written objects (`CanonicalJSONWritable`): `beginObject`, then `key` before each member
+    // in key byte order, then `endObject`. Same layout as the tree writer, compact or pretty.
+    package mutating func beginObject() {
+        bytes.append(0x7B)
+        indent += 1
+    }
+
+    /// Comma (after the first member), indentation when pretty, the key and the colon.
+    package mutating func key(_ k: StaticString, first: inout Bool) {
+        if !first { bytes.append(0x2C) }
+        first = false
+        if pretty { newline(indent) }
+        bytes.append(0x22)
+        raw(k)  // keys are fixed ASCII names that need no escaping
+        pretty ? raw("\": ") : raw("\":")
+    }
+
+    package mutating func endObject() {
+        indent -= 1
+        if pretty { newline(indent) }
+        bytes.append(0x7D)
+    }
+
+    package mutating func int<I: BinaryInteger>(_ i: I) {
+        if i >= 0, i < 10 {
+            bytes.append(0x30 + UInt8(i))
+        } else {
+            bytes.append(contentsOf: String(i).utf8)
+        }
+    }
+
+    /// An array of strings, laid out like the tree writer's arrays.
+    package mutating func strings(_ a: [String]) {
+        if a.isEmpty { raw("[]"); return }
+        bytes.append(0x5B)
+        indent += 1
+        for (n, e) in a.enumerated() {
+            if n > 0 { bytes.append(0x2C) }
+            if pretty { newline(indent) }
+            string(e)
+        }
+        indent -= 1
+        if pretty { newline(indent) }
+        bytes.append(0x5D)
+    }
+
+    /// An array of hand-written values.
+    package mutating func array<T: CanonicalJSONWritable>(_ a: [T]) {
+        if a.isEmpty { raw("[]"); return }
+        bytes.append(0x5B)
+        indent += 1
+        for (n, e) in a.enumerated() {
+            if n > 0 { bytes.append(0x2C) }
+            if pretty { newline(indent) }
+            e.writeCanonical(to: &self)
+        }
+        indent -= 1
+        if pretty { newline(indent) }
+        bytes.append(0x5D)
+    }
+
+    package mutating func write(_ v: JSONValue) {
         switch v {
         case .null: raw("null")
         case .bool(let b): b ? raw("true") : raw("false")
-        case .int(let i): bytes.append(contentsOf: String(i).utf8)
+        case .int(let i): int(i)
         case .double(let d): bytes.append(contentsOf: JSONValue.format(d).utf8)
         case .string(let s): string(s)
         case .array(let a):
@@ -112,9 +191,8 @@ struct CanonicalWriter {
 
     /// Escapes only what JSON requires (`"`, `\`, control characters); everything else, multi-byte
     /// UTF-8 included, is copied as is.
-    mutating func string(_ s: String) {
+    package mutating func string(_ s: String) {
         bytes.append(0x22)
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
         var s = s
         s.withUTF8 { buf in
             var start = 0
@@ -131,8 +209,10 @@ struct CanonicalWriter {
                 case 0x0C: raw("\\f")
                 default:
                     raw("\\u00")
-                    bytes.append(hex[Int(b >> 4)])
-                    bytes.append(hex[Int(b & 0xF)])
+                    // b < 0x20: the high digit is 0 or 1; no table to allocate per call.
+                    bytes.append(0x30 + (b >> 4))
+                    let lo = b & 0xF
+                    bytes.append(lo < 10 ? 0x30 + lo : 0x57 + lo)
                 }
             }
             if start < buf.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[start...])) }
@@ -144,6 +224,18 @@ struct CanonicalWriter {
 /// Encodes any Encodable as canonical JSON bytes.
 public enum CanonicalJSON {
     public static func data<T: Encodable>(_ value: T, pretty: Bool = false) throws -> Data {
+        if let v = value as? any CanonicalJSONWritable {
+            var w = CanonicalWriter(pretty: pretty)
+            v.writeCanonical(to: &w)
+            if pretty { w.bytes.append(0x0A) }
+            return Data(w.bytes)
+        }
+        return try treeData(value, pretty: pretty)
+    }
+
+    /// Through the encoder tree, even for a `CanonicalJSONWritable` value: the reference that the
+    /// hand-written writers are tested against.
+    package static func treeData<T: Encodable>(_ value: T, pretty: Bool = false) throws -> Data {
         let node: DirectJSONEncoder.Node
         do {
             node = try DirectJSONEncoder.box(value, codingPath: [])
@@ -181,6 +273,10 @@ public enum CanonicalJSON {
                 if i > 0 { w.raw(",") }
                 w.newline(2)
                 w.indent = 2
+                if let v = elements[i] as? any CanonicalJSONWritable {
+                    v.writeCanonical(to: &w)
+                    continue
+                }
                 do {
                     try DirectJSONEncoder.box(elements[i], codingPath: []).write(&w)
                 } catch is DirectJSONEncoder.Unsupported {

@@ -26,3 +26,28 @@ public enum SHA256Digest {
         hex(Data(text.utf8))
     }
 }
+
+/// SHA-256 of bytes written in pieces, for hashing a document without holding it: the source
+/// fingerprint hashes the canonical JSON of a whole site model this way.
+public struct SHA256Stream {
+    private var hasher = SHA256()
+    private var pending: [UInt8] = []
+
+    public init() { pending.reserveCapacity(1 << 16) }
+
+    public mutating func update<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+        pending.append(contentsOf: bytes)
+        if pending.count >= 1 << 16 { flush() }
+    }
+
+    private mutating func flush() {
+        pending.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    /// Lower-case hex of the digest of everything written.
+    public mutating func finalizeHex() -> String {
+        flush()
+        return SHA256Digest.hex(digest: hasher.finalize())
+    }
+}

@@ -62,21 +62,40 @@ final class DirectJSONEncoder: Encoder {
                 w.bytes.append(0x5D)
             case .object(let o):
                 if o.isEmpty { w.raw("{}"); return }
-                // Stable sort by key bytes; of equal keys the last encoded wins.
-                let sorted = o.enumerated().sorted { a, b in
-                    a.element.key == b.element.key ? a.offset < b.offset : UTF8Order.precedes(a.element.key, b.element.key)
+                // Member order by key bytes, stable (of equal keys the last encoded wins): an
+                // insertion sort of positions with one memcmp per comparison (objects are small;
+                // already sorted members cost one pass). The stdlib sort of (offset, key, node)
+                // tuples with String `==` per comparison was a top cost of every encoding.
+                var order = Array(0..<o.count)
+                if o.count > 32 {
+                    // Large objects (dictionaries keyed by data): O(n log n), position breaks ties.
+                    order.sort { a, b in
+                        let c = UTF8Order.compare(o[a].key, o[b].key)
+                        return c != 0 ? c < 0 : a < b
+                    }
+                } else if o.count > 1 {
+                    for i in 1..<o.count {
+                        let p = order[i]
+                        var j = i
+                        while j > 0, UTF8Order.compare(o[order[j - 1]].key, o[p].key) > 0 {
+                            order[j] = order[j - 1]
+                            j -= 1
+                        }
+                        order[j] = p
+                    }
                 }
                 w.bytes.append(0x7B)
                 w.indent += 1
                 var n = 0
-                for (i, e) in sorted.enumerated() {
-                    if i + 1 < sorted.count, sorted[i + 1].element.key == e.element.key { continue }
+                for (i, p) in order.enumerated() {
+                    let e = o[p]
+                    if i + 1 < order.count, UTF8Order.compare(o[order[i + 1]].key, e.key) == 0 { continue }
                     if n > 0 { w.bytes.append(0x2C) }
                     n += 1
                     if w.pretty { w.newline(w.indent) }
-                    w.string(e.element.key)
+                    w.string(e.key)
                     w.pretty ? w.raw(": ") : w.raw(":")
-                    e.element.node.write(&w)
+                    e.node.write(&w)
                 }
                 w.indent -= 1
                 if w.pretty { w.newline(w.indent) }
@@ -100,6 +119,11 @@ final class DirectJSONEncoder: Encoder {
     init(codingPath: [any CodingKey]) { self.codingPath = codingPath }
 
     static func box<T: Encodable>(_ value: T, codingPath: [any CodingKey]) throws -> Node {
+        // The common exact types first, by metadata comparison: the dynamic casts below are
+        // runtime calls, up to eleven per value (arrays and dictionaries of strings pass here).
+        if T.self == String.self, let s = value as? String { return Node(.value(.string(s))) }
+        if T.self == Int.self, let i = value as? Int { return Node(.value(.int(Int64(i)))) }
+        if T.self == Bool.self, let b = value as? Bool { return Node(.value(.bool(b))) }
         switch value {
         case is Data, is URL, is Decimal, is Date, is Float: throw Unsupported()
         case let j as JSONValue: return Node(.value(j))  // same canonical text as its JSONEncoder round trip

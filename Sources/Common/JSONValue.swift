@@ -93,8 +93,10 @@ extension JSONValue {
     /// Parses JSON text (RFC 8259). Integers that fit in Int64 stay integers, so that ids and
     /// counts survive a round trip unchanged. Own parser: byte-exact, no Foundation bridging.
     public static func parse(_ data: Data) throws -> JSONValue {
-        var p = JSONParser(bytes: [UInt8](data))
-        return try p.parseDocument()
+        try data.withUnsafeBytes { raw in
+            var p = JSONParser<JSONBuildTree>(raw)
+            return try p.parseDocument()
+        }
     }
 
     public static func parse(_ text: String) throws -> JSONValue {

@@ -8,11 +8,14 @@ import Review
 enum PlanText {
     static func render(steps: [BundleKit.PlanStep], actions: [String: DiffRecord.Action], changes: [String: [FieldChange]],
                        deleted: [String]) -> String {
-        var out = ""
+        // Bytes, not String `+=` of interpolations: 240,000 steps at 100,000 stations.
+        var out: [UInt8] = []
+        out.reserveCapacity(steps.count * 96)
+        func put(_ s: String) { out.append(contentsOf: s.utf8) }
         var counts: [String: Int] = [:]
         let byPhase = Dictionary(grouping: steps, by: \.phase)  // each group keeps the steps' order
         for phase in byPhase.keys.sorted() {
-            out += "# phase \(phase)\n"
+            put("# phase \(phase)\n")
             for s in byPhase[phase] ?? [] {
                 let id = "\(s.type)/\(s.key)"
                 let sym: String
@@ -23,38 +26,114 @@ enum PlanText {
                 }
                 let word = sym == "=" ? "unchanged" : s.action.rawValue
                 counts[word, default: 0] += 1
-                out += "  \(sym) \(s.action.rawValue) \(id)"
-                if let f = s.deferredFields { out += "  (without \(f.joined(separator: ", ")) until the patch step)" }
-                if !s.dependsOn.isEmpty { out += "  after \(s.dependsOn.joined(separator: ", "))" }
-                out += "\n"
+                put("  ")
+                put(sym)
+                out.append(0x20)
+                put(s.action.rawValue)
+                out.append(0x20)
+                put(id)
+                if let f = s.deferredFields { put("  (without \(f.joined(separator: ", ")) until the patch step)") }
+                if !s.dependsOn.isEmpty {
+                    put("  after ")
+                    for (n, d) in s.dependsOn.enumerated() {
+                        if n > 0 { out.append(0x2C); out.append(0x20) }
+                        put(d)
+                    }
+                }
+                out.append(0x0A)
                 if s.action == .update, let c = changes[id] {
                     for ch in c {
-                        out += "      ~ \(ch.path): \(ch.before.map { $0.canonicalText() } ?? "(absent)") → \(ch.after.map { $0.canonicalText() } ?? "(absent)")\n"
+                        put("      ~ \(ch.path): \(ch.before.map { $0.canonicalText() } ?? "(absent)") → \(ch.after.map { $0.canonicalText() } ?? "(absent)")\n")
                     }
                 }
             }
         }
         let order = ["create", "update", "patch", "unchanged", "delete"]
         let parts = order.compactMap { k in counts[k].map { "\($0) to \(k)" } }
-        out += "\nPlan: " + (parts.isEmpty ? "nothing to do" : parts.joined(separator: ", ")) + ".\n"
-        return out
+        put("\nPlan: " + (parts.isEmpty ? "nothing to do" : parts.joined(separator: ", ")) + ".\n")
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
 /// `mapping.csv`: one row per decision, for spreadsheet reviewers.
 enum MappingCSV {
     static func render(_ decisions: [Decision]) -> String {
-        func q(_ s: String) -> String {
-            // Leading =, +, -, @ would run as a formula in a spreadsheet: neutralise them.
-            var v = s
-            if let f = v.first, "=+-@".contains(f) { v = "'" + v }
-            return v.contains(where: { ",\"\n\r".contains($0) }) || v != s ? "\"" + v.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : v
-        }
-        var out = "source_type,source_id,rule,action,target_type,target_key,reason\n"
+        String(decoding: data(decisions), as: UTF8.self)
+    }
+
+    /// The same bytes, written byte by byte: 400,000 decisions at 100,000 stations, and the
+    /// Foundation string operations per field were seconds on one core.
+    static func data(_ decisions: [Decision]) -> Data {
+        var out: [UInt8] = []
+        out.reserveCapacity(64 + decisions.count * 160)
+        out.append(contentsOf: "source_type,source_id,rule,action,target_type,target_key,reason\n".utf8)
         for d in decisions {
-            out += [d.sourceKind, d.sourceID, d.rule, d.action.rawValue, d.targetType ?? "", d.targetKey ?? "", d.reason].map(q).joined(separator: ",") + "\n"
+            field(d.sourceKind, to: &out)
+            out.append(0x2C)
+            field(d.sourceID, to: &out)
+            out.append(0x2C)
+            field(d.rule, to: &out)
+            out.append(0x2C)
+            field(d.action.rawValue, to: &out)
+            out.append(0x2C)
+            field(d.targetType ?? "", to: &out)
+            out.append(0x2C)
+            field(d.targetKey ?? "", to: &out)
+            out.append(0x2C)
+            field(d.reason, to: &out)
+            out.append(0x0A)
         }
-        return out
+        return Data(out)
+    }
+
+    /// One CSV field. Leading =, +, -, @ would run as a formula in a spreadsheet: they are
+    /// neutralised with a `'`, and the field quoted. The rule is defined on characters
+    /// (`quoted(_:)`, grapheme clusters). On bytes it gives the same answer wherever each byte it
+    /// looks for (`,` `"` LF CR) stands between ASCII bytes and is not part of a CR LF: such a
+    /// byte is a character of its own (only non-ASCII scalars and LF after CR join a cluster).
+    /// Anything else (rare) takes the character path.
+    static func field(_ text: String, to out: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { buf in
+            guard let first = buf.first else { return }
+            var formula = first == 0x3D || first == 0x2B || first == 0x2D || first == 0x40
+            if formula, buf.count > 1, buf[1] >= 0x80 {
+                formula = "=+-@".contains(String(decoding: buf, as: UTF8.self).first ?? " ")
+            }
+            var special = false, byBytes = true
+            let n = buf.count
+            for i in 0..<n {
+                let b = buf[i]
+                guard b == 0x2C || b == 0x22 || b == 0x0A || b == 0x0D else { continue }
+                special = true
+                let before: UInt8 = i > 0 ? buf[i - 1] : 0
+                let after: UInt8 = i + 1 < n ? buf[i + 1] : 0
+                if before >= 0x80 || after >= 0x80 || (b == 0x0D && after == 0x0A) || (b == 0x0A && before == 0x0D) {
+                    byBytes = false
+                    break
+                }
+            }
+            if !special && !formula {
+                out.append(contentsOf: buf)
+            } else if byBytes {
+                out.append(0x22)
+                if formula { out.append(0x27) }
+                for b in buf {
+                    if b == 0x22 { out.append(0x22) }
+                    out.append(b)
+                }
+                out.append(0x22)
+            } else {
+                out.append(contentsOf: quoted(String(decoding: buf, as: UTF8.self)).utf8)
+            }
+        }
+    }
+
+    /// The field rule on characters (grapheme clusters), as first written.
+    static func quoted(_ s: String) -> String {
+        var v = s
+        if let f = v.first, "=+-@".contains(f) { v = "'" + v }
+        return v.contains(where: { ",\"\n\r".contains($0) }) || v != s ? "\"" + v.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : v
     }
 }
 

@@ -21,8 +21,8 @@ struct JSONView {
     }
 
     static func with<R>(_ raw: UnsafeRawBufferPointer, _ body: (JSONView) -> R) -> R? {
-        var v = JSONValidator(b: raw)
-        guard let root = v.document() else { return nil }
+        // The product's JSON grammar in its tree-free mode: exactly what `JSONValue.parse` accepts.
+        guard let root = JSONParser<JSONValidateOnly>.validate(raw) else { return nil }
         return body(JSONView(b: raw, at: root))
     }
 
@@ -203,22 +203,9 @@ struct JSONView {
         }
     }
 
-    /// Skips 8 bytes at a time while none is a quote, a backslash or a control character (nor, when
-    /// asked, a byte ≥ 0x80): most of a document is such string text.
     @inline(__always)
     static func plainRun(_ b: UnsafeRawBufferPointer, _ i: Int, stopAtHighBytes: Bool) -> Int {
-        guard let base = b.baseAddress else { return i }
-        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-        var i = i
-        while i + 8 <= b.count {
-            let v = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            let q = v ^ (ones &* 0x22), bs = v ^ (ones &* 0x5C)
-            var hit = ((q &- ones) & ~q) | ((bs &- ones) & ~bs) | ((v &- ones &* 0x20) & ~v)
-            if stopAtHighBytes { hit |= v }
-            if hit & highs != 0 { break }
-            i += 8
-        }
-        return i
+        JSONBytes.plainRun(b, i, stopAtHighBytes: stopAtHighBytes)
     }
 
     /// Index after the value starting at `i`.
@@ -257,45 +244,7 @@ struct JSONView {
     }
 
     static func unescape(_ b: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(end - start)
-        var i = start
-        while i < end {
-            let c = b[i]
-            if c != UInt8(ascii: "\\") { out.append(c); i += 1; continue }
-            let e = b[i + 1]
-            i += 2
-            if let byte = JSONEscape.simple(e) { out.append(byte); continue }
-            switch e {
-            case UInt8(ascii: "u"):
-                var scalar = hex4(b, i)
-                i += 4
-                if (0xD800...0xDBFF).contains(scalar) {
-                    let low = hex4(b, i + 2)
-                    i += 6
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                }
-                if let u = Unicode.Scalar(scalar) { out.append(contentsOf: String(Character(u)).utf8) }
-            default: out.append(e)  // the validator admits no other escape
-            }
-        }
-        return out
-    }
-
-    /// Four hex digits at `i`, nil-free: the validator has checked them.
-    static func hex4(_ b: UnsafeRawBufferPointer, _ i: Int) -> UInt32 {
-        var v: UInt32 = 0
-        for j in i..<i + 4 { v = v << 4 | UInt32(hexDigit(b[j]) ?? 0) }
-        return v
-    }
-
-    static func hexDigit(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
-        default: return nil
-        }
+        JSONBytes.unescape(b, start, end)
     }
 }
 
@@ -312,189 +261,6 @@ struct JSONKeys {
         self.flat = flat
         self.bounds = bounds
     }
-}
-
-/// Accepts exactly what `Common.JSONParser` accepts (RFC 8259, a leading BOM, depth ≤ 512, no
-/// duplicate keys, strings of valid UTF-8 without raw control characters), allocating nothing for
-/// the usual document.
-struct JSONValidator {
-    let b: UnsafeRawBufferPointer
-    var i = 0
-    var depth = 0
-    /// Key ranges of the objects being checked (a stack: nested objects push above their parent's).
-    var keys: [(start: Int, end: Int, escaped: Bool)] = []
-
-    init(b: UnsafeRawBufferPointer) { self.b = b }
-
-    /// Index of the root value when the whole buffer is one valid document.
-    mutating func document() -> Int? {
-        if b.count >= 3, b[0] == 0xEF, b[1] == 0xBB, b[2] == 0xBF { i = 3 }
-        skipWS()
-        let root = i
-        guard value() else { return nil }
-        skipWS()
-        return i == b.count ? root : nil
-    }
-
-    mutating func skipWS() { i = JSONView.skipWS(b, i) }
-
-    mutating func value() -> Bool {
-        guard i < b.count else { return false }
-        switch b[i] {
-        case UInt8(ascii: "{"): return object()
-        case UInt8(ascii: "["): return array()
-        case UInt8(ascii: "\""): return string() != nil
-        case UInt8(ascii: "t"): return literal("true")
-        case UInt8(ascii: "f"): return literal("false")
-        case UInt8(ascii: "n"): return literal("null")
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return number()
-        default: return false
-        }
-    }
-
-    mutating func literal(_ s: StaticString) -> Bool {
-        let n = s.utf8CodeUnitCount
-        guard i + n <= b.count else { return false }
-        let p = s.utf8Start
-        for j in 0..<n where b[i + j] != p[j] { return false }
-        i += n
-        return true
-    }
-
-    mutating func object() -> Bool {
-        depth += 1; defer { depth -= 1 }
-        guard depth <= 512 else { return false }
-        i += 1
-        let base = keys.count
-        var large: Set<[UInt8]>?
-        defer { keys.removeLast(keys.count - base) }
-        skipWS()
-        if i < b.count, b[i] == UInt8(ascii: "}") { i += 1; return true }
-        while true {
-            skipWS()
-            guard i < b.count, b[i] == UInt8(ascii: "\"") else { return false }
-            let start = i + 1
-            guard let escaped = string() else { return false }
-            let key = (start: start, end: i - 1, escaped: escaped)
-            // Duplicate keys: pairwise while the object is small, by set once it is not.
-            if var seen = large {
-                large = nil
-                guard seen.insert(JSONView.unescape(b, key.start, key.end)).inserted else { return false }
-                large = seen
-            } else {
-                for j in base..<keys.count where same(keys[j], key) { return false }
-                keys.append(key)
-                if keys.count - base > 32 {
-                    large = Set(keys[base...].map { JSONView.unescape(b, $0.start, $0.end) })
-                }
-            }
-            skipWS()
-            guard i < b.count, b[i] == UInt8(ascii: ":") else { return false }
-            i += 1
-            skipWS()
-            guard value() else { return false }
-            skipWS()
-            guard i < b.count else { return false }
-            if b[i] == UInt8(ascii: ",") { i += 1; continue }
-            if b[i] == UInt8(ascii: "}") { i += 1; return true }
-            return false
-        }
-    }
-
-    func same(_ x: (start: Int, end: Int, escaped: Bool), _ y: (start: Int, end: Int, escaped: Bool)) -> Bool {
-        if !x.escaped && !y.escaped {
-            guard x.end - x.start == y.end - y.start else { return false }
-            return memcmp(b.baseAddress! + x.start, b.baseAddress! + y.start, x.end - x.start) == 0
-        }
-        return JSONView.unescape(b, x.start, x.end) == JSONView.unescape(b, y.start, y.end)
-    }
-
-    mutating func array() -> Bool {
-        depth += 1; defer { depth -= 1 }
-        guard depth <= 512 else { return false }
-        i += 1
-        skipWS()
-        if i < b.count, b[i] == UInt8(ascii: "]") { i += 1; return true }
-        while true {
-            skipWS()
-            guard value() else { return false }
-            skipWS()
-            guard i < b.count else { return false }
-            if b[i] == UInt8(ascii: ",") { i += 1; continue }
-            if b[i] == UInt8(ascii: "]") { i += 1; return true }
-            return false
-        }
-    }
-
-    /// Checks the string at `i` and moves past it; returns whether it has escapes, nil if invalid.
-    mutating func string() -> Bool? {
-        i += 1
-        let start = i
-        var escaped = false, ascii = true
-        while true {
-            i = JSONView.plainRun(b, i, stopAtHighBytes: true)
-            guard i < b.count else { return nil }
-            let c = b[i]
-            if c == UInt8(ascii: "\"") { break }
-            if c < 0x20 { return nil }
-            if c >= 0x80 { ascii = false }
-            if c != UInt8(ascii: "\\") { i += 1; continue }
-            escaped = true
-            i += 1
-            guard i < b.count else { return nil }
-            let e = b[i]; i += 1
-            switch e {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
-                 UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
-                continue
-            case UInt8(ascii: "u"):
-                guard let scalar = hex4() else { return nil }
-                if (0xD800...0xDBFF).contains(scalar) {
-                    guard i + 1 < b.count, b[i] == UInt8(ascii: "\\"), b[i + 1] == UInt8(ascii: "u") else { return nil }
-                    i += 2
-                    guard let low = hex4(), (0xDC00...0xDFFF).contains(low) else { return nil }
-                } else if (0xDC00...0xDFFF).contains(scalar) {
-                    return nil
-                }
-            default: return nil
-            }
-        }
-        // Escapes are ASCII, so the raw bytes are valid UTF-8 exactly when the decoded ones are.
-        if !ascii, String(validating: UnsafeRawBufferPointer(rebasing: b[start..<i]), as: UTF8.self) == nil { return nil }
-        i += 1
-        return escaped
-    }
-
-    mutating func hex4() -> UInt32? {
-        guard i + 4 <= b.count else { return nil }
-        var v: UInt32 = 0
-        for _ in 0..<4 {
-            guard let d = JSONView.hexDigit(b[i]) else { return nil }
-            v = v << 4 | UInt32(d)
-            i += 1
-        }
-        return v
-    }
-
-    mutating func number() -> Bool {
-        if b[i] == UInt8(ascii: "-") { i += 1 }
-        guard i < b.count, isDigit(b[i]) else { return false }
-        if b[i] == UInt8(ascii: "0") { i += 1 } else { while i < b.count, isDigit(b[i]) { i += 1 } }
-        if i < b.count, b[i] == UInt8(ascii: ".") {
-            i += 1
-            guard i < b.count, isDigit(b[i]) else { return false }
-            while i < b.count, isDigit(b[i]) { i += 1 }
-        }
-        if i < b.count, b[i] == UInt8(ascii: "e") || b[i] == UInt8(ascii: "E") {
-            i += 1
-            if i < b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") { i += 1 }
-            guard i < b.count, isDigit(b[i]) else { return false }
-            while i < b.count, isDigit(b[i]) { i += 1 }
-        }
-        return true
-    }
-
-    func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
 }
 
 /// The non-empty lines of a JSON Lines member, as byte ranges (no copy per line).
