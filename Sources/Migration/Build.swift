@@ -81,6 +81,8 @@ public enum StageOne {
                                            targetAPIModel: o.targetAPIModel.replacingOccurrences(of: " ", with: "_")
                                                .replacingOccurrences(of: "(", with: "").replacingOccurrences(of: ")", with: ""),
                                            created: created, toolVersion: ToolVersion.current))
+        // Members wait in a temporary file next to the bundle (unlinked at once), not in memory.
+        try b.spillMembers(into: o.output.deletingLastPathComponent())
         var digests: [String: String] = [:]
         // Encoding and hashing payloads on every core, adding them in order.
         let prepared = try Parallel.map(out.resources, minChunk: 256) { r in
@@ -225,8 +227,8 @@ public enum StageOne {
         try b.addFile(path: BundleFormat.reviewDataPath, data: reviewFacts(out: out, read: read.report).data())
         let previousFiles = previousBundle
         let previousName = o.previous?.lastPathComponent
-        b.addDerivedFile(path: BundleFormat.reviewPath) { files in
-            ReviewPage.render(files, context: .init(previous: previousFiles, previousName: previousName))
+        b.addDerivedFile(path: BundleFormat.reviewPath) { files, out in
+            ReviewPage.render(files, context: .init(previous: previousFiles, previousName: previousName), write: out.write)
         }
         let built = try b.write(to: o.output, gzip: o.output.path.hasSuffix(".gz"))
         var delta: [String: Int] = [:]
