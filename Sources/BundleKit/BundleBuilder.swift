@@ -76,7 +76,7 @@ public struct BundleBuilder: Sendable {
     private func store(_ data: Data) throws -> StoredMember {
         guard let spill else { return .data(data) }
         let at = try spill.append(data)
-        return .spilled(spill, [.init(offset: at, count: data.count)])
+        return .piece(spill, offset: at, count: data.count)
     }
 
     /// Adds `payloads/<type>/<key>.json` in compact canonical JSON. The value must be an object; any
@@ -224,7 +224,7 @@ public struct BundleBuilder: Sendable {
 
         func member(_ spill: SpillFile?) -> StoredMember {
             guard let spill, !extents.isEmpty else { return .data(data) }
-            return .spilled(spill, extents)
+            return .spilled(in: spill, extents)
         }
 
         var digest: String { SHA256Digest.hex(digest: hasher.finalize()) }
@@ -284,8 +284,21 @@ public struct BundleBuilder: Sendable {
     /// Every member but the derived files and the tag manifest, with the digests known so far.
     private struct Assembled {
         var members: [String: StoredMember]
+        /// `members`' paths in bundle order: sorted once (240,000 paths at 100,000 stations), then
+        /// kept sorted as files are added.
+        var paths: [String]
         var digests: [String: String]
         var metadata: BundleMetadata
+    }
+
+    /// Inserts `path` into the sorted `paths` where it belongs.
+    private static func insertSorted(_ path: String, into paths: inout [String]) {
+        var lo = 0, hi = paths.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if BundlePath.precedes(paths[mid], path) { lo = mid + 1 } else { hi = mid }
+        }
+        paths.insert(path, at: lo)
     }
 
     /// Every member but the derived files and the tag manifest.
@@ -339,12 +352,13 @@ public struct BundleBuilder: Sendable {
             targetAPIModel: inputs.targetAPIModel, counts: payloadTypes, flowCount: flowCount,
             payloadBytes: payloadBytes)
         try set(BundleFormat.metadataPath, try CanonicalJSON.data(metadata, pretty: true))
-        return Assembled(members: members, digests: digests, metadata: metadata)
+        return Assembled(members: members, paths: members.keys.sorted(by: BundlePath.precedes), digests: digests, metadata: metadata)
     }
 
     /// Adds the derived files (the review page) and the tag manifest.
     private func finish(_ assembled: Assembled) throws -> BuiltBundle {
         var members = assembled.members
+        var paths = assembled.paths
         var digests = assembled.digests
         let metadata = assembled.metadata
         for d in derived {
@@ -355,17 +369,18 @@ public struct BundleBuilder: Sendable {
             let limit = limits.limit(for: d.path)
             switch d.render {
             case .data(let render):
-                let data = try render(BundleFiles(stored: members))
+                let data = try render(BundleFiles(stored: members, sortedPaths: paths))
                 guard Int64(data.count) <= limit else { throw BundleError.limitExceeded(member: d.path, size: Int64(data.count), limit: limit) }
                 members[d.path] = try store(data)
                 digests[d.path] = SHA256Digest.hex(data)
             case .stream(let render):
                 let writer = MemberWriter(path: d.path, spill: spill, limit: limit)
-                try render(BundleFiles(stored: members), writer)
+                try render(BundleFiles(stored: members, sortedPaths: paths), writer)
                 let (member, digest) = try writer.finish()
                 members[d.path] = member
                 digests[d.path] = digest
             }
+            Self.insertSorted(d.path, into: &paths)
         }
 
         // Refused here rather than by every reader later (section 19); +1 for the tag manifest.
@@ -375,7 +390,8 @@ public struct BundleBuilder: Sendable {
         let tagPaths = members.keys.filter { !BundleFormat.isPayloadClass($0) }
         // Every tag file came through `put`, `set` or the derived files, which recorded its digest.
         members[BundleFormat.tagManifestPath] = .data(Manifest.render(digests: tagPaths.map { ($0, digests[$0] ?? "") }))
-        let result = BundleFiles(stored: members)
+        Self.insertSorted(BundleFormat.tagManifestPath, into: &paths)
+        let result = BundleFiles(stored: members, sortedPaths: paths)
         return BuiltBundle(files: result, metadata: metadata, digest: result.digest ?? "", created: inputs.created)
     }
 
@@ -386,7 +402,8 @@ public struct BundleBuilder: Sendable {
     public func write(to url: URL, gzip: Bool = false) throws -> BuiltBundle {
         let assembled = try assemble()
         let late = Set(derived.map(\.path) + [BundleFormat.tagManifestPath])
-        let paths = Array(Set(assembled.members.keys).union(late))
+        var paths = assembled.paths
+        for p in late.sorted() where assembled.members[p] == nil { Self.insertSorted(p, into: &paths) }
         var built: BuiltBundle?
         // The builder's and renderers' own errors reach the caller as they are (writeAtomically
         // would wrap them as I/O errors); the partial file is removed either way.
@@ -424,7 +441,7 @@ public struct BundleBuilder: Sendable {
                 throw error
             }
         }, {
-            try TarIO.write(paths: paths, member: { path in
+            try TarIO.write(sortedPaths: paths, member: { path in
                 guard late.contains(path) else { return members[path] }
                 guard let b = finished.take() else { throw BundleError.archiveWrite("the bundle could not be finished") }
                 return b.files.storedMember(path)
@@ -517,7 +534,7 @@ public final class MemberWriter: @unchecked Sendable {
         if let failure { throw failure }
         let digest = SHA256Digest.hex(digest: hasher.finalize())
         guard let spill, !extents.isEmpty else { return (.data(data), digest) }
-        return (.spilled(spill, extents), digest)
+        return (.spilled(in: spill, extents), digest)
     }
 }
 

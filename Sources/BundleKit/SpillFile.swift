@@ -74,7 +74,22 @@ final class SpillFile: @unchecked Sendable {
 /// Where one member's bytes are: in memory, or in pieces (extents) of a spill file.
 enum StoredMember: Sendable {
     case data(Data)
+    /// One piece (most members: no array per member, 240,000 of them at 100,000 stations).
+    case piece(SpillFile, offset: Int64, count: Int)
     case spilled(SpillFile, [Extent])
+
+    /// A member at `extents` of `file`.
+    static func spilled(in file: SpillFile, _ extents: [Extent]) -> StoredMember {
+        extents.count == 1 ? .piece(file, offset: extents[0].offset, count: extents[0].count) : .spilled(file, extents)
+    }
+
+    private var location: (SpillFile, [Extent])? {
+        switch self {
+        case .data: return nil
+        case .piece(let f, let offset, let count): return (f, [Extent(offset: offset, count: count)])
+        case .spilled(let f, let extents): return (f, extents)
+        }
+    }
 
     struct Extent: Sendable {
         var offset: Int64
@@ -84,6 +99,7 @@ enum StoredMember: Sendable {
     var count: Int {
         switch self {
         case .data(let d): return d.count
+        case .piece(_, _, let count): return count
         case .spilled(_, let extents): return extents.reduce(0) { $0 + $1.count }
         }
     }
@@ -92,6 +108,10 @@ enum StoredMember: Sendable {
     func load() throws -> Data {
         switch self {
         case .data(let d): return d
+        case .piece(let file, let offset, let count):
+            var d = Data(count: count)
+            try d.withUnsafeMutableBytes { try file.read(at: offset, into: $0) }
+            return d
         case .spilled(let file, let extents):
             var d = Data(count: count)
             try d.withUnsafeMutableBytes { buf in
@@ -107,8 +127,8 @@ enum StoredMember: Sendable {
 
     /// The member's bytes in order, at most `chunk` bytes at a time (one reused buffer).
     func forEachChunk(_ chunk: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        switch self {
-        case .data(let d):
+        guard let (file, extents) = location else {
+            guard case .data(let d) = self else { return }
             try d.withUnsafeBytes { raw in
                 var at = 0
                 while at < raw.count {
@@ -117,7 +137,9 @@ enum StoredMember: Sendable {
                     at += n
                 }
             }
-        case .spilled(let file, let extents):
+            return
+        }
+        do {
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, min(chunk, count)), alignment: 16)
             defer { buffer.deallocate() }
             for e in extents {

@@ -84,12 +84,17 @@ public enum StageOne {
         // Members wait in a temporary file next to the bundle (unlinked at once), not in memory.
         try b.spillMembers(into: o.output.deletingLastPathComponent())
         var digests: [String: String] = [:]
-        // Encoding and hashing payloads on every core, adding them in order.
-        let prepared = try Parallel.map(out.resources, minChunk: 256) { r in
-            try BundleBuilder.prepare(type: r.type, key: r.key, json: r.payload)
-        }
-        for (r, p) in zip(out.resources, prepared) {
-            digests[r.id] = try b.add(p)
+        // Encoding and hashing payloads on every core, adding them in order, a window at a time:
+        // each window's bytes go to the spill file before the next is encoded.
+        let window = 16_384
+        for start in stride(from: 0, to: out.resources.count, by: window) {
+            let slice = out.resources[start..<min(start + window, out.resources.count)]
+            let prepared = try Parallel.map(Array(slice), minChunk: 256) { r in
+                try BundleBuilder.prepare(type: r.type, key: r.key, json: r.payload)
+            }
+            for (r, p) in zip(slice, prepared) {
+                digests[r.id] = try b.add(p)
+            }
         }
         for f in out.flows {
             digests["flows/\(f.key)"] = try b.addFlow(name: f.key, yaml: f.yaml)

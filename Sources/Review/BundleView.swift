@@ -64,7 +64,6 @@ struct BundleView {
     struct Payload {
         let files: BundleFiles
         let path: String
-        var data: Data? { files[path] }
     }
 
     init(_ files: BundleFiles) {
@@ -232,7 +231,9 @@ struct BundleView {
     /// The valid payloads of one type, sorted by key; read them with `forEach`.
     mutating func payloads(_ type: String) -> [(key: String, member: Payload)] {
         if let c = cache[type] { return c }
-        var out = (membersByType[type] ?? []).filter { m in m.member.data.flatMap { d in JSONView.with(d) { _ in true } } ?? false }
+        var out = (membersByType[type] ?? []).filter { m in
+            m.member.files.withContents(of: m.member.path) { raw in JSONView.with(raw) { _ in true } ?? false } ?? false
+        }
         out.sort { $0.key < $1.key }  // keys are ASCII: the bundle's byte order
         cache[type] = out
         return out
@@ -245,11 +246,7 @@ struct BundleView {
 
     /// A payload that `payloads` has checked (nil if it cannot be read again).
     static func read<R>(_ member: Payload, _ body: (JSONView) -> R) -> R? {
-        member.data.flatMap { read($0, body) }
-    }
-
-    static func read<R>(_ data: Data, _ body: (JSONView) -> R) -> R? {
-        data.withUnsafeBytes { raw in
+        member.files.withContents(of: member.path) { raw in
             let root = JSONView.skipWS(raw, raw.count >= 3 && raw[0] == 0xEF && raw[1] == 0xBB && raw[2] == 0xBF ? 3 : 0)
             return body(JSONView(b: raw, at: root))
         }
