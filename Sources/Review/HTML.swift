@@ -6,11 +6,12 @@ import Foundation
 struct HTML {
     private(set) var out = ""
     private let flush: ((String) -> Void)?
-    private static let piece = 1 << 20
+    private let piece: Int
 
-    init(flush: ((String) -> Void)? = nil) {
+    init(flush: ((String) -> Void)? = nil, piece: Int = 1 << 20) {
         self.flush = flush
-        out.reserveCapacity(flush == nil ? 1 << 16 : Self.piece + (1 << 16))
+        self.piece = piece
+        out.reserveCapacity(flush == nil ? 1 << 16 : piece + (1 << 16))
     }
 
     mutating func raw(_ s: String) { out += s; spill() }
@@ -22,7 +23,7 @@ struct HTML {
     }
 
     private mutating func spill() {
-        guard let flush, out.utf8.count >= Self.piece else { return }
+        guard let flush, out.utf8.count >= piece else { return }
         flush(out)
         out.removeAll(keepingCapacity: true)
     }

@@ -39,7 +39,12 @@ public enum ReviewPage {
     /// The same bytes, handed to `write` in pieces of about 1 MiB as they are made (what
     /// `cm2gc build` stores: the page is never held whole).
     public static func render(_ files: BundleFiles, context: Context = Context(), write: @escaping (String) -> Void) {
-        var h = HTML(flush: write)
+        render(files, context: context, piece: 1 << 20, write: write)
+    }
+
+    /// `piece`: bytes handed on at a time (tests use small pieces).
+    static func render(_ files: BundleFiles, context: Context = Context(), piece: Int, write: @escaping (String) -> Void) {
+        var h = HTML(flush: write, piece: piece)
         render(files, context: context, into: &h)
         _ = h.finish()
     }
