@@ -315,9 +315,13 @@ public struct BundleBuilder: Sendable {
             members[path] = try store(data)
             digests[path] = SHA256Digest.hex(data)
         }
-        for path in references.keys.sorted(by: BundlePath.precedes) {
-            for ref in references[path] ?? [] where members[ref.path] == nil {
-                throw BundleError.invalidPayload(path: path, reason: "reference \"@ref:\(ref.text)\" names no payload of the bundle")
+        // Checked in any order; only when one is dangling are they walked in bundle order, so that
+        // the error names the same payload as before (no sort of 240,000 paths on success).
+        if references.contains(where: { $0.value.contains { members[$0.path] == nil } }) {
+            for path in references.keys.sorted(by: BundlePath.precedes) {
+                for ref in references[path] ?? [] where members[ref.path] == nil {
+                    throw BundleError.invalidPayload(path: path, reason: "reference \"@ref:\(ref.text)\" names no payload of the bundle")
+                }
             }
         }
         let allPaths = Set(members.keys)
