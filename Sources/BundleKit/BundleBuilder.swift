@@ -1,4 +1,5 @@
 import Common
+import Crypto
 import Foundation
 
 /// The inputs of `bundle.json` that the caller decides (bundle-spec.md section 7).
@@ -30,7 +31,10 @@ public struct BundleInputs: Sendable, Hashable {
 public struct BundleBuilder: Sendable {
     public let inputs: BundleInputs
     public var limits = BundleLimits.standard
-    private var files: [String: Data] = [:]
+    private var files: [String: StoredMember] = [:]
+    /// Set by `spillMembers(into:)`: members go to this file as they are added instead of staying
+    /// in memory (a 100,000-station bundle is about 600 MB of members).
+    private var spill: SpillFile?
     /// SHA-256 hex of every member added so far, computed once when it is added: the payload
     /// manifest is needed twice (bundle id, then manifest) and callers want payload digests too.
     private var digests: [String: String] = [:]
@@ -40,17 +44,39 @@ public struct BundleBuilder: Sendable {
     private var payloadTypes: [String: Int] = [:]
     private var plan = BundlePlan()
     private var planText: String?
-    /// The JSON Lines logs as they will be stored, appended to in place: one buffer each rather
-    /// than a Data per record joined at the end (half the memory at 100,000 stations).
-    private var diffLog = Data()
+    /// The JSON Lines logs as they will be stored, appended to in place (in memory, or to the
+    /// spill file block by block) and hashed as they grow.
+    private var diffLog = Log()
     private var diffCount = 0
-    private var exceptionLog = Data()
+    private var exceptionLog = Log()
     private var exceptionCount = 0
     private var summary: String?
-    private var derived: [(path: String, render: @Sendable (BundleFiles) throws -> Data)] = []
+    private var derived: [(path: String, render: Derived)] = []
+
+    private enum Derived: Sendable {
+        case data(@Sendable (BundleFiles) throws -> Data)
+        case stream(@Sendable (BundleFiles, MemberWriter) throws -> Void)
+    }
 
     public init(_ inputs: BundleInputs) {
         self.inputs = inputs
+    }
+
+    /// From now on, members are written to a temporary file in `directory` (the output's, so that
+    /// the bytes never cross file systems) as they are added, and read back from it when the review
+    /// page renders and the tar is written; only their digests and places stay in memory. The file
+    /// is unlinked as soon as it is made: no exit path leaves it behind. Members added before stay
+    /// in memory. The bundle's bytes are the same either way.
+    public mutating func spillMembers(into directory: URL) throws {
+        guard spill == nil else { return }
+        spill = try SpillFile(directory: directory)
+    }
+
+    /// A member as it is kept: in the spill file when there is one.
+    private func store(_ data: Data) throws -> StoredMember {
+        guard let spill else { return .data(data) }
+        let at = try spill.append(data)
+        return .piece(spill, offset: at, count: data.count)
     }
 
     /// Adds `payloads/<type>/<key>.json` in compact canonical JSON. The value must be an object; any
@@ -125,39 +151,83 @@ public struct BundleBuilder: Sendable {
     }
 
     public mutating func addDiffRecord(_ record: DiffRecord) throws {
-        Self.appendLine(try CanonicalJSON.data(record), to: &diffLog)
+        var line = try CanonicalJSON.data(record)
+        line.append(0x0A)
+        try diffLog.append(line, spill: spill)
         diffCount += 1
     }
 
     /// Many records at once, encoded on every core; the log keeps their order.
     public mutating func addDiffRecords(_ records: [DiffRecord]) throws {
-        try Self.appendLines(records, to: &diffLog)
+        try Self.appendLines(records, to: &diffLog, spill: spill)
         diffCount += records.count
     }
 
     public mutating func addException(_ record: ExceptionRecord) throws {
-        Self.appendLine(try CanonicalJSON.data(record), to: &exceptionLog)
+        var line = try CanonicalJSON.data(record)
+        line.append(0x0A)
+        try exceptionLog.append(line, spill: spill)
         exceptionCount += 1
     }
 
     /// Many exceptions at once, encoded on every core; the log keeps their order.
     public mutating func addExceptions(_ records: [ExceptionRecord]) throws {
-        try Self.appendLines(records, to: &exceptionLog)
+        try Self.appendLines(records, to: &exceptionLog, spill: spill)
         exceptionCount += records.count
     }
 
     /// JSON Lines of many records, encoded on every core in blocks of lines (one buffer per block,
-    /// not one `Data` per record alive at once), appended in order.
-    private static func appendLines<T: Encodable & Sendable>(_ records: [T], to log: inout Data) throws {
+    /// not one `Data` per record), appended in order. A window of blocks at a time, each written
+    /// out before the next is encoded: with a spill file, the log is never in memory as a whole.
+    private static func appendLines<T: Encodable & Sendable>(_ records: [T], to log: inout Log, spill: SpillFile?) throws {
         let block = 2048
         let starts = Array(stride(from: 0, to: records.count, by: block))
-        let blocks = try Parallel.map(starts, minChunk: 1) { start -> Data in
-            var d = Data()
-            for i in start..<min(start + block, records.count) { appendLine(try CanonicalJSON.data(records[i]), to: &d) }
-            return d
+        // In memory: every block at once, so that the log is reserved at its final size (doubling
+        // would hold up to twice the log).
+        let window = spill == nil ? max(starts.count, 1) : 16
+        var w = 0
+        while w < starts.count {
+            let blocks = try Parallel.map(Array(starts[w..<min(w + window, starts.count)]), minChunk: 1) { start -> Data in
+                var d = Data()
+                for i in start..<min(start + block, records.count) {
+                    d.append(try CanonicalJSON.data(records[i]))
+                    d.append(0x0A)
+                }
+                return d
+            }
+            if spill == nil { log.reserve(blocks.reduce(0) { $0 + $1.count }) }
+            for d in blocks { try log.append(d, spill: spill) }
+            w += window
         }
-        log.reserveCapacity(log.count + blocks.reduce(0) { $0 + $1.count })
-        for d in blocks { log.append(d) }
+    }
+
+    /// A JSON Lines log being built: its bytes (in memory or extents of the spill file) and their
+    /// SHA-256 so far. Unchecked: swift-crypto's `SHA256` is a value (copy on write) that does not
+    /// declare `Sendable`.
+    private struct Log: @unchecked Sendable {
+        var data = Data()
+        var extents: [StoredMember.Extent] = []
+        var hasher = SHA256()
+
+        mutating func reserve(_ extra: Int) { data.reserveCapacity(data.count + extra) }
+
+        mutating func append(_ bytes: Data, spill: SpillFile?) throws {
+            hasher.update(data: bytes)
+            guard let spill else { data.append(bytes); return }
+            let at = try spill.append(bytes)
+            if let last = extents.last, last.offset + Int64(last.count) == at {
+                extents[extents.count - 1].count += bytes.count
+            } else {
+                extents.append(.init(offset: at, count: bytes.count))
+            }
+        }
+
+        func member(_ spill: SpillFile?) -> StoredMember {
+            guard let spill, !extents.isEmpty else { return .data(data) }
+            return .spilled(in: spill, extents)
+        }
+
+        var digest: String { SHA256Digest.hex(digest: hasher.finalize()) }
     }
 
     /// Sets `summary.md`; without it the builder writes a generated summary.
@@ -184,7 +254,13 @@ public struct BundleBuilder: Sendable {
     /// then covers it): the review page is rendered from what the bundle holds, so approvers sign
     /// exactly the page they read. Renderers run in the order they were set; each sees the ones before.
     public mutating func addDerivedFile(path: String, render: @escaping @Sendable (BundleFiles) throws -> Data) {
-        derived.append((path, render))
+        derived.append((path, .data(render)))
+    }
+
+    /// Same, written in pieces through a `MemberWriter` (to the spill file when there is one): a
+    /// page of tens of MiB is never one buffer, and it is hashed as it is written.
+    public mutating func addDerivedFile(path: String, stream: @escaping @Sendable (BundleFiles, MemberWriter) throws -> Void) {
+        derived.append((path, .stream(stream)))
     }
 
     @discardableResult
@@ -193,7 +269,7 @@ public struct BundleBuilder: Sendable {
         guard files[path] == nil else { throw BundleError.duplicateMember(path) }
         let limit = limits.limit(for: path)
         guard Int64(data.count) <= limit else { throw BundleError.limitExceeded(member: path, size: Int64(data.count), limit: limit) }
-        files[path] = data
+        files[path] = try store(data)
         let digest = known ?? SHA256Digest.hex(data)
         digests[path] = digest
         return digest
@@ -201,12 +277,32 @@ public struct BundleBuilder: Sendable {
 
     /// Validates the content and assembles every member. Deterministic: same calls → same bytes.
     public func build() throws -> BuiltBundle {
-        let (members, metadata) = try assemble()
-        return try finish(members, metadata: metadata)
+        let a = try assemble()
+        return try finish(a)
+    }
+
+    /// Every member but the derived files and the tag manifest, with the digests known so far.
+    private struct Assembled {
+        var members: [String: StoredMember]
+        /// `members`' paths in bundle order: sorted once (240,000 paths at 100,000 stations), then
+        /// kept sorted as files are added.
+        var paths: [String]
+        var digests: [String: String]
+        var metadata: BundleMetadata
+    }
+
+    /// Inserts `path` into the sorted `paths` where it belongs.
+    private static func insertSorted(_ path: String, into paths: inout [String]) {
+        var lo = 0, hi = paths.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if BundlePath.precedes(paths[mid], path) { lo = mid + 1 } else { hi = mid }
+        }
+        paths.insert(path, at: lo)
     }
 
     /// Every member but the derived files and the tag manifest.
-    private func assemble() throws -> (members: [String: Data], metadata: BundleMetadata) {
+    private func assemble() throws -> Assembled {
         try checkField("source_fingerprint", inputs.sourceFingerprint)
         try checkField("mapping_config_digest", inputs.mappingConfigDigest)
         try checkField("target_api_model", inputs.targetAPIModel)
@@ -214,9 +310,18 @@ public struct BundleBuilder: Sendable {
         guard inputs.created >= 0 else { throw BundleError.invalidMetadata(field: "created", reason: "must be at or after 1970-01-01") }
 
         var members = files
-        for path in references.keys.sorted(by: BundlePath.precedes) {
-            for ref in references[path] ?? [] where members[ref.path] == nil {
-                throw BundleError.invalidPayload(path: path, reason: "reference \"@ref:\(ref.text)\" names no payload of the bundle")
+        var digests = self.digests
+        func set(_ path: String, _ data: Data) throws {
+            members[path] = try store(data)
+            digests[path] = SHA256Digest.hex(data)
+        }
+        // Checked in any order; only when one is dangling are they walked in bundle order, so that
+        // the error names the same payload as before (no sort of 240,000 paths on success).
+        if references.contains(where: { $0.value.contains { members[$0.path] == nil } }) {
+            for path in references.keys.sorted(by: BundlePath.precedes) {
+                for ref in references[path] ?? [] where members[ref.path] == nil {
+                    throw BundleError.invalidPayload(path: path, reason: "reference \"@ref:\(ref.text)\" names no payload of the bundle")
+                }
             }
         }
         let allPaths = Set(members.keys)
@@ -226,15 +331,18 @@ public struct BundleBuilder: Sendable {
         }
 
         // Step by step on every core: one encoder tree for the whole plan was a memory peak.
-        members[BundleFormat.orderPath] = try CanonicalJSON.prettyObject(key: "steps", array: plan.steps)
-        members[BundleFormat.planTextPath] = Data((planText ?? plan.renderText()).utf8)
-        members[BundleFormat.diffLogPath] = diffLog
-        members[BundleFormat.exceptionsPath] = exceptionLog
-        members[BundleFormat.summaryPath] = Data((summary ?? generatedSummary()).utf8)
+        try set(BundleFormat.orderPath, try CanonicalJSON.prettyObject(key: "steps", array: plan.steps))
+        try set(BundleFormat.planTextPath, Data((planText ?? plan.renderText()).utf8))
+        members[BundleFormat.diffLogPath] = diffLog.member(spill)
+        digests[BundleFormat.diffLogPath] = diffLog.digest
+        members[BundleFormat.exceptionsPath] = exceptionLog.member(spill)
+        digests[BundleFormat.exceptionsPath] = exceptionLog.digest
+        try set(BundleFormat.summaryPath, Data((summary ?? generatedSummary()).utf8))
 
+        // Every payload-class member came through `put`, which recorded its digest.
         let payloadClass = members.keys.filter(BundleFormat.isPayloadClass)
-        let manifest = Manifest.render(digests: payloadClass.map { ($0, digests[$0] ?? SHA256Digest.hex(members[$0] ?? Data())) })
-        members[BundleFormat.manifestPath] = manifest
+        let manifest = Manifest.render(digests: payloadClass.map { ($0, digests[$0] ?? "") })
+        try set(BundleFormat.manifestPath, manifest)
 
         let flowCount = payloadClass.filter { $0.hasPrefix("flows/") }.count
         let payloadBytes = payloadClass.reduce(Int64(0)) { $0 + Int64(members[$1]?.count ?? 0) }
@@ -247,22 +355,36 @@ public struct BundleBuilder: Sendable {
             sourceFingerprint: inputs.sourceFingerprint, mappingConfigDigest: inputs.mappingConfigDigest,
             targetAPIModel: inputs.targetAPIModel, counts: payloadTypes, flowCount: flowCount,
             payloadBytes: payloadBytes)
-        members[BundleFormat.metadataPath] = try CanonicalJSON.data(metadata, pretty: true)
-        return (members, metadata)
+        try set(BundleFormat.metadataPath, try CanonicalJSON.data(metadata, pretty: true))
+        return Assembled(members: members, paths: members.keys.sorted(by: BundlePath.precedes), digests: digests, metadata: metadata)
     }
 
     /// Adds the derived files (the review page) and the tag manifest.
-    private func finish(_ assembled: [String: Data], metadata: BundleMetadata) throws -> BuiltBundle {
-        var members = assembled
+    private func finish(_ assembled: Assembled) throws -> BuiltBundle {
+        var members = assembled.members
+        var paths = assembled.paths
+        var digests = assembled.digests
+        let metadata = assembled.metadata
         for d in derived {
             if let reason = BundlePath.problem(with: d.path) { throw BundleError.invalidPath(path: d.path, reason: reason) }
             guard members[d.path] == nil, !BundleFormat.isPayloadClass(d.path), d.path != BundleFormat.tagManifestPath else {
                 throw BundleError.reservedPath(path: d.path, reason: "a derived file must be a new tag file")
             }
-            let data = try d.render(BundleFiles(members))
             let limit = limits.limit(for: d.path)
-            guard Int64(data.count) <= limit else { throw BundleError.limitExceeded(member: d.path, size: Int64(data.count), limit: limit) }
-            members[d.path] = data
+            switch d.render {
+            case .data(let render):
+                let data = try render(BundleFiles(stored: members, sortedPaths: paths))
+                guard Int64(data.count) <= limit else { throw BundleError.limitExceeded(member: d.path, size: Int64(data.count), limit: limit) }
+                members[d.path] = try store(data)
+                digests[d.path] = SHA256Digest.hex(data)
+            case .stream(let render):
+                let writer = MemberWriter(path: d.path, spill: spill, limit: limit)
+                try render(BundleFiles(stored: members, sortedPaths: paths), writer)
+                let (member, digest) = try writer.finish()
+                members[d.path] = member
+                digests[d.path] = digest
+            }
+            Self.insertSorted(d.path, into: &paths)
         }
 
         // Refused here rather than by every reader later (section 19); +1 for the tag manifest.
@@ -270,8 +392,10 @@ public struct BundleBuilder: Sendable {
             throw BundleError.limitExceeded(member: "<archive member count>", size: Int64(members.count + 1), limit: Int64(limits.maxMembers))
         }
         let tagPaths = members.keys.filter { !BundleFormat.isPayloadClass($0) }
-        members[BundleFormat.tagManifestPath] = Manifest.render(digests: tagPaths.map { ($0, digests[$0] ?? SHA256Digest.hex(members[$0] ?? Data())) })
-        let result = BundleFiles(members)
+        // Every tag file came through `put`, `set` or the derived files, which recorded its digest.
+        members[BundleFormat.tagManifestPath] = .data(Manifest.render(digests: tagPaths.map { ($0, digests[$0] ?? "") }))
+        Self.insertSorted(BundleFormat.tagManifestPath, into: &paths)
+        let result = BundleFiles(stored: members, sortedPaths: paths)
         return BuiltBundle(files: result, metadata: metadata, digest: result.digest ?? "", created: inputs.created)
     }
 
@@ -280,9 +404,10 @@ public struct BundleBuilder: Sendable {
     /// payloads) are written to disk while the derived files render on the other core.
     @discardableResult
     public func write(to url: URL, gzip: Bool = false) throws -> BuiltBundle {
-        let (members, metadata) = try assemble()
+        let assembled = try assemble()
         let late = Set(derived.map(\.path) + [BundleFormat.tagManifestPath])
-        let paths = Array(Set(members.keys).union(late))
+        var paths = assembled.paths
+        for p in late.sorted() where assembled.members[p] == nil { Self.insertSorted(p, into: &paths) }
         var built: BuiltBundle?
         // The builder's and renderers' own errors reach the caller as they are (writeAtomically
         // would wrap them as I/O errors); the partial file is removed either way.
@@ -290,7 +415,7 @@ public struct BundleBuilder: Sendable {
         do {
             try BundleFiles.writeAtomically(to: url) { handle in
                 do {
-                    built = try finishWriting(members, metadata: metadata, paths: paths, late: late, gzip: gzip, to: handle)
+                    built = try finishWriting(assembled, paths: paths, late: late, gzip: gzip, to: handle)
                 } catch {
                     failure = error
                     throw error
@@ -305,13 +430,14 @@ public struct BundleBuilder: Sendable {
 
     /// Two workers: one renders the derived files and the tag manifest, the other writes the tar
     /// and waits for them when their turn comes.
-    private func finishWriting(_ members: [String: Data], metadata: BundleMetadata, paths: [String], late: Set<String>,
+    private func finishWriting(_ assembled: Assembled, paths: [String], late: Set<String>,
                                gzip: Bool, to handle: FileHandle) throws -> BuiltBundle {
+        let members = assembled.members
         let finished = Handoff<BuiltBundle>()
         let (built, _) = try Parallel.both({
             // Always hands something over, or the writer would wait for ever.
             do {
-                let b = try finish(members, metadata: metadata)
+                let b = try finish(assembled)
                 finished.put(b)
                 return b
             } catch {
@@ -319,10 +445,10 @@ public struct BundleBuilder: Sendable {
                 throw error
             }
         }, {
-            try TarIO.write(paths: paths, member: { path in
+            try TarIO.write(sortedPaths: paths, member: { path in
                 guard late.contains(path) else { return members[path] }
                 guard let b = finished.take() else { throw BundleError.archiveWrite("the bundle could not be finished") }
-                return b.files[path]
+                return b.files.storedMember(path)
             }, mtime: inputs.created, gzip: gzip, to: handle)
         })
         return built
@@ -333,11 +459,6 @@ public struct BundleBuilder: Sendable {
             BundlePath.isAlnum(b) || (0x41...0x5A).contains(b) || ".:_+-".utf8.contains(b)
         }
         guard ok else { throw BundleError.invalidMetadata(field: name, reason: "must be 1-128 characters of [A-Za-z0-9._:+-], got \"\(value)\"") }
-    }
-
-    private static func appendLine(_ line: Data, to log: inout Data) {
-        log.append(line)
-        log.append(0x0A)
     }
 
     /// No creation time here: bundle.json carries it, and keeping it out keeps the bundle id
@@ -362,6 +483,62 @@ public struct BundleBuilder: Sendable {
         s += "\n## Exceptions\n\n\(exceptionCount) record\(exceptionCount == 1 ? "" : "s") in exceptions.jsonl"
         s += "; \(diffCount) diff record\(diffCount == 1 ? "" : "s") in difflog.jsonl.\n"
         return s
+    }
+}
+
+/// Where a streamed derived file (`addDerivedFile(path:stream:)`) writes its bytes: appended to the
+/// builder's spill file (or kept in memory without one), hashed and counted as they come. Writes
+/// cannot throw (a renderer writes from deep inside its markup code); the first error is kept,
+/// later writes are dropped, and the builder reports it when the renderer returns.
+public final class MemberWriter: @unchecked Sendable {
+    private let path: String
+    private let spill: SpillFile?
+    private let limit: Int64
+    private var data = Data()
+    private var extents: [StoredMember.Extent] = []
+    private var hasher = SHA256()
+    private var size: Int64 = 0
+    private var failure: (any Error)?
+
+    init(path: String, spill: SpillFile?, limit: Int64) {
+        self.path = path
+        self.spill = spill
+        self.limit = limit
+    }
+
+    /// Appends bytes to the member.
+    public func write(_ bytes: UnsafeRawBufferPointer) {
+        guard failure == nil, !bytes.isEmpty else { return }
+        size += Int64(bytes.count)
+        guard size <= limit else {
+            failure = BundleError.limitExceeded(member: path, size: size, limit: limit)
+            return
+        }
+        hasher.update(bufferPointer: bytes)
+        guard let spill else { data.append(contentsOf: bytes); return }
+        do {
+            let at = try spill.append(bytes)
+            if let last = extents.last, last.offset + Int64(last.count) == at {
+                extents[extents.count - 1].count += bytes.count
+            } else {
+                extents.append(.init(offset: at, count: bytes.count))
+            }
+        } catch {
+            failure = error
+        }
+    }
+
+    /// Appends the UTF-8 of `text`.
+    public func write(_ text: String) {
+        var t = text
+        t.withUTF8 { write(UnsafeRawBufferPointer($0)) }
+    }
+
+    func finish() throws -> (StoredMember, String) {
+        if let failure { throw failure }
+        let digest = SHA256Digest.hex(digest: hasher.finalize())
+        guard let spill, !extents.isEmpty else { return (.data(data), digest) }
+        return (.spilled(in: spill, extents), digest)
     }
 }
 

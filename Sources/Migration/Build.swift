@@ -81,13 +81,20 @@ public enum StageOne {
                                            targetAPIModel: o.targetAPIModel.replacingOccurrences(of: " ", with: "_")
                                                .replacingOccurrences(of: "(", with: "").replacingOccurrences(of: ")", with: ""),
                                            created: created, toolVersion: ToolVersion.current))
+        // Members wait in a temporary file next to the bundle (unlinked at once), not in memory.
+        try b.spillMembers(into: o.output.deletingLastPathComponent())
         var digests: [String: String] = [:]
-        // Encoding and hashing payloads on every core, adding them in order.
-        let prepared = try Parallel.map(out.resources, minChunk: 256) { r in
-            try BundleBuilder.prepare(type: r.type, key: r.key, json: r.payload)
-        }
-        for (r, p) in zip(out.resources, prepared) {
-            digests[r.id] = try b.add(p)
+        // Encoding and hashing payloads on every core, adding them in order, a window at a time:
+        // each window's bytes go to the spill file before the next is encoded.
+        let window = 16_384
+        for start in stride(from: 0, to: out.resources.count, by: window) {
+            let slice = out.resources[start..<min(start + window, out.resources.count)]
+            let prepared = try Parallel.map(Array(slice), minChunk: 256) { r in
+                try BundleBuilder.prepare(type: r.type, key: r.key, json: r.payload)
+            }
+            for (r, p) in zip(slice, prepared) {
+                digests[r.id] = try b.add(p)
+            }
         }
         for f in out.flows {
             digests["flows/\(f.key)"] = try b.addFlow(name: f.key, yaml: f.yaml)
@@ -224,8 +231,8 @@ public enum StageOne {
         try b.addFile(path: BundleFormat.reviewDataPath, data: reviewFacts(out: out, read: read.report).data())
         let previousFiles = previousBundle
         let previousName = o.previous?.lastPathComponent
-        b.addDerivedFile(path: BundleFormat.reviewPath) { files in
-            ReviewPage.render(files, context: .init(previous: previousFiles, previousName: previousName))
+        b.addDerivedFile(path: BundleFormat.reviewPath) { files, out in
+            ReviewPage.render(files, context: .init(previous: previousFiles, previousName: previousName), write: out.write)
         }
         let built = try b.write(to: o.output, gzip: o.output.path.hasSuffix(".gz"))
         var delta: [String: Int] = [:]

@@ -29,8 +29,8 @@ struct BundleView {
     /// Flow member names (`flows/<name>.yaml`) in bundle order.
     let flowNames: [String]
     /// Payload members by type, unsorted and not yet checked.
-    private let membersByType: [String: [(key: String, data: Data)]]
-    private var cache: [String: [(key: String, data: Data)]] = [:]
+    private let membersByType: [String: [(key: String, member: Payload)]]
+    private var cache: [String: [(key: String, member: Payload)]] = [:]
     private var names: [String: String]?
 
     /// Samples kept per exception group on the page.
@@ -59,23 +59,35 @@ struct BundleView {
         var flowDependencies: [String: [String]] = [:]
     }
 
+    /// A payload member, read from the bundle when it is used: the page holds one payload at a
+    /// time, not all of them (a bundle from `cm2gc build` keeps its members on disk).
+    struct Payload {
+        let files: BundleFiles
+        let path: String
+    }
+
     init(_ files: BundleFiles) {
         self.files = files
         metadata = files.metadata
         facts = ReviewFacts.read(files)
-        (exceptionGroups, exceptionTotal, exceptionsBySeverity) = Self.exceptions(files[BundleFormat.exceptionsPath])
+        // The logs in blocks of lines, never whole: they are hundreds of MiB at 100,000 stations.
+        (exceptionGroups, exceptionTotal, exceptionsBySeverity) = Self.exceptions { body in
+            _ = try? files.forEachLineBlock(of: BundleFormat.exceptionsPath, body)
+        }
         plan = Self.plan(files[BundleFormat.orderPath])
-        (firstRecord, coveragePaths, deltaRecords, diffCount) = Self.diffLog(files[BundleFormat.diffLogPath])
+        (firstRecord, coveragePaths, deltaRecords, diffCount) = Self.diffLog { body in
+            _ = try? files.forEachLineBlock(of: BundleFormat.diffLogPath, body)
+        }
 
-        var byType: [String: [(key: String, data: Data)]] = [:]
+        var byType: [String: [(key: String, member: Payload)]] = [:]
         var flows: [String] = []
-        for (path, data) in files.members {
+        for path in files.paths {
             if path.hasPrefix("payloads/"), path.hasSuffix(".json") {
                 let rest = path.utf8.dropFirst(9).dropLast(5)
                 guard let slash = rest.firstIndex(of: UInt8(ascii: "/")) else { continue }
                 let key = rest[rest.index(after: slash)...]
                 guard !key.contains(UInt8(ascii: "/")) else { continue }
-                byType[String(Substring(rest[..<slash])), default: []].append((String(Substring(key)), data))
+                byType[String(Substring(rest[..<slash])), default: []].append((String(Substring(key)), Payload(files: files, path: path)))
             } else if path.hasPrefix("flows/"), path.hasSuffix(".yaml") {
                 flows.append(path)
             }
@@ -89,11 +101,16 @@ struct BundleView {
 
     static let exceptionKeys = JSONKeys("severity", "code", "message", "source", "type", "key", "hint")
 
+    /// `blocks` hands over the member in blocks of whole lines.
     static func exceptions(_ data: Data?) -> ([ExceptionGroup], Int, [String: Int]) {
+        exceptions { body in _ = data?.withUnsafeBytes { body($0) } }
+    }
+
+    static func exceptions(_ blocks: ((UnsafeRawBufferPointer) -> Void) -> Void) -> ([ExceptionGroup], Int, [String: Int]) {
         var total = 0
         var bySeverity: [String: Int] = [:]
         var groups = ExceptionGroup.Aggregator(samples: exceptionSamples)
-        data?.withUnsafeBytes { raw in
+        blocks { raw in
             forEachLine(raw) { line in
                 _ = JSONView.with(line) { v in
                     let f = v.fields(exceptionKeys)
@@ -157,11 +174,17 @@ struct BundleView {
     static let diffKeys = JSONKeys("action", "payload", "source_type", "source_id", "source", "key")
 
     static func diffLog(_ data: Data?) -> ([String: SourceRef], [String: (users: Set<String>, source: String?)], [DiffRecord], Int) {
+        diffLog { body in _ = data?.withUnsafeBytes { body($0) } }
+    }
+
+    /// `blocks` hands over the member in blocks of whole lines.
+    static func diffLog(_ blocks: ((UnsafeRawBufferPointer) -> Void) -> Void)
+        -> ([String: SourceRef], [String: (users: Set<String>, source: String?)], [DiffRecord], Int) {
         var first: [String: SourceRef] = [:]
         var coverage: [String: (users: Set<String>, source: String?)] = [:]
         var delta: [DiffRecord] = []
         var count = 0
-        data?.withUnsafeBytes { raw in
+        blocks { raw in
             forEachLine(raw) { line in
                 count += 1
                 _ = JSONView.with(line) { v in
@@ -206,9 +229,11 @@ struct BundleView {
     // MARK: payloads
 
     /// The valid payloads of one type, sorted by key; read them with `forEach`.
-    mutating func payloads(_ type: String) -> [(key: String, data: Data)] {
+    mutating func payloads(_ type: String) -> [(key: String, member: Payload)] {
         if let c = cache[type] { return c }
-        var out = (membersByType[type] ?? []).filter { m in JSONView.with(m.data) { _ in true } ?? false }
+        var out = (membersByType[type] ?? []).filter { m in
+            m.member.files.withContents(of: m.member.path) { raw in JSONView.with(raw) { _ in true } ?? false } ?? false
+        }
         out.sort { $0.key < $1.key }  // keys are ASCII: the bundle's byte order
         cache[type] = out
         return out
@@ -216,12 +241,12 @@ struct BundleView {
 
     /// Calls `body` with each valid payload of `type` in key order.
     mutating func forEach(_ type: String, _ body: (_ key: String, _ value: JSONView) -> Void) {
-        for (k, d) in payloads(type) { Self.read(d) { body(k, $0) } }
+        for (k, m) in payloads(type) { Self.read(m) { body(k, $0) } }
     }
 
-    /// A payload that `payloads` has checked.
-    static func read<R>(_ data: Data, _ body: (JSONView) -> R) -> R? {
-        data.withUnsafeBytes { raw in
+    /// A payload that `payloads` has checked (nil if it cannot be read again).
+    static func read<R>(_ member: Payload, _ body: (JSONView) -> R) -> R? {
+        member.files.withContents(of: member.path) { raw in
             let root = JSONView.skipWS(raw, raw.count >= 3 && raw[0] == 0xEF && raw[1] == 0xBB && raw[2] == 0xBF ? 3 : 0)
             return body(JSONView(b: raw, at: root))
         }

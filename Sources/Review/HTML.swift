@@ -1,16 +1,39 @@
 import Foundation
 
 /// Minimal HTML writing: text is always escaped on the way in, markup is written as is.
+/// With a `flush` sink, the text is handed on in pieces of about `piece` bytes: a 100,000-station
+/// page (tens of MiB) is never one `String`.
 struct HTML {
     private(set) var out = ""
+    private let flush: ((String) -> Void)?
+    private let piece: Int
 
-    init() { out.reserveCapacity(1 << 16) }
+    init(flush: ((String) -> Void)? = nil, piece: Int = 1 << 20) {
+        self.flush = flush
+        self.piece = piece
+        out.reserveCapacity(flush == nil ? 1 << 16 : piece + (1 << 16))
+    }
 
-    mutating func raw(_ s: String) { out += s }
-    mutating func text(_ s: String) { out += esc(s) }
+    mutating func raw(_ s: String) { out += s; spill() }
+    mutating func text(_ s: String) { out += esc(s); spill() }
     /// `<tag attrs>text</tag>`.
     mutating func el(_ tag: String, _ attrs: String = "", _ text: String) {
         out += "<\(tag)\(attrs.isEmpty ? "" : " " + attrs)>\(esc(text))</\(tag)>"
+        spill()
+    }
+
+    private mutating func spill() {
+        guard let flush, out.utf8.count >= piece else { return }
+        flush(out)
+        out.removeAll(keepingCapacity: true)
+    }
+
+    /// Hands on what is left (with a sink); the text so far otherwise.
+    mutating func finish() -> String {
+        guard let flush else { return out }
+        if !out.isEmpty { flush(out) }
+        out = ""
+        return ""
     }
 }
 

@@ -31,8 +31,26 @@ public enum ReviewPage {
     }
 
     public static func render(_ files: BundleFiles, context: Context = Context()) -> Data {
-        var view = BundleView(files)
         var h = HTML()
+        render(files, context: context, into: &h)
+        return Data(h.finish().utf8)
+    }
+
+    /// The same bytes, handed to `write` in pieces of about 1 MiB as they are made (what
+    /// `cm2gc build` stores: the page is never held whole).
+    public static func render(_ files: BundleFiles, context: Context = Context(), write: @escaping (String) -> Void) {
+        render(files, context: context, piece: 1 << 20, write: write)
+    }
+
+    /// `piece`: bytes handed on at a time (tests use small pieces).
+    static func render(_ files: BundleFiles, context: Context = Context(), piece: Int, write: @escaping (String) -> Void) {
+        var h = HTML(flush: write, piece: piece)
+        render(files, context: context, into: &h)
+        _ = h.finish()
+    }
+
+    static func render(_ files: BundleFiles, context: Context, into h: inout HTML) {
+        var view = BundleView(files)
         let meta = view.metadata
         let id = meta?.bundleID ?? "(no bundle.json)"
         h.raw("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
@@ -53,7 +71,6 @@ public enum ReviewPage {
         h.raw("</main><footer>Rendered by cm2gc \(esc(ToolVersion.current)) from the bundle's own members. ")
         h.raw("The page fetches nothing and needs no script: search and sorting are extras.</footer>")
         h.raw("<script>\(Assets.script)</script></body></html>\n")
-        return Data(h.out.utf8)
     }
 
     // MARK: header and summary
@@ -267,8 +284,8 @@ public enum ReviewPage {
                 h.raw("<details class=\"page\"\(p == 0 ? " open" : "")><summary>Users \(num(p * peoplePageSize + 1))–\(num(p * peoplePageSize + slice.count)) of \(num(users.count))</summary>")
             }
             h.raw(head)
-            for (key, data) in slice {
-                _ = BundleView.read(data) { u in
+            for (key, member) in slice {
+                _ = BundleView.read(member) { u in
                     personRow(&h, key: key, u, view: view, phones: phones[key], memberships: memberships[key], skills: skills[key])
                 }
             }
@@ -350,8 +367,8 @@ public enum ReviewPage {
         h.raw("<h3>Call routes <span class=\"count\">\(plural(routes.count, "number route", "number routes"))</span></h3>")
         h.raw("<p>Per VDN: the public numbers (DNIS) that reach it, the Architect flow built from its vector, and the queues and flows that flow sends calls to.</p>")
         if routes.isEmpty { h.raw("<p class=\"muted\">No call routes in this bundle.</p>") }
-        for (i, (key, data)) in routes.enumerated() {
-          _ = BundleView.read(data) { r in
+        for (i, (key, member)) in routes.enumerated() {
+          _ = BundleView.read(member) { r in
             let name = r["name"]?.stringValue ?? key
             let dnis = r["dnis"]?.arrayValue?.compactMap(\.stringValue) ?? []
             let flow = BundleView.refKey(r["openHoursFlow"]?["id"], type: "flows")
@@ -484,8 +501,8 @@ public enum ReviewPage {
         h.raw("<h3>Hunt groups as group ring <span class=\"count\">\(plural(groups.count, "group"))</span></h3>")
         if groups.isEmpty { h.raw("<p class=\"muted\">None.</p>"); return }
         h.raw("<p>Members in ring order, exactly as administered in CM.</p><div class=\"grid\">")
-        for (k, data) in groups {
-          _ = BundleView.read(data) { g in
+        for (k, member) in groups {
+          _ = BundleView.read(member) { g in
             let m = members[k] ?? []
             let p = policy[k] ?? "?"
             let mode = p == "SEQUENTIAL" ? "sequential" : p == "ROUND_ROBIN" ? "circular" : "parallel"
@@ -523,8 +540,8 @@ public enum ReviewPage {
         h.raw("<h3>Queues and their bullseye rings <span class=\"count\">\(plural(queues.count, "queue"))</span></h3>")
         if queues.isEmpty { h.raw("<p class=\"muted\">None.</p>"); return }
         h.raw("<p>Ring 1 is the middle; reserve agents answer from outer rings after the ring's timeout.</p><div class=\"grid\">")
-        for (k, data) in queues {
-          _ = BundleView.read(data) { q in
+        for (k, member) in queues {
+          _ = BundleView.read(member) { q in
             let m = members[k] ?? []
             let rings = q["bullseye"]?["rings"]?.arrayValue ?? []
             let ringCount = max(rings.count, (ring[k]?.values.max() ?? 1), 1)
@@ -645,7 +662,10 @@ public enum ReviewPage {
             origin = "against the previous bundle \(context.previousName ?? prev.metadata?.bundleID ?? "")"
             func contents(_ f: BundleFiles) -> [String: JSONValue] {
                 var out: [String: JSONValue] = [:]
-                for (path, data) in f.members {
+                // Member by member: a bundle built by `cm2gc build` reads them from its spill file.
+                for path in f.paths {
+                    guard (path.hasPrefix("payloads/") && path.hasSuffix(".json")) || (path.hasPrefix("flows/") && path.hasSuffix(".yaml")),
+                          let data = f[path] else { continue }
                     if path.hasPrefix("payloads/"), path.hasSuffix(".json") {
                         out[String(path.dropFirst(9).dropLast(5))] = (try? JSONValue.parse(data)) ?? .string(String(decoding: data, as: UTF8.self))
                     } else if path.hasPrefix("flows/"), path.hasSuffix(".yaml") {

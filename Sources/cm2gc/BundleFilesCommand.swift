@@ -30,7 +30,7 @@ struct BundleFilesCommand: ParsableCommand {
             print("wrote:     \(output)")
             print("bundle id: \(built.metadata.bundleID)")
             print("digest:    \(built.digest)")
-            print("members:   \(built.files.members.count)")
+            print("members:   \(built.files.count)")
         } catch {
             throw BundleCLI.fail(error, json: false)
         }

@@ -21,6 +21,24 @@ import Testing
         #expect(ReviewPage.render(BundleFiles(members)) == page)
     }
 
+    /// `cm2gc build` writes the page in pieces into its spill file (#16 memory): the same bytes.
+    @Test func thePageWrittenInPiecesIsThePageRenderedWhole() throws {
+        let (r, files, out) = try Sample.shared.get()
+        var members = files.members
+        members[BundleFormat.reviewPath] = nil
+        members[BundleFormat.tagManifestPath] = nil
+        let input = BundleFiles(members)
+        final class Pieces: @unchecked Sendable { var all: [String] = [] }
+        let pieces = Pieces()
+        ReviewPage.render(input, piece: 4096, write: { pieces.all.append($0) })
+        #expect(pieces.all.count > 10)
+        #expect(Data(pieces.all.joined().utf8) == ReviewPage.render(input))
+        // What the build returns reads its members back from the spill file: the members on disk.
+        #expect(r.bundle.files == files)
+        // And the spill file is not left in the output directory.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.deletingLastPathComponent().path) == ["sample.tar"])
+    }
+
     @Test func pageIsSelfContainedWithEverySection() throws {
         let (_, files, _) = try Sample.shared.get()
         let html = Sample.page(files)
