@@ -31,6 +31,14 @@ public struct Digraph: Sendable {
         if edges.insert(Self.edgeKey(a, b)).inserted { adj[a].append(b) }
     }
 
+    /// Edge by node numbers (what `add` returned): no lookups for callers that hold them.
+    public mutating func addEdge(index a: Int, _ b: Int) {
+        if edges.insert(Self.edgeKey(a, b)).inserted { adj[a].append(b) }
+    }
+
+    /// The number `add` gave a node, if it is in the graph.
+    public func index(of node: String) -> Int? { index[node] }
+
     public mutating func removeEdge(_ from: String, _ to: String) {
         guard let a = index[from], let b = index[to], edges.remove(Self.edgeKey(a, b)) != nil else { return }
         adj[a].removeAll { $0 == b }
@@ -134,6 +142,15 @@ public struct Digraph: Sendable {
     /// Layers of a DAG where an edge a → b means "b needs a": layer(b) = 1 + max(layer(a)).
     /// Returns nil if the graph has a cycle.
     public func longestPathLayers() -> [String: Int]? {
+        guard let layer = longestPathLayerNumbers() else { return nil }
+        var out: [String: Int] = [:]
+        out.reserveCapacity(nodes.count)
+        for i in 0..<nodes.count { out[nodes[i]] = layer[i] }
+        return out
+    }
+
+    /// `longestPathLayers` by node number (what `add` returned), without a dictionary of names.
+    public func longestPathLayerNumbers() -> [Int]? {
         let n = nodes.count
         var indeg = Array(repeating: 0, count: n)
         for a in adj { for b in a { indeg[b] += 1 } }
@@ -149,8 +166,6 @@ public struct Digraph: Sendable {
             }
         }
         guard queue.count == n else { return nil }
-        var out: [String: Int] = [:]
-        for i in 0..<n { out[nodes[i]] = layer[i] }
-        return out
+        return layer
     }
 }
