@@ -140,15 +140,13 @@ final class TransformSink {
     /// exception and no payload (never a broken payload in a bundle).
     @discardableResult
     func add(type: ResourceType, key: String, payload: JSONValue, rule: String, kind: ObjectKind, id: String,
-             digest: String?, reason: String, warnings: [String] = []) -> Bool {
+             digest: String?, reason: String, warnings: [String] = [], violations checked: [ContractViolation]? = nil) -> Bool {
         let resourceID = "\(type.rawValue)/\(key)"
         guard !keys.contains(resourceID) else {
             // Same logical resource twice: the first producer keeps it (deterministic order).
             return true
         }
-        // Child payloads are {"parent", "body"} envelopes; the API contract applies to the body.
-        let body = type.spec.parent != nil ? (payload["body"] ?? .null) : payload
-        let violations = type.spec.validate(body, validator: validator)
+        let violations = checked ?? Self.violations(type: type, payload: payload, validator: validator)
         if !violations.isEmpty {
             exception(rule: rule, kind: kind, id: id, .rejected,
                       "the \(type.rawValue) payload breaks the API contract: " + violations.map(\.description).joined(separator: "; "),
@@ -162,6 +160,29 @@ final class TransformSink {
                                       action: .create, targetType: type.rawValue, targetKey: key, reason: reason,
                                       warnings: warnings))
         mark(kind, id, 2)
+        return true
+    }
+
+    /// The contract violations of a payload: what `add` checks. Pure, so callers work it out on
+    /// every core (`SinkOp`) and hand it to `add`, which then does not check again.
+    static func violations(type: ResourceType, payload: JSONValue, validator: ContractValidator) -> [ContractViolation] {
+        // Child payloads are {"parent", "body"} envelopes; the API contract applies to the body.
+        let body = type.spec.parent != nil ? (payload["body"] ?? .null) : payload
+        return type.spec.validate(body, validator: validator)
+    }
+
+    /// Replays one call worked out ahead (see `SinkOp`); returns what `add` returns (true otherwise).
+    @discardableResult
+    func apply(_ op: SinkOp) -> Bool {
+        switch op {
+        case .add(let a):
+            return add(type: a.type, key: a.key, payload: a.payload, rule: a.rule, kind: a.kind, id: a.id, digest: a.digest,
+                       reason: a.reason, warnings: a.warnings, violations: a.violations)
+        case .exception(let e):
+            exception(rule: e.rule, kind: e.kind, id: e.id, e.disposition, e.message, hint: e.hint, location: e.location)
+        case .exclude(let rule, let kind, let id, let digest, let reason):
+            exclude(rule: rule, kind: kind, id: id, digest: digest, reason: reason)
+        }
         return true
     }
 
@@ -231,9 +252,15 @@ final class TransformSink {
 
     func exception(rule: String, kind: ObjectKind, id: String, _ disposition: TransformException.Disposition,
                    _ message: String, hint: String? = nil) {
+        exception(rule: rule, kind: kind, id: id, disposition, message, hint: hint, location: location(kind: kind, id: id))
+    }
+
+    /// `exception` with the record's location already looked up (`SinkOp`).
+    func exception(rule: String, kind: ObjectKind, id: String, _ disposition: TransformException.Disposition,
+                   _ message: String, hint: String?, location: String?) {
         out.exceptions.append(TransformException(rule: rule, sourceKind: kind.rawValue, sourceID: id,
                                                  disposition: disposition, message: message,
-                                                 location: location(kind: kind, id: id), hint: hint))
+                                                 location: location, hint: hint))
         if disposition == .manual || disposition == .rejected {
             out.decisions.append(Decision(rule: rule, sourceKind: kind.rawValue, sourceID: id, sourceDigest: nil,
                                           action: .manual, targetType: nil, targetKey: nil, reason: message, warnings: []))
@@ -264,7 +291,63 @@ final class TransformSink {
     }
 }
 
+/// A call to `TransformSink` worked out on a worker thread and replayed on the transform's thread
+/// in record order: the work (names, payloads, contract checks) runs on every core, while the
+/// sink sees exactly the calls, in exactly the order, of the serial loop it replaces.
+enum SinkOp {
+    struct Add {
+        var type: ResourceType
+        var key: String
+        var payload: JSONValue
+        var rule: String
+        var kind: ObjectKind
+        var id: String
+        var digest: String?
+        var reason: String
+        var warnings: [String] = []
+        var violations: [ContractViolation]
+
+        init(type: ResourceType, key: String, payload: JSONValue, rule: String, kind: ObjectKind, id: String, digest: String?,
+             reason: String, warnings: [String] = [], validator: ContractValidator) {
+            self.type = type
+            self.key = key
+            self.payload = payload
+            self.rule = rule
+            self.kind = kind
+            self.id = id
+            self.digest = digest
+            self.reason = reason
+            self.warnings = warnings
+            self.violations = TransformSink.violations(type: type, payload: payload, validator: validator)
+        }
+    }
+
+    struct Exception {
+        var rule: String
+        var kind: ObjectKind
+        var id: String
+        var disposition: TransformException.Disposition
+        var message: String
+        var hint: String?
+        /// Where the record was read (`TransformSink.location`), looked up on the worker too.
+        var location: String?
+    }
+
+    case add(Add)
+    case exception(Exception)
+    case exclude(rule: String, kind: ObjectKind, id: String, digest: String?, reason: String)
+}
+
 /// Canonical digest of a source record (what the diff log calls the source digest).
 func recordDigest<T: Encodable>(_ v: T) -> String? {
     (try? CanonicalJSON.data(v)).map(SHA256Digest.hex)
+}
+
+extension Context {
+    /// A `TransformSink.exception` call to replay later, its location looked up now (pure).
+    func exceptionOp(rule: String, kind: ObjectKind, id: String, _ disposition: TransformException.Disposition,
+                     _ message: String, hint: String? = nil) -> SinkOp {
+        .exception(.init(rule: rule, kind: kind, id: id, disposition: disposition, message: message, hint: hint,
+                         location: sink.location(kind: kind, id: id)))
+    }
 }
