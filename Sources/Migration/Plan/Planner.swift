@@ -109,8 +109,10 @@ public enum Planner {
             broken.append(cycle)
         }
         let layers = graph.longestPathLayerNumbers()
-        var steps: [OrderedStep] = []
-        steps.reserveCapacity(resources.count)
+        func phase(_ k: Int) -> Int { layers?[node[k]] ?? 0 }
+        // Creates are made straight into their phase's bucket (in id order within it), not
+        // copied into a list and sorted again afterwards.
+        var buckets: [[OrderedStep]] = []
         var patches: [OrderedStep] = []
         for k in order {
             let id = ids[k]
@@ -126,42 +128,37 @@ public enum Planner {
                 }
                 createPayload = .object(o)
             }
-            let phase = layers?[node[k]] ?? 0
-            steps.append(OrderedStep(id: "create:\(id)", action: .create, resource: id, phase: phase,
-                                  dependsOn: (late.isEmpty ? refs : refs.filter { !late.contains($0) }).map { "create:\($0)" },
-                                  payload: createPayload, deferredFields: fields.sorted()))
+            let p = phase(k)
+            while buckets.count <= p { buckets.append([]) }
+            buckets[p].append(OrderedStep(id: "create:\(id)", action: .create, resource: id, phase: p,
+                                          dependsOn: (late.isEmpty ? refs : refs.filter { !late.contains($0) }).map { "create:\($0)" },
+                                          payload: createPayload, deferredFields: fields.sorted()))
             if !late.isEmpty {
-                patches.append(OrderedStep(id: "patch:\(id)", action: .patch, resource: id, phase: 0,
-                                        dependsOn: (["create:\(id)"] + late.sorted().map { "create:\($0)" }),
-                                        payload: payload, deferredFields: fields.sorted()))
+                // Patches run after every create they need: one phase after the latest of them.
+                let needs = [id] + late.sorted()
+                let after = needs.compactMap { graph.index(of: $0) }.map { layers?[$0] ?? 0 }.max() ?? 0
+                patches.append(OrderedStep(id: "patch:\(id)", action: .patch, resource: id, phase: after + 1,
+                                           dependsOn: needs.map { "create:\($0)" }, payload: payload, deferredFields: fields.sorted()))
             }
         }
-        // Patches run after every create they need: one phase after the latest of them.
-        if !patches.isEmpty {
-            let createPhase = Dictionary(steps.map { ($0.id, $0.phase) }, uniquingKeysWith: { a, _ in a })
-            for i in patches.indices {
-                patches[i].phase = (patches[i].dependsOn.compactMap { createPhase[$0] }.max() ?? 0) + 1
-            }
-        }
-        return Plan(steps: byPhaseThenID(creates: steps, patches: patches), brokenCycles: broken, unresolved: unresolved)
+        return Plan(steps: byPhaseThenID(buckets: buckets, patches: patches), brokenCycles: broken, unresolved: unresolved)
     }
 
-    /// `(creates + patches)` sorted by `(phase, id)`. Creates come in id order and patches too, and
-    /// `create:…` sorts before `patch:…`, so a stable bucketing by phase (creates, then patches)
-    /// gives that order without comparing 240,000 ids again; checked, with the full sort if not.
-    static func byPhaseThenID(creates: [OrderedStep], patches: [OrderedStep]) -> [OrderedStep] {
-        let all = patches.isEmpty ? creates : creates + patches
-        let phases = (all.map(\.phase).max() ?? -1) + 1
-        guard phases > 0, all.allSatisfy({ $0.phase >= 0 }) else { return all.sorted { ($0.phase, $0.id) < ($1.phase, $1.id) } }
-        var buckets = Array(repeating: [Int](), count: phases)
-        for (i, s) in all.enumerated() { buckets[s.phase].append(i) }
+    /// Creates by phase (each bucket in id order) and patches, in `(phase, id)` order: per phase
+    /// its creates, then its patches (`create:…` sorts before `patch:…`). Checked, with the full
+    /// sort if it does not hold (stable, as the sort of the whole list was).
+    static func byPhaseThenID(buckets: [[OrderedStep]], patches: [OrderedStep]) -> [OrderedStep] {
         var out: [OrderedStep] = []
-        out.reserveCapacity(all.count)
-        for b in buckets {
-            for i in b { out.append(all[i]) }
+        out.reserveCapacity(buckets.reduce(patches.count) { $0 + $1.count })
+        let patchesByPhase = Dictionary(grouping: patches, by: \.phase).mapValues { $0.sorted { $0.id < $1.id } }
+        let last = max(buckets.count - 1, patchesByPhase.keys.max() ?? 0)
+        if last >= 0 {
+            for p in 0...last {
+                if p < buckets.count { out.append(contentsOf: buckets[p]) }
+                out.append(contentsOf: patchesByPhase[p] ?? [])
+            }
         }
-        // In order already? (Equal ids keep their input order, as a stable sort would.)
         if zip(out, out.dropFirst()).allSatisfy({ ($0.phase, $0.id) <= ($1.phase, $1.id) }) { return out }
-        return all.sorted { ($0.phase, $0.id) < ($1.phase, $1.id) }
+        return (buckets.flatMap { $0 } + patches).sorted { ($0.phase, $0.id) < ($1.phase, $1.id) }
     }
 }

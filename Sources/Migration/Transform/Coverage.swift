@@ -164,32 +164,41 @@ extension Context {
         }
 
         // Stations by the path they use; what a station names that is no path is its own exception.
-        var stationsByPath: [String: [String]] = [:]
-        for ext in index.stationKeys {
-            guard let st = model.stations[ext], userForStation[ext] != nil else { continue }
+        // Each station classified on every core, then gathered (and its exceptions replayed) in
+        // station order.
+        let ctx = self
+        let classified = everyCore(index.stations) { ext, st -> (path: String?, ops: [SinkOp]) in
+            guard ctx.userForStation[ext] != nil else { return (nil, []) }
+            var path: String?
+            var ops: [SinkOp] = []
             if let raw = st.coveragePath1.map(ASCIIName.trimmingSpaces), !raw.isEmpty {
-                if let n = Int(raw), model.coveragePaths[String(n)] != nil {
-                    stationsByPath[String(n), default: []].append(ext)
+                if let n = Int(raw), ctx.model.coveragePaths[String(n)] != nil {
+                    path = String(n)
                 } else {
                     let what = raw.lowercased().hasPrefix("t") ? "time-of-day coverage table \(raw.dropFirst()) (the path changes by time of day)"
                         : "coverage path \(raw), which is not in the inputs"
-                    sink.exception(rule: "coverage.forwarding", kind: .station, id: ext, .manual,
-                                   "station \(ext) covers through \(what): no call forwarding or voicemail is set",
-                                   hint: raw.lowercased().hasPrefix("t") ? "set the user's forwarding by hand, or a schedule in a flow"
-                                       : "export the coverage path and rebuild")
+                    ops.append(ctx.exceptionOp(rule: "coverage.forwarding", kind: .station, id: ext, .manual,
+                                               "station \(ext) covers through \(what): no call forwarding or voicemail is set",
+                                               hint: raw.lowercased().hasPrefix("t") ? "set the user's forwarding by hand, or a schedule in a flow"
+                                                   : "export the coverage path and rebuild"))
                 }
             }
             if let p2 = st.coveragePath2.map(ASCIIName.trimmingSpaces), !p2.isEmpty {
-                sink.exception(rule: "coverage.forwarding", kind: .station, id: ext, .manual,
-                               "station \(ext) has a second coverage path \(p2); a Genesys user has one forwarding setting, so only path \(st.coveragePath1 ?? "1") is migrated",
-                               hint: "decide whether path \(p2)'s points matter and set them by hand")
+                ops.append(ctx.exceptionOp(rule: "coverage.forwarding", kind: .station, id: ext, .manual,
+                                           "station \(ext) has a second coverage path \(p2); a Genesys user has one forwarding setting, so only path \(st.coveragePath1 ?? "1") is migrated",
+                                           hint: "decide whether path \(p2)'s points matter and set them by hand"))
             }
+            return (path, ops)
+        }
+        var stationsByPath: [String: [String]] = [:]
+        for i in classified.indices {
+            if let p = classified[i].path { stationsByPath[p, default: []].append(index.stations[i].0) }
+            for op in classified[i].ops { sink.apply(op) }
         }
 
         // Per path on every core (plans, payloads, contract checks); the sink gets the calls in
         // path order, as from the serial loop this replaces (no path reads what another adds).
         let paths = Self.sorted(model.coveragePaths)
-        let ctx = self
         let made = everyCore(paths, minChunk: 32) { k, c in
             ctx.coverageOps(k, c, users: stationsByPath[k] ?? [], brokenEdges: brokenEdges)
         }

@@ -31,9 +31,10 @@ extension Context {
     mutating func phones() {
         // Each station's phones (payloads and their contract checks) on every core; the sink gets
         // the calls in station order, as from the serial loop this replaces.
-        let stations = sortedStations.compactMap { ext, st in userForStation[ext].map { (ext, st, $0) } }
+        let stations = sortedStations
+        let withUser = stations.indices.compactMap { i in userForStation[stations[i].0].map { (i, $0) } }
         let ctx = self
-        let made = everyCore(stations) { ext, st, user in ctx.phoneOps(ext: ext, station: st, user: user) }
+        let made = everyCore(withUser) { i, user in ctx.phoneOps(ext: stations[i].0, station: stations[i].1, user: user) }
         var baseSettingsUsed: Set<String> = []
         for (ops, base) in made {
             if let base { baseSettingsUsed.insert(base) }

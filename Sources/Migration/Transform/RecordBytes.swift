@@ -75,12 +75,12 @@ struct ByteWriter {
         if m.isEmpty { raw("{}"); return }
         bytes.append(0x7B)
         var first = true
-        for k in m.keys.sorted(by: UTF8Order.precedes) {
+        for (k, v) in m.count == 1 ? Array(m) : m.sorted(by: { UTF8Order.precedes($0.key, $1.key) }) {
             if !first { bytes.append(0x2C) }
             first = false
             string(k)
             bytes.append(0x3A)
-            string(m[k] ?? "")
+            string(v)
         }
         bytes.append(0x7D)
     }

@@ -223,6 +223,8 @@ struct Context {
 struct ModelIndex {
     /// Station keys in `SiteModel.sortedKeys` order, and agent keys likewise.
     let stationKeys: [String]
+    /// The stations in that order, with their keys (users, phones and coverage walk them).
+    let stations: [(String, Station)]
     let agentKeys: [String]
     /// Station extension / agent login → the SMGR user with the smallest login name listing it.
     let smgrUserByStation: [String: AvayaCM.User]
@@ -238,6 +240,7 @@ struct ModelIndex {
 
     init(_ m: SiteModel) {
         stationKeys = SiteModel.sortedKeys(m.stations)
+        stations = stationKeys.compactMap { k in m.stations[k].map { (k, $0) } }
         agentKeys = SiteModel.sortedKeys(m.agents)
         var byStation: [String: AvayaCM.User] = [:], byAgent: [String: AvayaCM.User] = [:]
         let users = SiteModel.sortedKeys(m.users).compactMap { m.users[$0] }.sorted { $0.loginName < $1.loginName }

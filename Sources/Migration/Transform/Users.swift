@@ -56,9 +56,7 @@ extension Context {
 
     /// Station records in `SiteModel.sortedKeys` order (what `Self.sorted(model.stations)` gives),
     /// from the index's sorted keys instead of sorting 100,000 keys again.
-    var sortedStations: [(String, Station)] {
-        index.stationKeys.compactMap { k in model.stations[k].map { (k, $0) } }
-    }
+    var sortedStations: [(String, Station)] { index.stations }
 
     /// `items.map(f)` on every core, results in input order (`f` must only read).
     func everyCore<T, R>(_ items: [T], minChunk: Int = 256, _ f: (T) -> R) -> [R] {
@@ -90,7 +88,8 @@ extension Context {
         }
         let indices = Array(stations.indices)
         let ops = everyCore(indices) { i in ctx.userOps(ext: stations[i].0, station: stations[i].1, prepared[i], claimed[i]) }
-        for (i, (ext, _)) in stations.enumerated() {
+        for i in stations.indices {
+            let ext = stations[i].0  // (not the tuple: a copy of every Station costs retains)
             stationDigests[ext] = prepared[i].digest
             for op in ops[i] {
                 let done = sink.apply(op)
