@@ -50,18 +50,10 @@ public enum PayloadReferences {
         return out
     }
 
-    /// `<type>/<key>`: exactly one slash between two valid segments. On bytes: a valid segment is
-    /// ASCII, so any other string is refused either way (splitting by `Character` found the same
-    /// slash, and only strings with non-ASCII could group a slash with a combining mark).
     static func parse(_ s: String) -> PayloadReference? {
-        var s = s
-        return s.withUTF8 { u -> PayloadReference? in
-            guard let slash = u.firstIndex(of: UInt8(ascii: "/")) else { return nil }
-            let type = UnsafeBufferPointer(rebasing: u[..<slash]), key = UnsafeBufferPointer(rebasing: u[(slash + 1)...])
-            guard !key.contains(UInt8(ascii: "/")), BundlePath.segmentProblem(Array(type)) == nil,
-                  BundlePath.segmentProblem(Array(key)) == nil else { return nil }
-            return PayloadReference(type: String(decoding: type, as: UTF8.self), key: String(decoding: key, as: UTF8.self))
-        }
+        let parts = s.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 2, BundlePath.isValidSegment(parts[0]), BundlePath.isValidSegment(parts[1]) else { return nil }
+        return PayloadReference(type: parts[0], key: parts[1])
     }
 
     /// Malformed references: `@ref:` not followed by `<type>/<key>` of segment names, or `@ext:`
