@@ -113,8 +113,9 @@ public struct VectorFidelity: Sendable, Hashable, Codable {
 /// Accumulates payloads and decisions, and tracks every source record's outcome.
 final class TransformSink {
     private(set) var out = TransformOutput()
-    private var keys: Set<String> = []
-    /// `<type>/<key>` → position in `out.resources` (appended only until `finish`).
+    /// Every `<type>/<key>` added → its position in `out.resources` (appended only until
+    /// `finish`), or -1 for flows and configured resources (which `payload`/`amend` never see).
+    /// One dictionary for both questions: a set beside it cost two more hashes per payload.
     private var position: [String: Int] = [:]
     private var outcome: [String: Int] = [:]  // "kind:id" → 2 payload, 1 excluded, 0 exception
     private var seen: [String: [String]] = [:] // kind → ids
@@ -133,7 +134,7 @@ final class TransformSink {
 
     private func mark(_ kind: ObjectKind, _ id: String, _ level: Int) {
         let k = "\(kind.rawValue):\(id)"
-        outcome[k] = max(outcome[k] ?? -1, level)
+        outcome[k, default: -1] = max(outcome[k, default: -1], level)
     }
 
     /// Adds a payload after checking it against the contract; a violation turns into a rejected
@@ -142,7 +143,7 @@ final class TransformSink {
     func add(type: ResourceType, key: String, payload: JSONValue, rule: String, kind: ObjectKind, id: String,
              digest: String?, reason: String, warnings: [String] = [], violations checked: [ContractViolation]? = nil) -> Bool {
         let resourceID = "\(type.rawValue)/\(key)"
-        guard !keys.contains(resourceID) else {
+        guard position[resourceID] == nil else {
             // Same logical resource twice: the first producer keeps it (deterministic order).
             return true
         }
@@ -153,7 +154,6 @@ final class TransformSink {
                       hint: "fix the source record or the mapping configuration and rebuild")
             return false
         }
-        keys.insert(resourceID)
         position[resourceID] = out.resources.count
         out.resources.append(PlannedResource(type: type.rawValue, key: key, payload: payload))
         out.decisions.append(Decision(rule: rule, sourceKind: kind.rawValue, sourceID: id, sourceDigest: digest,
@@ -191,7 +191,7 @@ final class TransformSink {
     @discardableResult
     func addConfigured(type: ResourceType, key: String, payload: JSONValue, rule: String, path: String, reason: String) -> Bool {
         let resourceID = "\(type.rawValue)/\(key)"
-        guard !keys.contains(resourceID) else { return true }
+        guard position[resourceID] == nil else { return true }
         let body = type.spec.parent != nil ? (payload["body"] ?? .null) : payload
         let violations = type.spec.validate(body, validator: validator)
         if !violations.isEmpty {
@@ -201,7 +201,7 @@ final class TransformSink {
                 location: nil, hint: "fix the mapping configuration and rebuild"))
             return false
         }
-        keys.insert(resourceID)
+        position[resourceID] = -1
         out.resources.append(PlannedResource(type: type.rawValue, key: key, payload: payload))
         out.decisions.append(Decision(rule: rule, sourceKind: Decision.configurationKind, sourceID: path, sourceDigest: nil,
                                       action: .create, targetType: type.rawValue, targetKey: key, reason: reason, warnings: []))
@@ -221,8 +221,8 @@ final class TransformSink {
     func addFlow(_ f: FlowOutput, rule: String, kind: ObjectKind, id: String, digest: String?, reason: String,
                  warnings: [String] = []) -> Bool {
         let resourceID = "flows/\(f.key)"
-        guard !keys.contains(resourceID) else { return true }
-        keys.insert(resourceID)
+        guard position[resourceID] == nil else { return true }
+        position[resourceID] = -1
         out.flows.append(f)
         out.decisions.append(Decision(rule: rule, sourceKind: kind.rawValue, sourceID: id, sourceDigest: digest,
                                       action: .create, targetType: "flows", targetKey: f.key, reason: reason, warnings: warnings))
@@ -233,16 +233,16 @@ final class TransformSink {
     func addFidelity(_ f: VectorFidelity) { out.fidelity.append(f) }
 
     func payload(_ type: ResourceType, _ key: String) -> JSONValue? {
-        position["\(type.rawValue)/\(key)"].map { out.resources[$0].payload }
+        position["\(type.rawValue)/\(key)"].flatMap { $0 >= 0 ? out.resources[$0].payload : nil }
     }
 
     /// Changes a payload already added (a queue gets its in-queue flow once flows exist).
     func amend(_ type: ResourceType, _ key: String, _ change: (inout JSONValue) -> Void) {
-        guard let i = position["\(type.rawValue)/\(key)"] else { return }
+        guard let i = position["\(type.rawValue)/\(key)"], i >= 0 else { return }
         change(&out.resources[i].payload)
     }
 
-    func has(_ type: ResourceType, _ key: String) -> Bool { keys.contains("\(type.rawValue)/\(key)") }
+    func has(_ type: ResourceType, _ key: String) -> Bool { position["\(type.rawValue)/\(key)"] != nil }
 
     func exclude(rule: String, kind: ObjectKind, id: String, digest: String?, reason: String) {
         out.decisions.append(Decision(rule: rule, sourceKind: kind.rawValue, sourceID: id, sourceDigest: digest,
@@ -270,6 +270,22 @@ final class TransformSink {
 
     func finish() -> TransformOutput {
         var o = out
+        // The reconciliation and the sort of the resources by id are independent: side by side.
+        let resources = o.resources
+        let both = { (self.reconcile(), Self.sortedByID(resources)) }
+        let ((reconciliation, unaccounted), sorted) = (try? Parallel.both({ self.reconcile() }, { Self.sortedByID(resources) })) ?? both()
+        o.reconciliation = reconciliation
+        o.unaccounted = unaccounted
+        o.resources = sorted
+        o.flows.sort { $0.key < $1.key }
+        o.fidelity.sort { $0.vector < $1.vector }
+        return o
+    }
+
+    /// Per source kind, how its records ended; and the records that ended nowhere, sorted.
+    private func reconcile() -> ([String: Reconciliation], [String]) {
+        var reconciliation: [String: Reconciliation] = [:]
+        var unaccounted: [String] = []
         for (kind, ids) in seen {
             var r = Reconciliation()
             for id in Set(ids) {
@@ -278,16 +294,19 @@ final class TransformSink {
                 case 2: r.producing += 1
                 case 1: r.excluded += 1
                 case 0: r.exceptions += 1
-                default: o.unaccounted.append("\(kind):\(id)")
+                default: unaccounted.append("\(kind):\(id)")
                 }
             }
-            o.reconciliation[kind] = r
+            reconciliation[kind] = r
         }
-        o.unaccounted.sort()
-        o.resources = o.resources.map { ($0.id, $0) }.sorted { $0.0 < $1.0 }.map(\.1)  // ids are unique
-        o.flows.sort { $0.key < $1.key }
-        o.fidelity.sort { $0.vector < $1.vector }
-        return o
+        unaccounted.sort()
+        return (reconciliation, unaccounted)
+    }
+
+    /// Sorted by id (ids are unique): positions sorted, not (id, resource) tuples copied around.
+    static func sortedByID(_ resources: [PlannedResource]) -> [PlannedResource] {
+        let ids = resources.map(\.id)
+        return ids.indices.sorted { ids[$0] < ids[$1] }.map { resources[$0] }
     }
 }
 
