@@ -288,13 +288,13 @@ public struct ContractValidator: Sendable {
             }
             guard let o = v.objectValue else { return wrong() }
             for f in contract.requiredFields[name] ?? [] {
-                if o[f.name] == nil || o[f.name]?.isNull == true {
+                if o[f.name]?.isNull ?? true {
                     out.append(.init(model: root, path: Self.render(steps + [.key(f.name)]), rule: .requiredMissing,
                                      message: "required field \(f.name) (\(f.type)) is missing"))
                 }
             }
-            for k in o.keys.sorted() {
-                guard let x = o[k] else { continue }
+            // Members in key order, each with its value (no second lookup per member).
+            for (k, x) in o.sorted(by: { $0.key < $1.key }) {
                 steps.append(.key(k))
                 defer { steps.removeLast() }
                 var p: String { Self.render(steps) }
