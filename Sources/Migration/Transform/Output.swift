@@ -133,16 +133,23 @@ final class TransformSink {
     }
 
     private func mark(_ kind: ObjectKind, _ id: String, _ level: Int) {
-        let k = "\(kind.rawValue):\(id)"
+        mark(key: Self.outcomeKey(kind, id), level)
+    }
+
+    private func mark(key k: String, _ level: Int) {
         outcome[k, default: -1] = max(outcome[k, default: -1], level)
     }
+
+    /// `kind:id`, the key of a record's outcome (made on the workers for `SinkOp`s).
+    static func outcomeKey(_ kind: ObjectKind, _ id: String) -> String { "\(kind.rawValue):\(id)" }
 
     /// Adds a payload after checking it against the contract; a violation turns into a rejected
     /// exception and no payload (never a broken payload in a bundle).
     @discardableResult
     func add(type: ResourceType, key: String, payload: JSONValue, rule: String, kind: ObjectKind, id: String,
-             digest: String?, reason: String, warnings: [String] = [], violations checked: [ContractViolation]? = nil) -> Bool {
-        let resourceID = "\(type.rawValue)/\(key)"
+             digest: String?, reason: String, warnings: [String] = [], violations checked: [ContractViolation]? = nil,
+             resourceID givenID: String? = nil, outcomeKey: String? = nil) -> Bool {
+        let resourceID = givenID ?? "\(type.rawValue)/\(key)"
         guard position[resourceID] == nil else {
             // Same logical resource twice: the first producer keeps it (deterministic order).
             return true
@@ -159,7 +166,7 @@ final class TransformSink {
         out.decisions.append(Decision(rule: rule, sourceKind: kind.rawValue, sourceID: id, sourceDigest: digest,
                                       action: .create, targetType: type.rawValue, targetKey: key, reason: reason,
                                       warnings: warnings))
-        mark(kind, id, 2)
+        if let outcomeKey { mark(key: outcomeKey, 2) } else { mark(kind, id, 2) }
         return true
     }
 
@@ -177,9 +184,11 @@ final class TransformSink {
         switch op {
         case .add(let a):
             return add(type: a.type, key: a.key, payload: a.payload, rule: a.rule, kind: a.kind, id: a.id, digest: a.digest,
-                       reason: a.reason, warnings: a.warnings, violations: a.violations)
+                       reason: a.reason, warnings: a.warnings, violations: a.violations, resourceID: a.resourceID,
+                       outcomeKey: a.outcomeKey)
         case .exception(let e):
-            exception(rule: e.rule, kind: e.kind, id: e.id, e.disposition, e.message, hint: e.hint, location: e.location)
+            exception(rule: e.rule, kind: e.kind, id: e.id, e.disposition, e.message, hint: e.hint, location: e.location,
+                      outcomeKey: e.outcomeKey)
         case .exclude(let rule, let kind, let id, let digest, let reason):
             exclude(rule: rule, kind: kind, id: id, digest: digest, reason: reason)
         }
@@ -257,7 +266,7 @@ final class TransformSink {
 
     /// `exception` with the record's location already looked up (`SinkOp`).
     func exception(rule: String, kind: ObjectKind, id: String, _ disposition: TransformException.Disposition,
-                   _ message: String, hint: String?, location: String?) {
+                   _ message: String, hint: String?, location: String?, outcomeKey: String? = nil) {
         out.exceptions.append(TransformException(rule: rule, sourceKind: kind.rawValue, sourceID: id,
                                                  disposition: disposition, message: message,
                                                  location: location, hint: hint))
@@ -265,7 +274,7 @@ final class TransformSink {
             out.decisions.append(Decision(rule: rule, sourceKind: kind.rawValue, sourceID: id, sourceDigest: nil,
                                           action: .manual, targetType: nil, targetKey: nil, reason: message, warnings: []))
         }
-        mark(kind, id, 0)
+        if let outcomeKey { mark(key: outcomeKey, 0) } else { mark(kind, id, 0) }
     }
 
     func finish() -> TransformOutput {
@@ -325,6 +334,9 @@ enum SinkOp {
         var reason: String
         var warnings: [String] = []
         var violations: [ContractViolation]
+        /// `<type>/<key>` and `kind:id`, made on the worker rather than on the replaying thread.
+        var resourceID: String
+        var outcomeKey: String
 
         init(type: ResourceType, key: String, payload: JSONValue, rule: String, kind: ObjectKind, id: String, digest: String?,
              reason: String, warnings: [String] = [], validator: ContractValidator) {
@@ -338,6 +350,8 @@ enum SinkOp {
             self.reason = reason
             self.warnings = warnings
             self.violations = TransformSink.violations(type: type, payload: payload, validator: validator)
+            self.resourceID = "\(type.rawValue)/\(key)"
+            self.outcomeKey = TransformSink.outcomeKey(kind, id)
         }
     }
 
@@ -350,6 +364,7 @@ enum SinkOp {
         var hint: String?
         /// Where the record was read (`TransformSink.location`), looked up on the worker too.
         var location: String?
+        var outcomeKey: String
     }
 
     case add(Add)
@@ -366,7 +381,8 @@ extension Context {
     /// A `TransformSink.exception` call to replay later, its location looked up now (pure).
     func exceptionOp(rule: String, kind: ObjectKind, id: String, _ disposition: TransformException.Disposition,
                      _ message: String, hint: String? = nil) -> SinkOp {
-        .exception(.init(rule: rule, kind: kind, id: id, disposition: disposition, message: message, hint: hint,
-                         location: sink.location(kind: kind, id: id)))
+        let key = TransformSink.outcomeKey(kind, id)
+        return .exception(.init(rule: rule, kind: kind, id: id, disposition: disposition, message: message, hint: hint,
+                                location: sink.locations[key]?.first?.description, outcomeKey: key))
     }
 }
