@@ -14,6 +14,14 @@ public struct Digraph: Sendable {
 
     public init() {}
 
+    /// Room for `nodes` nodes and `edges` edges without growing the tables on the way.
+    public mutating func reserveCapacity(nodes n: Int, edges e: Int) {
+        nodes.reserveCapacity(n)
+        index.reserveCapacity(n)
+        adj.reserveCapacity(n)
+        edges.reserveCapacity(e)
+    }
+
     @discardableResult
     public mutating func add(_ node: String) -> Int {
         if let i = index[node] { return i }
@@ -66,7 +74,7 @@ public struct Digraph: Sendable {
         var out: [[String]] = []
         // Visit in sorted node order for determinism.
         let order = (0..<n).sorted { nodes[$0] < nodes[$1] }
-        let sortedAdj = adj.map { $0.sorted { nodes[$0] < nodes[$1] } }
+        let sortedAdj = adj.map { $0.count < 2 ? $0 : $0.sorted { nodes[$0] < nodes[$1] } }  // most have 0 or 1
         for root in order where idx[root] == -1 {
             var work: [(Int, Int)] = [(root, 0)]
             idx[root] = counter; low[root] = counter; counter += 1

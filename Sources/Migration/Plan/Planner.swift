@@ -77,6 +77,7 @@ public enum Planner {
         }
         let allRefs = (try? Parallel.map(resources, minChunk: 1024) { references(in: $0.payload) }) ?? resources.map { references(in: $0.payload) }
         var graph = Digraph()
+        graph.reserveCapacity(nodes: resources.count, edges: allRefs.reduce(0) { $0 + $1.count })
         var node = Array(repeating: 0, count: resources.count)
         for k in order { node[k] = graph.add(ids[k]) }
         var unresolved: [(String, String)] = []
@@ -118,7 +119,7 @@ public enum Planner {
             let id = ids[k]
             let payload = resources[k].payload
             let refs = refsOf[k]
-            let late = deferred[id] ?? []
+            let late = deferred.isEmpty ? [] : deferred[id] ?? []
             var createPayload = payload
             var fields: [String] = []
             if !late.isEmpty, case .object(var o) = payload {
