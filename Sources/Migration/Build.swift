@@ -60,9 +60,9 @@ public enum StageOne {
         var read = try readSources(o.sources, ossiOverride: o.ossiOverride)
         let created = try o.created ?? BundleTime.sourceDateEpoch() ?? newestModification(o.sources)
         progress(.transforming)
-        // The source fingerprint hashes the whole model: done on the other core while it is transformed.
+        // The source fingerprint hashes the whole model: done on the other core while it is transformed and planned.
         var model = read.model
-        let (transformed, fingerprint) = try Parallel.both({ Transformer(config: config, createdEpoch: created).run(model) },
+        let ((transformed, plan), fingerprint) = try Parallel.both({ transformAndPlan(config: config, created: created, model) },
                                                    { model.contentFingerprint })
         var out = transformed
         // Only the provenance of the model is needed from here on (the diff log's `source`):
@@ -73,7 +73,6 @@ public enum StageOne {
         progress(.planning)
         // Flows join the plan by what they name (their YAML refers by name, not by `@ref:`).
         let flowByID = Dictionary(out.flows.map { ("flows/\($0.key)", $0) }, uniquingKeysWith: { a, _ in a })
-        let plan = Planner.plan(out.resources + out.flows.map { PlannedResource(type: "flows", key: $0.key, payload: $0.planningPayload) })
         if !plan.unresolved.isEmpty {
             throw MigrationError.unresolvedReferences(plan.unresolved.map { "\($0.0) → \($0.1)" })
         }

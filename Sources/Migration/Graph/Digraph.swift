@@ -14,6 +14,14 @@ public struct Digraph: Sendable {
 
     public init() {}
 
+    /// Room for `nodes` nodes and `edges` edges without growing the tables on the way.
+    public mutating func reserveCapacity(nodes n: Int, edges e: Int) {
+        nodes.reserveCapacity(n)
+        index.reserveCapacity(n)
+        adj.reserveCapacity(n)
+        edges.reserveCapacity(e)
+    }
+
     @discardableResult
     public mutating func add(_ node: String) -> Int {
         if let i = index[node] { return i }
@@ -30,6 +38,14 @@ public struct Digraph: Sendable {
         let a = add(from), b = add(to)
         if edges.insert(Self.edgeKey(a, b)).inserted { adj[a].append(b) }
     }
+
+    /// Edge by node numbers (what `add` returned): no lookups for callers that hold them.
+    public mutating func addEdge(index a: Int, _ b: Int) {
+        if edges.insert(Self.edgeKey(a, b)).inserted { adj[a].append(b) }
+    }
+
+    /// The number `add` gave a node, if it is in the graph.
+    public func index(of node: String) -> Int? { index[node] }
 
     public mutating func removeEdge(_ from: String, _ to: String) {
         guard let a = index[from], let b = index[to], edges.remove(Self.edgeKey(a, b)) != nil else { return }
@@ -58,7 +74,7 @@ public struct Digraph: Sendable {
         var out: [[String]] = []
         // Visit in sorted node order for determinism.
         let order = (0..<n).sorted { nodes[$0] < nodes[$1] }
-        let sortedAdj = adj.map { $0.sorted { nodes[$0] < nodes[$1] } }
+        let sortedAdj = adj.map { $0.count < 2 ? $0 : $0.sorted { nodes[$0] < nodes[$1] } }  // most have 0 or 1
         for root in order where idx[root] == -1 {
             var work: [(Int, Int)] = [(root, 0)]
             idx[root] = counter; low[root] = counter; counter += 1
@@ -134,6 +150,15 @@ public struct Digraph: Sendable {
     /// Layers of a DAG where an edge a → b means "b needs a": layer(b) = 1 + max(layer(a)).
     /// Returns nil if the graph has a cycle.
     public func longestPathLayers() -> [String: Int]? {
+        guard let layer = longestPathLayerNumbers() else { return nil }
+        var out: [String: Int] = [:]
+        out.reserveCapacity(nodes.count)
+        for i in 0..<nodes.count { out[nodes[i]] = layer[i] }
+        return out
+    }
+
+    /// `longestPathLayers` by node number (what `add` returned), without a dictionary of names.
+    public func longestPathLayerNumbers() -> [Int]? {
         let n = nodes.count
         var indeg = Array(repeating: 0, count: n)
         for a in adj { for b in a { indeg[b] += 1 } }
@@ -149,8 +174,6 @@ public struct Digraph: Sendable {
             }
         }
         guard queue.count == n else { return nil }
-        var out: [String: Int] = [:]
-        for i in 0..<n { out[nodes[i]] = layer[i] }
-        return out
+        return layer
     }
 }

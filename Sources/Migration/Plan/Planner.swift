@@ -47,33 +47,52 @@ public struct Plan: Sendable {
 public enum Planner {
     /// `@ref:<type>/<key>` strings anywhere in a payload.
     public static func references(in v: JSONValue) -> [String] {
-        var out: Set<String> = []
+        // An array, sorted and made unique at the end (a payload names one to three): a `Set`
+        // per payload was most of the planner's time.
+        var out: [String] = []
         func walk(_ v: JSONValue) {
             switch v {
-            case .string(let s): if s.hasPrefix("@ref:") { out.insert(String(s.dropFirst(5))) }
+            case .string(let s): if s.hasPrefix("@ref:") { out.append(String(s.dropFirst(5))) }
             case .array(let a): a.forEach(walk)
             case .object(let o): o.values.forEach(walk)
             default: break
             }
         }
         walk(v)
-        return out.sorted()
+        guard out.count > 1 else { return out }
+        out.sort()
+        var unique: [String] = [out[0]]
+        for r in out.dropFirst() where r != unique[unique.count - 1] { unique.append(r) }
+        return unique
     }
 
     public static func plan(_ resources: [PlannedResource]) -> Plan {
-        let byId = Dictionary(resources.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        // Sorted by id (stable for equal ids), with each id and its references worked out once.
-        let ordered = resources.enumerated().map { (id: $0.element.id, n: $0.offset, r: $0.element) }
-            .sorted { ($0.id, $0.n) < ($1.id, $1.n) }
-            .map { (r: $0.r, refs: references(in: $0.r.payload)) }
+        // Work by position, not by copies of the resources: ids worked out once, references on
+        // every core, the graph built by node number (every node first, in id order).
+        let ids = resources.map(\.id)
+        // Sorted by id, stable for equal ids: the transform's output already is, so usually no sort.
+        var order = Array(resources.indices)
+        if !zip(ids, ids.dropFirst()).allSatisfy({ $0 <= $1 }) {
+            order.sort { (ids[$0], $0) < (ids[$1], $1) }
+        }
+        let allRefs = (try? Parallel.map(resources, minChunk: 1024) { references(in: $0.payload) }) ?? resources.map { references(in: $0.payload) }
         var graph = Digraph()
+        graph.reserveCapacity(nodes: resources.count, edges: allRefs.reduce(0) { $0 + $1.count })
+        var node = Array(repeating: 0, count: resources.count)
+        for k in order { node[k] = graph.add(ids[k]) }
         var unresolved: [(String, String)] = []
-        for (r, refs) in ordered {
-            graph.add(r.id)
-            for ref in refs {
-                if byId[ref] == nil { unresolved.append((r.id, ref)); continue }
-                if ref != r.id { graph.addEdge(ref, r.id) }  // ref must exist before r
+        // Per resource: its references to other resources of the bundle.
+        var refsOf = Array(repeating: [String](), count: resources.count)
+        for k in order {
+            var refs: [String] = []
+            for ref in allRefs[k] {
+                guard let target = graph.index(of: ref) else { unresolved.append((ids[k], ref)); continue }
+                if ref != ids[k] {
+                    graph.addEdge(index: target, node[k])  // ref must exist before the resource
+                    refs.append(ref)
+                }
             }
+            refsOf[k] = refs
         }
         // Break cycles: for each elementary cycle still closed, defer the reference that closes it
         // (the edge back into its smallest member).
@@ -90,38 +109,57 @@ public enum Planner {
             deferred[first, default: []].insert(last)
             broken.append(cycle)
         }
-        let layers = graph.longestPathLayers() ?? [:]
-        var steps: [OrderedStep] = []
+        let layers = graph.longestPathLayerNumbers()
+        func phase(_ k: Int) -> Int { layers?[node[k]] ?? 0 }
+        // Creates are made straight into their phase's bucket (in id order within it), not
+        // copied into a list and sorted again afterwards.
+        var buckets: [[OrderedStep]] = []
         var patches: [OrderedStep] = []
-        for (r, allRefs) in ordered {
-            let refs = allRefs.filter { byId[$0] != nil && $0 != r.id }
-            let late = deferred[r.id] ?? []
-            var createPayload = r.payload
+        for k in order {
+            let id = ids[k]
+            let payload = resources[k].payload
+            let refs = refsOf[k]
+            let late = deferred.isEmpty ? [] : deferred[id] ?? []
+            var createPayload = payload
             var fields: [String] = []
-            if !late.isEmpty, case .object(var o) = r.payload {
-                for (k, v) in o where !Set(references(in: v)).isDisjoint(with: late) {
-                    o[k] = nil
-                    fields.append(k)
+            if !late.isEmpty, case .object(var o) = payload {
+                for (key, v) in o where !Set(references(in: v)).isDisjoint(with: late) {
+                    o[key] = nil
+                    fields.append(key)
                 }
                 createPayload = .object(o)
             }
-            let phase = layers[r.id] ?? 0
-            steps.append(OrderedStep(id: "create:\(r.id)", action: .create, resource: r.id, phase: phase,
-                                  dependsOn: refs.filter { !late.contains($0) }.map { "create:\($0)" },
-                                  payload: createPayload, deferredFields: fields.sorted()))
+            let p = phase(k)
+            while buckets.count <= p { buckets.append([]) }
+            buckets[p].append(OrderedStep(id: "create:\(id)", action: .create, resource: id, phase: p,
+                                          dependsOn: (late.isEmpty ? refs : refs.filter { !late.contains($0) }).map { "create:\($0)" },
+                                          payload: createPayload, deferredFields: fields.sorted()))
             if !late.isEmpty {
-                patches.append(OrderedStep(id: "patch:\(r.id)", action: .patch, resource: r.id, phase: 0,
-                                        dependsOn: (["create:\(r.id)"] + late.sorted().map { "create:\($0)" }),
-                                        payload: r.payload, deferredFields: fields.sorted()))
+                // Patches run after every create they need: one phase after the latest of them.
+                let needs = [id] + late.sorted()
+                let after = needs.compactMap { graph.index(of: $0) }.map { layers?[$0] ?? 0 }.max() ?? 0
+                patches.append(OrderedStep(id: "patch:\(id)", action: .patch, resource: id, phase: after + 1,
+                                           dependsOn: needs.map { "create:\($0)" }, payload: payload, deferredFields: fields.sorted()))
             }
         }
-        // Patches run after every create they need: one phase after the latest of them.
-        let createPhase = Dictionary(steps.map { ($0.id, $0.phase) }, uniquingKeysWith: { a, _ in a })
-        for var p in patches {
-            p.phase = (p.dependsOn.compactMap { createPhase[$0] }.max() ?? 0) + 1
-            steps.append(p)
+        return Plan(steps: byPhaseThenID(buckets: buckets, patches: patches), brokenCycles: broken, unresolved: unresolved)
+    }
+
+    /// Creates by phase (each bucket in id order) and patches, in `(phase, id)` order: per phase
+    /// its creates, then its patches (`create:…` sorts before `patch:…`). Checked, with the full
+    /// sort if it does not hold (stable, as the sort of the whole list was).
+    static func byPhaseThenID(buckets: [[OrderedStep]], patches: [OrderedStep]) -> [OrderedStep] {
+        var out: [OrderedStep] = []
+        out.reserveCapacity(buckets.reduce(patches.count) { $0 + $1.count })
+        let patchesByPhase = Dictionary(grouping: patches, by: \.phase).mapValues { $0.sorted { $0.id < $1.id } }
+        let last = max(buckets.count - 1, patchesByPhase.keys.max() ?? 0)
+        if last >= 0 {
+            for p in 0...last {
+                if p < buckets.count { out.append(contentsOf: buckets[p]) }
+                out.append(contentsOf: patchesByPhase[p] ?? [])
+            }
         }
-        steps.sort { ($0.phase, $0.id) < ($1.phase, $1.id) }
-        return Plan(steps: steps, brokenCycles: broken, unresolved: unresolved)
+        if zip(out, out.dropFirst()).allSatisfy({ ($0.phase, $0.id) <= ($1.phase, $1.id) }) { return out }
+        return (buckets.flatMap { $0 } + patches).sorted { ($0.phase, $0.id) < ($1.phase, $1.id) }
     }
 }

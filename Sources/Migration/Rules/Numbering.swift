@@ -61,7 +61,7 @@ public struct PhoneNumberNormalizer: Sendable {
     }
 
     public func normalize(_ raw: String) -> Result<String, Failure> {
-        var trimmed = raw.trimmingCharacters(in: .whitespaces)
+        var trimmed = ASCIIName.trimmingSpaces(raw)
         // "+44 (0)20 …": the bracketed trunk zero is not dialled from abroad.
         if trimmed.hasPrefix("+") || (!site.internationalPrefix.isEmpty && trimmed.hasPrefix(site.internationalPrefix)) {
             trimmed = trimmed.replacingOccurrences(of: "(0)", with: "")
@@ -140,7 +140,7 @@ public struct PublicNumberingTable: Sendable {
 
     /// A row with blank trunk groups applies to calls over any trunk.
     public static func allTrunks(_ r: PublicNumbering) -> Bool {
-        (r.trunkGroups ?? "").trimmingCharacters(in: .whitespaces).isEmpty
+        ASCIIName.isBlank(r.trunkGroups ?? "")
     }
 
     public func match(_ ext: String) -> Row? {

@@ -38,7 +38,7 @@ extension Context {
 
     /// `41-005` and `41.005` are how CM may display extension 41005 (dial-plan punctuation).
     static func canonicalExtension(_ p: String) -> String {
-        let t = p.trimmingCharacters(in: .whitespaces)
+        let t = ASCIIName.trimmingSpaces(p)
         let digits = t.filter { $0 != "-" && $0 != "." }
         return !digits.isEmpty && digits.allSatisfy({ $0.isASCII && $0.isNumber }) ? digits : t
     }
@@ -164,86 +164,110 @@ extension Context {
         }
 
         // Stations by the path they use; what a station names that is no path is its own exception.
-        var stationsByPath: [String: [String]] = [:]
-        for ext in index.stationKeys {
-            guard let st = model.stations[ext], userForStation[ext] != nil else { continue }
-            if let raw = st.coveragePath1?.trimmingCharacters(in: .whitespaces), !raw.isEmpty {
-                if let n = Int(raw), model.coveragePaths[String(n)] != nil {
-                    stationsByPath[String(n), default: []].append(ext)
+        // Each station classified on every core, then gathered (and its exceptions replayed) in
+        // station order.
+        let ctx = self
+        let classified = everyCore(index.stations) { ext, st -> (path: String?, ops: [SinkOp]) in
+            guard ctx.userForStation[ext] != nil else { return (nil, []) }
+            var path: String?
+            var ops: [SinkOp] = []
+            if let raw = st.coveragePath1.map(ASCIIName.trimmingSpaces), !raw.isEmpty {
+                if let n = Int(raw), ctx.model.coveragePaths[String(n)] != nil {
+                    path = String(n)
                 } else {
                     let what = raw.lowercased().hasPrefix("t") ? "time-of-day coverage table \(raw.dropFirst()) (the path changes by time of day)"
                         : "coverage path \(raw), which is not in the inputs"
-                    sink.exception(rule: "coverage.forwarding", kind: .station, id: ext, .manual,
-                                   "station \(ext) covers through \(what): no call forwarding or voicemail is set",
-                                   hint: raw.lowercased().hasPrefix("t") ? "set the user's forwarding by hand, or a schedule in a flow"
-                                       : "export the coverage path and rebuild")
+                    ops.append(ctx.exceptionOp(rule: "coverage.forwarding", kind: .station, id: ext, .manual,
+                                               "station \(ext) covers through \(what): no call forwarding or voicemail is set",
+                                               hint: raw.lowercased().hasPrefix("t") ? "set the user's forwarding by hand, or a schedule in a flow"
+                                                   : "export the coverage path and rebuild"))
                 }
             }
-            if let p2 = st.coveragePath2?.trimmingCharacters(in: .whitespaces), !p2.isEmpty {
-                sink.exception(rule: "coverage.forwarding", kind: .station, id: ext, .manual,
-                               "station \(ext) has a second coverage path \(p2); a Genesys user has one forwarding setting, so only path \(st.coveragePath1 ?? "1") is migrated",
-                               hint: "decide whether path \(p2)'s points matter and set them by hand")
+            if let p2 = st.coveragePath2.map(ASCIIName.trimmingSpaces), !p2.isEmpty {
+                ops.append(ctx.exceptionOp(rule: "coverage.forwarding", kind: .station, id: ext, .manual,
+                                           "station \(ext) has a second coverage path \(p2); a Genesys user has one forwarding setting, so only path \(st.coveragePath1 ?? "1") is migrated",
+                                           hint: "decide whether path \(p2)'s points matter and set them by hand"))
             }
+            return (path, ops)
+        }
+        var stationsByPath: [String: [String]] = [:]
+        for i in classified.indices {
+            if let p = classified[i].path { stationsByPath[p, default: []].append(index.stations[i].0) }
+            for op in classified[i].ops { sink.apply(op) }
         }
 
-        for (k, c) in Self.sorted(model.coveragePaths) {
-            let users = stationsByPath[k] ?? []
-            let digest = recordDigest(c)
-            if users.isEmpty {
-                sink.exclude(rule: "coverage.forwarding", kind: .coveragePath, id: k, digest: digest,
-                             reason: "coverage path \(k) is used by no migrated station")
-                continue
-            }
-            let plan = coveragePlan(c, brokenEdges: brokenEdges)
-            let seconds = min(max(plan.rings * config.secondsPerRing, 1), 300)
-            let pathTargets = plan.targets
-            let pathText = plan.paths.count > 1 ? "coverage path \(k) (continuing into \(plan.paths.dropFirst().map(String.init).joined(separator: ", ")))" : "coverage path \(k)"
-            // Genesys forwarding (CallForwarding) sends every call to its targets once enabled; CM
-            // coverage on busy / don't answer is conditional, so such forwarding is prepared but off.
-            let forwardingOn = plan.all
-            if plan.voicemail == nil {
-                // Once per path: a user's voicemail cannot be switched off through the API.
-                sink.exception(rule: "coverage.forwarding", kind: .coveragePath, id: k, .review,
-                               "\(pathText) never reaches voicemail in CM, but its \(users.count) station(s) get Genesys voicemail as the org's voicemail policy sets it (a user's voicemail policy 'enabled' is read-only)",
-                               hint: "if these people must not have voicemail, change it per user in Genesys after upload")
-            }
-            for ext in users {
-                guard let user = userForStation[ext] else { continue }
-                // A station that is a point of its own path (a supervisor on the team's shared
-                // path) is left out of its own forwarding, which would otherwise call itself.
-                let targets = pathTargets.filter { Self.canonicalExtension($0.raw) != ext }
-                let calls: [JSONValue] = targets.map { ["targets": [["type": "PHONENUMBER", "value": .string($0.value)]]] }
-                // Voicemail user policy: the don't-answer timer when a point is voicemail. Its
-                // `enabled` is read-only (research/genesys-readonly.json), so it is never sent.
-                if let vm = plan.voicemail {
-                    sink.add(type: .voicemailPolicies, key: user,
-                             payload: ["parent": .string(ref(.users, user)), "body": ["alertTimeoutSeconds": .int(Int64(seconds))]],
-                             rule: "coverage.forwarding", kind: .coveragePath, id: k, digest: digest,
-                             reason: "\(pathText) \(vm) is voicemail: \(ext) rings \(plan.rings) × \(config.secondsPerRing) s = \(seconds) s, then voicemail")
-                }
-                if !targets.isEmpty {
-                    let list = targets.map { "\($0.label) → \($0.value) (\($0.what))" }.joined(separator: ", ")
-                    sink.add(type: .callForwarding, key: user,
-                             payload: ["parent": .string(ref(.users, user)),
-                                       "body": ["enabled": .bool(forwardingOn), "calls": .array(calls),
-                                                "voicemail": .string(plan.voicemail != nil ? "PURECLOUD" : "NONE")]],
-                             rule: "coverage.forwarding", kind: .coveragePath, id: k, digest: digest,
-                             reason: "\(pathText) forwards \(ext) in order: \(list)" + (forwardingOn ? " (all calls: enabled)" : " (conditional: prepared, disabled)"))
-                }
-                // What has no equivalent: one exception per station naming the path and the points.
-                var gaps = plan.missing.map { "\($0.label) \($0.raw): \($0.why)" }
-                if !forwardingOn, !targets.isEmpty {
-                    gaps.append("\(targets.map { "\($0.label) \($0.value)" }.joined(separator: ", ")): CM covers only on busy/don't answer, Genesys forwarding takes every call, so it is prepared but disabled")
-                }
-                if forwardingOn, plan.voicemail != nil, targets.isEmpty {
-                    gaps.append("all calls went straight to voicemail in CM; Genesys rings the user \(seconds) s first")
-                }
-                guard !gaps.isEmpty else { continue }
-                sink.exception(rule: "coverage.forwarding", kind: .station, id: ext, targets.isEmpty && plan.voicemail == nil ? .manual : .approximated,
-                               "station \(ext) \(pathText): " + gaps.joined(separator: "; "),
-                               hint: "use a group ring or a flow for conditional coverage; enable forwarding by hand where it fits")
-            }
+        // Per path on every core (plans, payloads, contract checks); the sink gets the calls in
+        // path order, as from the serial loop this replaces (no path reads what another adds).
+        let paths = Self.sorted(model.coveragePaths)
+        let made = everyCore(paths, minChunk: 32) { k, c in
+            ctx.coverageOps(k, c, users: stationsByPath[k] ?? [], brokenEdges: brokenEdges)
         }
+        for ops in made { for op in ops { sink.apply(op) } }
+    }
+
+    /// The sink calls for one coverage path and the stations using it, in the serial loop's order.
+    func coverageOps(_ k: String, _ c: CoveragePath, users: [String], brokenEdges: Set<String>) -> [SinkOp] {
+        var ops: [SinkOp] = []
+        let digest = recordDigest(c)
+        if users.isEmpty {
+            return [.exclude(rule: "coverage.forwarding", kind: .coveragePath, id: k, digest: digest,
+                             reason: "coverage path \(k) is used by no migrated station")]
+        }
+        let plan = coveragePlan(c, brokenEdges: brokenEdges)
+        let seconds = min(max(plan.rings * config.secondsPerRing, 1), 300)
+        let pathTargets = plan.targets
+        let pathText = plan.paths.count > 1 ? "coverage path \(k) (continuing into \(plan.paths.dropFirst().map(String.init).joined(separator: ", ")))" : "coverage path \(k)"
+        // Genesys forwarding (CallForwarding) sends every call to its targets once enabled; CM
+        // coverage on busy / don't answer is conditional, so such forwarding is prepared but off.
+        let forwardingOn = plan.all
+        if plan.voicemail == nil {
+            // Once per path: a user's voicemail cannot be switched off through the API.
+            ops.append(exceptionOp(rule: "coverage.forwarding", kind: .coveragePath, id: k, .review,
+                           "\(pathText) never reaches voicemail in CM, but its \(users.count) station(s) get Genesys voicemail as the org's voicemail policy sets it (a user's voicemail policy 'enabled' is read-only)",
+                           hint: "if these people must not have voicemail, change it per user in Genesys after upload"))
+        }
+        // Once per path, not per station: the points' extensions and what has no equivalent.
+        let targetExtensions = pathTargets.map { Self.canonicalExtension($0.raw) }
+        let missingGaps = plan.missing.map { "\($0.label) \($0.raw): \($0.why)" }
+        for ext in users {
+            guard let user = userForStation[ext] else { continue }
+            // A station that is a point of its own path (a supervisor on the team's shared
+            // path) is left out of its own forwarding, which would otherwise call itself.
+            let targets = zip(pathTargets, targetExtensions).filter { $0.1 != ext }.map(\.0)
+            let calls: [JSONValue] = targets.map { ["targets": [["type": "PHONENUMBER", "value": .string($0.value)]]] }
+            // Voicemail user policy: the don't-answer timer when a point is voicemail. Its
+            // `enabled` is read-only (research/genesys-readonly.json), so it is never sent.
+            if let vm = plan.voicemail {
+                ops.append(.add(.init(type: .voicemailPolicies, key: user,
+                         payload: ["parent": .string(ref(.users, user)), "body": ["alertTimeoutSeconds": .int(Int64(seconds))]],
+                         rule: "coverage.forwarding", kind: .coveragePath, id: k, digest: digest,
+                         reason: "\(pathText) \(vm) is voicemail: \(ext) rings \(plan.rings) × \(config.secondsPerRing) s = \(seconds) s, then voicemail",
+                         validator: sink.validator)))
+            }
+            if !targets.isEmpty {
+                let list = targets.map { "\($0.label) → \($0.value) (\($0.what))" }.joined(separator: ", ")
+                ops.append(.add(.init(type: .callForwarding, key: user,
+                         payload: ["parent": .string(ref(.users, user)),
+                                   "body": ["enabled": .bool(forwardingOn), "calls": .array(calls),
+                                            "voicemail": .string(plan.voicemail != nil ? "PURECLOUD" : "NONE")]],
+                         rule: "coverage.forwarding", kind: .coveragePath, id: k, digest: digest,
+                         reason: "\(pathText) forwards \(ext) in order: \(list)" + (forwardingOn ? " (all calls: enabled)" : " (conditional: prepared, disabled)"),
+                         validator: sink.validator)))
+            }
+            // What has no equivalent: one exception per station naming the path and the points.
+            var gaps = missingGaps
+            if !forwardingOn, !targets.isEmpty {
+                gaps.append("\(targets.map { "\($0.label) \($0.value)" }.joined(separator: ", ")): CM covers only on busy/don't answer, Genesys forwarding takes every call, so it is prepared but disabled")
+            }
+            if forwardingOn, plan.voicemail != nil, targets.isEmpty {
+                gaps.append("all calls went straight to voicemail in CM; Genesys rings the user \(seconds) s first")
+            }
+            guard !gaps.isEmpty else { continue }
+            ops.append(exceptionOp(rule: "coverage.forwarding", kind: .station, id: ext, targets.isEmpty && plan.voicemail == nil ? .manual : .approximated,
+                           "station \(ext) \(pathText): " + gaps.joined(separator: "; "),
+                           hint: "use a group ring or a flow for conditional coverage; enable forwarding by hand where it fits"))
+        }
+        return ops
     }
 
     func sinkBroken(_ cycle: [String]) {

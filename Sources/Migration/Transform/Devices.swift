@@ -19,61 +19,26 @@ extension Context {
 
     /// `Port: X`: administered without hardware.
     static func withoutHardware(_ st: Station) -> Bool {
-        st.port?.trimmingCharacters(in: .whitespaces).uppercased() == "X"
+        guard let port = st.port else { return false }
+        // Ports are ASCII (`01A0101`, `S00012`, `X`): compared on bytes, Foundation otherwise.
+        guard ASCIIName.isASCII(port) else { return port.trimmingCharacters(in: .whitespaces).uppercased() == "X" }
+        let bytes = Array(port.utf8)
+        let t = ASCIIName.trimmed(bytes[...])
+        return t.count == 1 && (t.first == UInt8(ascii: "X") || t.first == UInt8(ascii: "x"))
     }
 
     /// [station.phone] and [station.lines].
     mutating func phones() {
+        // Each station's phones (payloads and their contract checks) on every core; the sink gets
+        // the calls in station order, as from the serial loop this replaces.
+        let stations = sortedStations
+        let withUser = stations.indices.compactMap { i in userForStation[stations[i].0].map { (i, $0) } }
+        let ctx = self
+        let made = everyCore(withUser) { i, user in ctx.phoneOps(ext: stations[i].0, station: stations[i].1, user: user) }
         var baseSettingsUsed: Set<String> = []
-        for (ext, st) in Self.sorted(model.stations) {
-            guard let user = userForStation[ext] else { continue }
-            if Self.withoutHardware(st) {
-                // CM keeps the extension (coverage, bridging, later hardware) with no set behind it.
-                sink.exception(rule: "station.phone", kind: .station, id: ext, .review,
-                               "station \(ext) (\(st.setType ?? "?")) is administered without hardware (Port X): a user, no phone",
-                               hint: "add a phone by hand if the person needs one")
-                continue
-            }
-            let policy = phonePolicy(setType: st.setType)
-            guard policy.kind != .none, let base = policy.baseSettings else {
-                sink.exception(rule: "station.phone", kind: .station, id: ext, .review,
-                               "station \(ext) (\(st.setType ?? "?")) gets no phone by policy (virtual or mobile set)")
-                continue
-            }
-            let baseKey = LogicalRef.makeKey(base)
-            baseSettingsUsed.insert(base)
-            let appearances = max(st.callAppearanceCount, 1)
-            // Never more lines than the base settings' phone_maxLineKeys; a WebRTC phone has one
-            // line (it carries concurrent calls) and a person has one WebRTC phone ("This person is
-            // already assigned to a WebRTC phone", help.mypurecloud.com FAQ), so it is not split.
-            let perPhone = maxLineKeys(base: base, webrtc: policy.kind == .webrtc)
-            let phoneCount = policy.kind == .webrtc ? 1 : (appearances + perPhone - 1) / perPhone
-            // The line base settings of the phone base settings: the uploader resolves this
-            // reference, in a `lineBaseSettings`, to the id of the base settings' first line.
-            let lineBase: JSONValue = ["id": .string(ref(.phoneBaseSettings, baseKey))]
-            let display = model.stations[ext]?.name.map(PersonName.display) ?? ext
-            for i in 0..<phoneCount {
-                let lines = min(perPhone, appearances - i * perPhone)
-                let name = phoneCount == 1 ? "\(display) (\(ext))" : "\(display) (\(ext)) \(i + 1)"
-                var payload: [String: JSONValue] = [
-                    "name": .string(name),
-                    "site": ["id": .string(external(.sites, config.phones.site))],
-                    "phoneBaseSettings": ["id": .string(ref(.phoneBaseSettings, baseKey))],
-                    "lineBaseSettings": lineBase,
-                    "lines": .array((1...lines).map { n in ["name": .string("\(ext)-\(i * perPhone + n)"), "lineBaseSettings": lineBase] }),
-                ]
-                if policy.kind == .webrtc { payload["webRtcUser"] = ["id": .string(ref(.users, user))] }
-                let reason = phoneCount == 1
-                    ? "\(st.setType ?? "unknown") set → \(policy.kind.rawValue) phone with \(lines) line(s)"
-                        + (appearances > lines ? " (\(appearances) call appearances; \(base) allows \(perPhone) line key(s))" : "")
-                    : "\(appearances) call appearances split over \(phoneCount) phones of at most \(perPhone) lines (phone_maxLineKeys of \(base)): phone \(i + 1) has \(lines)"
-                sink.add(type: .phones, key: "\(user)-\(i + 1)", payload: .object(payload), rule: phoneCount == 1 ? "station.phone" : "station.lines",
-                         kind: .station, id: ext, digest: stationDigests[ext] ?? recordDigest(st), reason: reason)
-            }
-            if policy.kind == .webrtc {
-                sink.exception(rule: "station.phone", kind: .station, id: ext, .review,
-                               "station \(ext) is a \(st.setType ?? "non-SIP") set; the hardware cannot move, the user gets a WebRTC phone")
-            }
+        for (ops, base) in made {
+            if let base { baseSettingsUsed.insert(base) }
+            for op in ops { sink.apply(op) }
         }
         // The first station (plain string order, all stations) whose policy uses each base.
         var firstStationFor: [String: String] = [:]
@@ -96,6 +61,60 @@ extension Context {
             sink.add(type: .phoneBaseSettings, key: LogicalRef.makeKey(base), payload: payload, rule: "station.phone", kind: .station,
                      id: firstStation, digest: nil, reason: "phone base settings \(base) (model \(meta)) for the phones that use it")
         }
+    }
+
+    /// The sink calls for one station's phones, in the order the serial loop made them, and the
+    /// phone base settings they use.
+    func phoneOps(ext: String, station st: Station, user: String) -> (ops: [SinkOp], base: String?) {
+        if Self.withoutHardware(st) {
+            // CM keeps the extension (coverage, bridging, later hardware) with no set behind it.
+            return ([exceptionOp(rule: "station.phone", kind: .station, id: ext, .review,
+                                "station \(ext) (\(st.setType ?? "?")) is administered without hardware (Port X): a user, no phone",
+                                hint: "add a phone by hand if the person needs one")], nil)
+        }
+        let policy = phonePolicy(setType: st.setType)
+        guard policy.kind != .none, let base = policy.baseSettings else {
+            return ([exceptionOp(rule: "station.phone", kind: .station, id: ext, .review,
+                                "station \(ext) (\(st.setType ?? "?")) gets no phone by policy (virtual or mobile set)", hint: nil)], nil)
+        }
+        let baseKey = LogicalRef.makeKey(base)
+        let appearances = max(st.callAppearanceCount, 1)
+        // Never more lines than the base settings' phone_maxLineKeys; a WebRTC phone has one
+        // line (it carries concurrent calls) and a person has one WebRTC phone ("This person is
+        // already assigned to a WebRTC phone", help.mypurecloud.com FAQ), so it is not split.
+        let perPhone = maxLineKeys(base: base, webrtc: policy.kind == .webrtc)
+        let phoneCount = policy.kind == .webrtc ? 1 : (appearances + perPhone - 1) / perPhone
+        // The line base settings of the phone base settings: the uploader resolves this
+        // reference, in a `lineBaseSettings`, to the id of the base settings' first line.
+        let lineBase: JSONValue = ["id": .string(ref(.phoneBaseSettings, baseKey))]
+        let display = st.name.map(PersonName.display) ?? ext
+        var ops: [SinkOp] = []
+        for i in 0..<phoneCount {
+            let lines = min(perPhone, appearances - i * perPhone)
+            let name = phoneCount == 1 ? "\(display) (\(ext))" : "\(display) (\(ext)) \(i + 1)"
+            var payload: [String: JSONValue] = [
+                "name": .string(name),
+                "site": ["id": .string(external(.sites, config.phones.site))],
+                "phoneBaseSettings": ["id": .string(ref(.phoneBaseSettings, baseKey))],
+                "lineBaseSettings": lineBase,
+                "lines": .array((1...lines).map { n in ["name": .string("\(ext)-\(i * perPhone + n)"), "lineBaseSettings": lineBase] }),
+            ]
+            if policy.kind == .webrtc { payload["webRtcUser"] = ["id": .string(ref(.users, user))] }
+            let reason = phoneCount == 1
+                ? "\(st.setType ?? "unknown") set → \(policy.kind.rawValue) phone with \(lines) line(s)"
+                    + (appearances > lines ? " (\(appearances) call appearances; \(base) allows \(perPhone) line key(s))" : "")
+                : "\(appearances) call appearances split over \(phoneCount) phones of at most \(perPhone) lines (phone_maxLineKeys of \(base)): phone \(i + 1) has \(lines)"
+            ops.append(.add(.init(type: .phones, key: "\(user)-\(i + 1)", payload: .object(payload),
+                                  rule: phoneCount == 1 ? "station.phone" : "station.lines",
+                                  kind: .station, id: ext, digest: stationDigests[ext] ?? recordDigest(st), reason: reason,
+                                  validator: sink.validator)))
+        }
+        if policy.kind == .webrtc {
+            ops.append(exceptionOp(rule: "station.phone", kind: .station, id: ext, .review,
+                                  "station \(ext) is a \(st.setType ?? "non-SIP") set; the hardware cannot move, the user gets a WebRTC phone",
+                                  hint: nil))
+        }
+        return (ops, base)
     }
 
     /// Line keys of a phone base settings (`phone_maxLineKeys`): 1 for WebRTC (Genesys's

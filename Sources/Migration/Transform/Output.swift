@@ -113,8 +113,9 @@ public struct VectorFidelity: Sendable, Hashable, Codable {
 /// Accumulates payloads and decisions, and tracks every source record's outcome.
 final class TransformSink {
     private(set) var out = TransformOutput()
-    private var keys: Set<String> = []
-    /// `<type>/<key>` → position in `out.resources` (appended only until `finish`).
+    /// Every `<type>/<key>` added → its position in `out.resources` (appended only until
+    /// `finish`), or -1 for flows and configured resources (which `payload`/`amend` never see).
+    /// One dictionary for both questions: a set beside it cost two more hashes per payload.
     private var position: [String: Int] = [:]
     private var outcome: [String: Int] = [:]  // "kind:id" → 2 payload, 1 excluded, 0 exception
     private var seen: [String: [String]] = [:] // kind → ids
@@ -132,36 +133,65 @@ final class TransformSink {
     }
 
     private func mark(_ kind: ObjectKind, _ id: String, _ level: Int) {
-        let k = "\(kind.rawValue):\(id)"
-        outcome[k] = max(outcome[k] ?? -1, level)
+        mark(key: Self.outcomeKey(kind, id), level)
     }
+
+    private func mark(key k: String, _ level: Int) {
+        outcome[k, default: -1] = max(outcome[k, default: -1], level)
+    }
+
+    /// `kind:id`, the key of a record's outcome (made on the workers for `SinkOp`s).
+    static func outcomeKey(_ kind: ObjectKind, _ id: String) -> String { "\(kind.rawValue):\(id)" }
 
     /// Adds a payload after checking it against the contract; a violation turns into a rejected
     /// exception and no payload (never a broken payload in a bundle).
     @discardableResult
     func add(type: ResourceType, key: String, payload: JSONValue, rule: String, kind: ObjectKind, id: String,
-             digest: String?, reason: String, warnings: [String] = []) -> Bool {
-        let resourceID = "\(type.rawValue)/\(key)"
-        guard !keys.contains(resourceID) else {
+             digest: String?, reason: String, warnings: [String] = [], violations checked: [ContractViolation]? = nil,
+             resourceID givenID: String? = nil, outcomeKey: String? = nil) -> Bool {
+        let resourceID = givenID ?? "\(type.rawValue)/\(key)"
+        guard position[resourceID] == nil else {
             // Same logical resource twice: the first producer keeps it (deterministic order).
             return true
         }
-        // Child payloads are {"parent", "body"} envelopes; the API contract applies to the body.
-        let body = type.spec.parent != nil ? (payload["body"] ?? .null) : payload
-        let violations = type.spec.validate(body, validator: validator)
+        let violations = checked ?? Self.violations(type: type, payload: payload, validator: validator)
         if !violations.isEmpty {
             exception(rule: rule, kind: kind, id: id, .rejected,
                       "the \(type.rawValue) payload breaks the API contract: " + violations.map(\.description).joined(separator: "; "),
                       hint: "fix the source record or the mapping configuration and rebuild")
             return false
         }
-        keys.insert(resourceID)
         position[resourceID] = out.resources.count
         out.resources.append(PlannedResource(type: type.rawValue, key: key, payload: payload))
         out.decisions.append(Decision(rule: rule, sourceKind: kind.rawValue, sourceID: id, sourceDigest: digest,
                                       action: .create, targetType: type.rawValue, targetKey: key, reason: reason,
                                       warnings: warnings))
-        mark(kind, id, 2)
+        if let outcomeKey { mark(key: outcomeKey, 2) } else { mark(kind, id, 2) }
+        return true
+    }
+
+    /// The contract violations of a payload: what `add` checks. Pure, so callers work it out on
+    /// every core (`SinkOp`) and hand it to `add`, which then does not check again.
+    static func violations(type: ResourceType, payload: JSONValue, validator: ContractValidator) -> [ContractViolation] {
+        // Child payloads are {"parent", "body"} envelopes; the API contract applies to the body.
+        let body = type.spec.parent != nil ? (payload["body"] ?? .null) : payload
+        return type.spec.validate(body, validator: validator)
+    }
+
+    /// Replays one call worked out ahead (see `SinkOp`); returns what `add` returns (true otherwise).
+    @discardableResult
+    func apply(_ op: SinkOp) -> Bool {
+        switch op {
+        case .add(let a):
+            return add(type: a.type, key: a.key, payload: a.payload, rule: a.rule, kind: a.kind, id: a.id, digest: a.digest,
+                       reason: a.reason, warnings: a.warnings, violations: a.violations, resourceID: a.resourceID,
+                       outcomeKey: a.outcomeKey)
+        case .exception(let e):
+            exception(rule: e.rule, kind: e.kind, id: e.id, e.disposition, e.message, hint: e.hint, location: e.location,
+                      outcomeKey: e.outcomeKey)
+        case .exclude(let rule, let kind, let id, let digest, let reason):
+            exclude(rule: rule, kind: kind, id: id, digest: digest, reason: reason)
+        }
         return true
     }
 
@@ -170,7 +200,7 @@ final class TransformSink {
     @discardableResult
     func addConfigured(type: ResourceType, key: String, payload: JSONValue, rule: String, path: String, reason: String) -> Bool {
         let resourceID = "\(type.rawValue)/\(key)"
-        guard !keys.contains(resourceID) else { return true }
+        guard position[resourceID] == nil else { return true }
         let body = type.spec.parent != nil ? (payload["body"] ?? .null) : payload
         let violations = type.spec.validate(body, validator: validator)
         if !violations.isEmpty {
@@ -180,7 +210,7 @@ final class TransformSink {
                 location: nil, hint: "fix the mapping configuration and rebuild"))
             return false
         }
-        keys.insert(resourceID)
+        position[resourceID] = -1
         out.resources.append(PlannedResource(type: type.rawValue, key: key, payload: payload))
         out.decisions.append(Decision(rule: rule, sourceKind: Decision.configurationKind, sourceID: path, sourceDigest: nil,
                                       action: .create, targetType: type.rawValue, targetKey: key, reason: reason, warnings: []))
@@ -200,8 +230,8 @@ final class TransformSink {
     func addFlow(_ f: FlowOutput, rule: String, kind: ObjectKind, id: String, digest: String?, reason: String,
                  warnings: [String] = []) -> Bool {
         let resourceID = "flows/\(f.key)"
-        guard !keys.contains(resourceID) else { return true }
-        keys.insert(resourceID)
+        guard position[resourceID] == nil else { return true }
+        position[resourceID] = -1
         out.flows.append(f)
         out.decisions.append(Decision(rule: rule, sourceKind: kind.rawValue, sourceID: id, sourceDigest: digest,
                                       action: .create, targetType: "flows", targetKey: f.key, reason: reason, warnings: warnings))
@@ -212,16 +242,16 @@ final class TransformSink {
     func addFidelity(_ f: VectorFidelity) { out.fidelity.append(f) }
 
     func payload(_ type: ResourceType, _ key: String) -> JSONValue? {
-        position["\(type.rawValue)/\(key)"].map { out.resources[$0].payload }
+        position["\(type.rawValue)/\(key)"].flatMap { $0 >= 0 ? out.resources[$0].payload : nil }
     }
 
     /// Changes a payload already added (a queue gets its in-queue flow once flows exist).
     func amend(_ type: ResourceType, _ key: String, _ change: (inout JSONValue) -> Void) {
-        guard let i = position["\(type.rawValue)/\(key)"] else { return }
+        guard let i = position["\(type.rawValue)/\(key)"], i >= 0 else { return }
         change(&out.resources[i].payload)
     }
 
-    func has(_ type: ResourceType, _ key: String) -> Bool { keys.contains("\(type.rawValue)/\(key)") }
+    func has(_ type: ResourceType, _ key: String) -> Bool { position["\(type.rawValue)/\(key)"] != nil }
 
     func exclude(rule: String, kind: ObjectKind, id: String, digest: String?, reason: String) {
         out.decisions.append(Decision(rule: rule, sourceKind: kind.rawValue, sourceID: id, sourceDigest: digest,
@@ -231,18 +261,40 @@ final class TransformSink {
 
     func exception(rule: String, kind: ObjectKind, id: String, _ disposition: TransformException.Disposition,
                    _ message: String, hint: String? = nil) {
+        exception(rule: rule, kind: kind, id: id, disposition, message, hint: hint, location: location(kind: kind, id: id))
+    }
+
+    /// `exception` with the record's location already looked up (`SinkOp`).
+    func exception(rule: String, kind: ObjectKind, id: String, _ disposition: TransformException.Disposition,
+                   _ message: String, hint: String?, location: String?, outcomeKey: String? = nil) {
         out.exceptions.append(TransformException(rule: rule, sourceKind: kind.rawValue, sourceID: id,
                                                  disposition: disposition, message: message,
-                                                 location: location(kind: kind, id: id), hint: hint))
+                                                 location: location, hint: hint))
         if disposition == .manual || disposition == .rejected {
             out.decisions.append(Decision(rule: rule, sourceKind: kind.rawValue, sourceID: id, sourceDigest: nil,
                                           action: .manual, targetType: nil, targetKey: nil, reason: message, warnings: []))
         }
-        mark(kind, id, 0)
+        if let outcomeKey { mark(key: outcomeKey, 0) } else { mark(kind, id, 0) }
     }
 
     func finish() -> TransformOutput {
         var o = out
+        // The reconciliation and the sort of the resources by id are independent: side by side.
+        let resources = o.resources
+        let both = { (self.reconcile(), Self.sortedByID(resources)) }
+        let ((reconciliation, unaccounted), sorted) = (try? Parallel.both({ self.reconcile() }, { Self.sortedByID(resources) })) ?? both()
+        o.reconciliation = reconciliation
+        o.unaccounted = unaccounted
+        o.resources = sorted
+        o.flows.sort { $0.key < $1.key }
+        o.fidelity.sort { $0.vector < $1.vector }
+        return o
+    }
+
+    /// Per source kind, how its records ended; and the records that ended nowhere, sorted.
+    private func reconcile() -> ([String: Reconciliation], [String]) {
+        var reconciliation: [String: Reconciliation] = [:]
+        var unaccounted: [String] = []
         for (kind, ids) in seen {
             var r = Reconciliation()
             for id in Set(ids) {
@@ -251,20 +303,86 @@ final class TransformSink {
                 case 2: r.producing += 1
                 case 1: r.excluded += 1
                 case 0: r.exceptions += 1
-                default: o.unaccounted.append("\(kind):\(id)")
+                default: unaccounted.append("\(kind):\(id)")
                 }
             }
-            o.reconciliation[kind] = r
+            reconciliation[kind] = r
         }
-        o.unaccounted.sort()
-        o.resources = o.resources.map { ($0.id, $0) }.sorted { $0.0 < $1.0 }.map(\.1)  // ids are unique
-        o.flows.sort { $0.key < $1.key }
-        o.fidelity.sort { $0.vector < $1.vector }
-        return o
+        unaccounted.sort()
+        return (reconciliation, unaccounted)
     }
+
+    /// Sorted by id (ids are unique): positions sorted, not (id, resource) tuples copied around.
+    static func sortedByID(_ resources: [PlannedResource]) -> [PlannedResource] {
+        let ids = resources.map(\.id)
+        return ids.indices.sorted { ids[$0] < ids[$1] }.map { resources[$0] }
+    }
+}
+
+/// A call to `TransformSink` worked out on a worker thread and replayed on the transform's thread
+/// in record order: the work (names, payloads, contract checks) runs on every core, while the
+/// sink sees exactly the calls, in exactly the order, of the serial loop it replaces.
+enum SinkOp {
+    struct Add {
+        var type: ResourceType
+        var key: String
+        var payload: JSONValue
+        var rule: String
+        var kind: ObjectKind
+        var id: String
+        var digest: String?
+        var reason: String
+        var warnings: [String] = []
+        var violations: [ContractViolation]
+        /// `<type>/<key>` and `kind:id`, made on the worker rather than on the replaying thread.
+        var resourceID: String
+        var outcomeKey: String
+
+        init(type: ResourceType, key: String, payload: JSONValue, rule: String, kind: ObjectKind, id: String, digest: String?,
+             reason: String, warnings: [String] = [], validator: ContractValidator) {
+            self.type = type
+            self.key = key
+            self.payload = payload
+            self.rule = rule
+            self.kind = kind
+            self.id = id
+            self.digest = digest
+            self.reason = reason
+            self.warnings = warnings
+            self.violations = TransformSink.violations(type: type, payload: payload, validator: validator)
+            self.resourceID = "\(type.rawValue)/\(key)"
+            self.outcomeKey = TransformSink.outcomeKey(kind, id)
+        }
+    }
+
+    struct Exception {
+        var rule: String
+        var kind: ObjectKind
+        var id: String
+        var disposition: TransformException.Disposition
+        var message: String
+        var hint: String?
+        /// Where the record was read (`TransformSink.location`), looked up on the worker too.
+        var location: String?
+        var outcomeKey: String
+    }
+
+    case add(Add)
+    case exception(Exception)
+    case exclude(rule: String, kind: ObjectKind, id: String, digest: String?, reason: String)
 }
 
 /// Canonical digest of a source record (what the diff log calls the source digest).
 func recordDigest<T: Encodable>(_ v: T) -> String? {
     (try? CanonicalJSON.data(v)).map(SHA256Digest.hex)
+}
+
+extension Context {
+    /// A `TransformSink.exception` call to replay later, its location looked up now (pure).
+    func exceptionOp(rule: String, kind: ObjectKind, id: String, _ disposition: TransformException.Disposition,
+                     _ message: String, hint: String? = nil) -> SinkOp {
+        let key = TransformSink.outcomeKey(kind, id)
+        return .exception(.init(rule: rule, kind: kind, id: id, disposition: disposition, message: message, hint: hint,
+                                location: sink.locations[key]?.first?.description, outcomeKey: key))
+    }
 }

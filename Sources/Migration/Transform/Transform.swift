@@ -223,6 +223,8 @@ struct Context {
 struct ModelIndex {
     /// Station keys in `SiteModel.sortedKeys` order, and agent keys likewise.
     let stationKeys: [String]
+    /// The stations in that order, with their keys (users, phones and coverage walk them).
+    let stations: [(String, Station)]
     let agentKeys: [String]
     /// Station extension / agent login → the SMGR user with the smallest login name listing it.
     let smgrUserByStation: [String: AvayaCM.User]
@@ -237,32 +239,45 @@ struct ModelIndex {
     let numbering: PublicNumberingTable
 
     init(_ m: SiteModel) {
-        stationKeys = SiteModel.sortedKeys(m.stations)
-        agentKeys = SiteModel.sortedKeys(m.agents)
-        var byStation: [String: AvayaCM.User] = [:], byAgent: [String: AvayaCM.User] = [:]
-        let users = SiteModel.sortedKeys(m.users).compactMap { m.users[$0] }.sorted { $0.loginName < $1.loginName }
-        for u in users {
-            for e in u.stationExtensions where byStation[e] == nil { byStation[e] = u }
-            for l in u.agentLoginIds where byAgent[l] == nil { byAgent[l] = u }
+        // The station lists (a sort of 100,000 keys) on one core, the other indexes on the other.
+        typealias Others = (agentKeys: [String], byStation: [String: AvayaCM.User], byAgent: [String: AvayaCM.User],
+                            hunts: [String: HuntGroup], holders: [Int: [(login: String, agent: Agent, skill: AgentSkill)]])
+        let stationSide = { () -> ([String], [(String, Station)], [Int: Int]) in
+            let keys = SiteModel.sortedKeys(m.stations)
+            var cors: [Int: Int] = [:]
+            for s in m.stations.values { if let c = s.cor { cors[c, default: 0] += 1 } }
+            return (keys, keys.compactMap { k in m.stations[k].map { (k, $0) } }, cors)
         }
-        smgrUserByStation = byStation
-        smgrUserByAgent = byAgent
-        var hunts: [String: HuntGroup] = [:]
-        for k in SiteModel.sortedKeys(m.huntGroups) {
-            guard let h = m.huntGroups[k], let e = h.extension else { continue }
-            if let old = hunts[e], old.number <= h.number { continue }
-            hunts[e] = h
+        let otherSide = { () -> Others in
+            let agentKeys = SiteModel.sortedKeys(m.agents)
+            var byStation: [String: AvayaCM.User] = [:], byAgent: [String: AvayaCM.User] = [:]
+            let users = SiteModel.sortedKeys(m.users).compactMap { m.users[$0] }.sorted { $0.loginName < $1.loginName }
+            for u in users {
+                for e in u.stationExtensions where byStation[e] == nil { byStation[e] = u }
+                for l in u.agentLoginIds where byAgent[l] == nil { byAgent[l] = u }
+            }
+            var hunts: [String: HuntGroup] = [:]
+            for k in SiteModel.sortedKeys(m.huntGroups) {
+                guard let h = m.huntGroups[k], let e = h.extension else { continue }
+                if let old = hunts[e], old.number <= h.number { continue }
+                hunts[e] = h
+            }
+            var holders: [Int: [(login: String, agent: Agent, skill: AgentSkill)]] = [:]
+            for k in agentKeys {
+                guard let a = m.agents[k] else { continue }
+                for s in a.skills { holders[s.skill, default: []].append((k, a, s)) }
+            }
+            return (agentKeys, byStation, byAgent, hunts, holders)
         }
-        huntGroupByExtension = hunts
-        var holders: [Int: [(login: String, agent: Agent, skill: AgentSkill)]] = [:]
-        for k in agentKeys {
-            guard let a = m.agents[k] else { continue }
-            for s in a.skills { holders[s.skill, default: []].append((k, a, s)) }
-        }
-        skillHolders = holders
-        var cors: [Int: Int] = [:]
-        for s in m.stations.values { if let c = s.cor { cors[c, default: 0] += 1 } }
+        let ((keys, stations, cors), others) = (try? Parallel.both(stationSide, otherSide)) ?? (stationSide(), otherSide())
+        stationKeys = keys
+        self.stations = stations
         stationsPerCOR = cors
+        agentKeys = others.agentKeys
+        smgrUserByStation = others.byStation
+        smgrUserByAgent = others.byAgent
+        huntGroupByExtension = others.hunts
+        skillHolders = others.holders
         numbering = PublicNumberingTable(m.publicNumbering)
     }
 }

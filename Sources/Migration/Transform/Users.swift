@@ -54,81 +54,131 @@ extension Context {
         }
     }
 
+    /// Station records in `SiteModel.sortedKeys` order (what `Self.sorted(model.stations)` gives),
+    /// from the index's sorted keys instead of sorting 100,000 keys again.
+    var sortedStations: [(String, Station)] { index.stations }
+
+    /// `items.map(f)` on every core, results in input order (`f` must only read).
+    func everyCore<T, R>(_ items: [T], minChunk: Int = 256, _ f: (T) -> R) -> [R] {
+        (try? Parallel.map(items, minChunk: minChunk, f)) ?? items.map(f)
+    }
+
+    /// What `users()` works out for a station before the e-mail claims (order-independent).
+    struct StationUser {
+        var digest: String?
+        var excluded: Bool
+        var display = ""
+        var email = ""
+        var warnings: [String] = []
+        var did: DIDLookup = .noNumber("")
+    }
+
     mutating func users() {
-        // Record digests (canonical JSON + SHA-256 of each station, a third of this loop) on every
-        // core first; the loop itself stays serial and in order (e-mail claims depend on it).
-        let stations = Self.sorted(model.stations)
-        let digests = (try? Parallel.map(stations, minChunk: 256) { recordDigest($0.1) }) ?? stations.map { recordDigest($0.1) }
-        for ((ext, st), digest) in zip(stations, digests) {
-            stationDigests[ext] = digest
-            if excluded.contains(ext) {
-                sink.exclude(rule: "exclude", kind: .station, id: ext, digest: digest, reason: "extension \(ext) is in the configured exclusions")
-                continue
+        // Everything but the e-mail claims runs on every core: record digests (canonical JSON and
+        // SHA-256 of each station), names, template e-mails, DIDs, payloads and their contract
+        // checks. The claims run serially in record order (who keeps an e-mail depends on it), and
+        // the sink gets its calls replayed in the order of the one serial loop this replaces.
+        let stations = sortedStations
+        let ctx = self
+        let prepared = everyCore(stations) { ext, st in ctx.prepareUser(ext: ext, station: st) }
+        var claimed: [(email: String, changed: Bool)] = []
+        claimed.reserveCapacity(stations.count)
+        for p in prepared {
+            claimed.append(p.excluded ? ("", false) : emails.claimEmail(p.email))
+        }
+        let indices = Array(stations.indices)
+        let ops = everyCore(indices) { i in ctx.userOps(ext: stations[i].0, station: stations[i].1, prepared[i], claimed[i]) }
+        for i in stations.indices {
+            let ext = stations[i].0  // (not the tuple: a copy of every Station costs retains)
+            stationDigests[ext] = prepared[i].digest
+            for op in ops[i] {
+                let done = sink.apply(op)
+                if case .add(let a) = op, a.type == .users, a.kind == .station, done {
+                    userForStation[ext] = a.key
+                    migratedExtensions.append(ext)
+                }
             }
-            let person = smgrUser(station: ext)
-            let cmName = st.name ?? ""
-            var display = person?.displayName ?? PersonName.display(cmName)
-            if let p = person, p.displayName == nil, let g = p.givenName, let s = p.surname { display = "\(g) \(s)" }
-            if display.trimmingCharacters(in: .whitespaces).isEmpty { display = "Extension \(ext)" }
-            var warnings: [String] = []
-            let email: String
-            if let e = person?.email, !e.isEmpty {
-                email = e
-            } else {
-                email = PersonName.email(template: config.email.template, name: cmName.isEmpty ? display : cmName,
-                                         extension: ext, domain: config.email.domain)
-                warnings.append("e-mail derived from the template: \(email)")
-            }
-            let (uniqueEmail, changed) = emails.claimEmail(email)
-            if changed {
-                warnings.append("e-mail \(email) already taken in this bundle; using \(uniqueEmail)")
-                sink.exception(rule: "station.user", kind: .station, id: ext, .review,
-                               "two people would share the e-mail \(email); station \(ext) gets \(uniqueEmail)",
-                               hint: "set the e-mail in System Manager or change email.template")
-            }
-            var addresses: [JSONValue] = [["mediaType": "PHONE", "type": "WORK", "extension": .string(ext)]]
-            let numbering: String
-            switch didLookup(for: ext, location: st.extra["location"]) {
-            case .number(let e164, let how):
-                addresses = [["mediaType": "PHONE", "type": "WORK", "address": .string(e164), "extension": .string(ext)]]
-                dids.append(e164)
-                numbering = "DID \(e164) (\(how))"
-            case .invalid(let f, let how):
-                sink.exception(rule: "station.did", kind: .station, id: ext, .review,
-                               "the DID for extension \(ext) cannot be made E.164 (\(how)): \(f); the user keeps only the extension",
-                               hint: "check public-unknown-numbering, set cpnFormats for the row, or add didOverrides.\(ext)")
-                numbering = "no DID"
-            case .noNumber(let why): numbering = "no DID: \(why)"
-            }
-            let key = LogicalRef.makeKey(ext)
-            let payload: JSONValue = ["name": .string(display), "email": .string(uniqueEmail),
-                                      "divisionId": .string(divisionRef(tenant: st.tenant)), "addresses": .array(addresses)]
-            if sink.add(type: .users, key: key, payload: payload, rule: "station.user", kind: .station, id: ext, digest: digest,
-                        reason: "station \(ext) (\(st.setType ?? "unknown set")) becomes user \(display); \(numbering)", warnings: warnings) {
-                userForStation[ext] = key
-                migratedExtensions.append(ext)
-            }
-            bridged(st, ext: ext)
+            if case .number(let e164, _) = prepared[i].did { dids.append(e164) }
         }
     }
 
+    func prepareUser(ext: String, station st: Station) -> StationUser {
+        var u = StationUser(digest: RecordBytes.digest(st), excluded: excluded.contains(ext))
+        if u.excluded { return u }
+        let person = smgrUser(station: ext)
+        let cmName = st.name ?? ""
+        var display = person?.displayName ?? PersonName.display(cmName)
+        if let p = person, p.displayName == nil, let g = p.givenName, let s = p.surname { display = "\(g) \(s)" }
+        if ASCIIName.isBlank(display) { display = "Extension \(ext)" }
+        u.display = display
+        if let e = person?.email, !e.isEmpty {
+            u.email = e
+        } else {
+            u.email = PersonName.email(template: config.email.template, name: cmName.isEmpty ? display : cmName,
+                                       extension: ext, domain: config.email.domain)
+            u.warnings.append("e-mail derived from the template: \(u.email)")
+        }
+        u.did = didLookup(for: ext, location: st.extra["location"])
+        return u
+    }
+
+    /// The sink calls for one station, in the order the serial loop made them.
+    func userOps(ext: String, station st: Station, _ u: StationUser, _ claim: (email: String, changed: Bool)) -> [SinkOp] {
+        if u.excluded {
+            return [.exclude(rule: "exclude", kind: .station, id: ext, digest: u.digest, reason: "extension \(ext) is in the configured exclusions")]
+        }
+        var ops: [SinkOp] = []
+        var warnings = u.warnings
+        let (uniqueEmail, changed) = claim
+        if changed {
+            warnings.append("e-mail \(u.email) already taken in this bundle; using \(uniqueEmail)")
+            ops.append(exceptionOp(rule: "station.user", kind: .station, id: ext, .review,
+                                  "two people would share the e-mail \(u.email); station \(ext) gets \(uniqueEmail)",
+                                  hint: "set the e-mail in System Manager or change email.template"))
+        }
+        var addresses: [JSONValue] = [["mediaType": "PHONE", "type": "WORK", "extension": .string(ext)]]
+        let numbering: String
+        switch u.did {
+        case .number(let e164, let how):
+            addresses = [["mediaType": "PHONE", "type": "WORK", "address": .string(e164), "extension": .string(ext)]]
+            numbering = "DID \(e164) (\(how))"
+        case .invalid(let f, let how):
+            ops.append(exceptionOp(rule: "station.did", kind: .station, id: ext, .review,
+                                  "the DID for extension \(ext) cannot be made E.164 (\(how)): \(f); the user keeps only the extension",
+                                  hint: "check public-unknown-numbering, set cpnFormats for the row, or add didOverrides.\(ext)"))
+            numbering = "no DID"
+        case .noNumber(let why): numbering = "no DID: \(why)"
+        }
+        let key = LogicalRef.makeKey(ext)
+        let payload: JSONValue = ["name": .string(u.display), "email": .string(uniqueEmail),
+                                  "divisionId": .string(divisionRef(tenant: st.tenant)), "addresses": .array(addresses)]
+        ops.append(.add(.init(type: .users, key: key, payload: payload, rule: "station.user", kind: .station, id: ext, digest: u.digest,
+                              reason: "station \(ext) (\(st.setType ?? "unknown set")) becomes user \(u.display); \(numbering)",
+                              warnings: warnings, validator: sink.validator)))
+        if let b = bridgedOp(st, ext: ext) { ops.append(b) }
+        return ops
+    }
+
     /// [station.bridged]: no Genesys equivalent; a person decides.
-    func bridged(_ st: Station, ext: String) {
+    func bridgedOp(_ st: Station, ext: String) -> SinkOp? {
         let bridges = st.buttons.filter(\.isBridgedAppearance)
-        guard !bridges.isEmpty else { return }
+        guard !bridges.isEmpty else { return nil }
         let list = bridges.map { "\($0.bridgedExtension ?? "?") button \($0.bridgedButton.map(String.init) ?? "?")" }
-        sink.exception(rule: "station.bridged", kind: .station, id: ext, .review,
-                       "station \(ext) bridges appearances of \(list.joined(separator: ", ")); Genesys has no bridged appearances",
-                       hint: "consider a group ring or a shared line for these users")
+        return exceptionOp(rule: "station.bridged", kind: .station, id: ext, .review,
+                          "station \(ext) bridges appearances of \(list.joined(separator: ", ")); Genesys has no bridged appearances",
+                          hint: "consider a group ring or a shared line for these users")
     }
 
     /// [agent.user]: agents join the station user of the same person (SMGR profile, then exact
     /// name); otherwise they get a user of their own.
     mutating func agents() {
-        let stationByName = Dictionary(model.stations.values.compactMap { s in s.name.map { (PersonName.display($0).lowercased(), s.extension) } },
+        // Names and digests on every core; the loop stays serial (e-mail claims, first producer wins).
+        let named = model.stations.values.compactMap { s in s.name.map { ($0, s.extension) } }
+        let stationByName = Dictionary(everyCore(named) { n, ext in (PersonName.display(n).lowercased(), ext) },
                                        uniquingKeysWith: { a, b in min(a, b) })
-        for (login, a) in Self.sorted(model.agents) {
-            let digest = recordDigest(a)
+        let agents = Self.sorted(model.agents)
+        let digests = everyCore(agents) { recordDigest($0.1) }
+        for ((login, a), digest) in zip(agents, digests) {
             if let p = smgrUser(agent: login), let ext = p.stationExtensions.sorted().first, let key = userForStation[ext] {
                 userForAgent[login] = key
                 sink.exclude(rule: "agent.user", kind: .agent, id: login, digest: digest,
