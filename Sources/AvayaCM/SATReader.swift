@@ -586,19 +586,20 @@ struct SATReader {
     /// Scans a form line for `Label: value` and `Label? y` pairs. Known labels come from `dict`
     /// (lower-cased, blank-collapsed, `*` dropped) and are found even in whitespace-collapsed
     /// captures; unknown labels are recognised only after a two-blank gap, and go to `extra`.
-    static func scan(_ s: [UInt8], _ dict: [String: String], maxWords: Int = 8,
+    static func scan(_ s: [UInt8], _ dict: LabelTable, maxWords: Int = 8,
                      into f: inout Fields) -> Bool {
         let n = s.count
         var found = false
         var lowerBound = 0
         // The label text is built only when it is kept (unknown and untyped labels go to `extra`).
-        var pending: (key: String?, label: Range<Int>, valueStart: Int)? = nil
+        // `entry`: index in `dict.entries`, nil for an unknown label.
+        var pending: (entry: Int?, label: Range<Int>, valueStart: Int)? = nil
         var i = 0
         func close(_ end: Int) {
             guard let p = pending else { return }
             let v = p.valueStart < end ? Bytes.collapsed(s[p.valueStart..<end]) : ""
             // "x." keys are labels we know (so collapsed captures split correctly) but do not type.
-            if let k = p.key, !k.hasPrefix("x.") { f.set(k, v) } else { f.addExtra(Bytes.collapsed(s[p.label]), v) }
+            if let e = p.entry, dict.entries[e].typed { f.set(dict.entries[e].value, v) } else { f.addExtra(Bytes.collapsed(s[p.label]), v) }
         }
         while i < n {
             let b = s[i]
@@ -618,13 +619,13 @@ struct SATReader {
                 k -= 1
             }
             while segStart < labelEnd, Bytes.isSpace(s[segStart]) { segStart += 1 }
-            var hit: (start: Int, key: String?)? = nil
+            var hit: (start: Int, entry: Int?)? = nil
             if gap || lowerBound == 0 {
                 if segStart < labelEnd {
-                    if let key = dict[Bytes.key(s[segStart..<labelEnd])] {
-                        hit = (segStart, key)
+                    if let e = dict.index(s[segStart..<labelEnd]) {
+                        hit = (segStart, e)
                     } else if Bytes.isLetter(s[segStart]) || s[segStart] == UInt8(ascii: "("),
-                              s[segStart..<labelEnd].filter({ $0 == 0x20 }).count < 10 {
+                              Bytes.count(0x20, in: s[segStart..<labelEnd], below: 10) {
                         hit = (segStart, nil)
                     }
                 }
@@ -637,12 +638,12 @@ struct SATReader {
                     j -= 1
                 }
                 for st in starts.reversed() where st < labelEnd {
-                    if let key = dict[Bytes.key(s[st..<labelEnd])] { hit = (st, key); break }
+                    if let e = dict.index(s[st..<labelEnd]) { hit = (st, e); break }
                 }
             }
             if let h = hit {
                 close(h.start)
-                pending = (h.key, h.start..<labelEnd, i + 1)
+                pending = (h.entry, h.start..<labelEnd, i + 1)
                 lowerBound = i + 1
                 found = true
             }
@@ -653,7 +654,7 @@ struct SATReader {
     }
 
     /// Label/value lines of a whole screen (lines claimed by grid parsers are skipped by callers).
-    func scanLines(_ lines: ArraySlice<(num: Int, bytes: [UInt8])>, _ dict: [String: String], into f: inout Fields) {
+    func scanLines(_ lines: ArraySlice<(num: Int, bytes: [UInt8])>, _ dict: LabelTable, into f: inout Fields) {
         var orphan = 0
         for l in lines {
             if !SATReader.scan(l.bytes, dict, into: &f) {
@@ -695,7 +696,7 @@ struct SATReader {
 
     // MARK: station
 
-    static let stationLabels: [String: String] = [
+    static let stationLabels: LabelTable = [
         "extension": "extension", "type": "setType", "port": "port", "name": "name", "cor": "cor", "cos": "cos",
         "tn": "tenant", "coverage path 1": "coveragePath1", "coverage path 2": "coveragePath2",
         "hunt-to station": "huntToStation", "security code": "securityCode", "ec500 state": "ec500State",
@@ -829,7 +830,7 @@ struct SATReader {
 
     // MARK: agent
 
-    static let agentLabels: [String: String] = [
+    static let agentLabels: LabelTable = [
         "login id": "loginId", "name": "name", "tn": "tenant", "cor": "cor", "coverage path": "coveragePath",
         "security code": "securityCode", "direct agent skill": "directAgentSkill",
         "call handling preference": "callHandlingPreference",
@@ -919,7 +920,7 @@ struct SATReader {
 
     // MARK: hunt group
 
-    static let huntLabels: [String: String] = [
+    static let huntLabels: LabelTable = [
         "group number": "number", "group name": "name", "group extension": "extension", "group type": "groupType",
         "acd": "acd", "queue": "queue", "vector": "vector", "skill": "skill", "tn": "tenant", "cor": "cor",
         "coverage path": "coveragePath", "night service destination": "nightServiceDestination",
@@ -1043,7 +1044,7 @@ struct SATReader {
 
     // MARK: vector
 
-    static let vectorLabels: [String: String] = [
+    static let vectorLabels: LabelTable = [
         "number": "number", "name": "name", "multimedia": "x.", "attendant vectoring": "x.", "meet-me conf": "x.",
         "lock": "x.", "basic": "x.", "eas": "x.", "g3v4 enhanced": "x.", "ani/ii-digits": "x.", "asai routing": "x.",
         "prompting": "x.", "lai": "x.", "g3v4 adv route": "x.", "cinfo": "x.", "bsr": "x.", "holidays": "x.",
@@ -1097,7 +1098,7 @@ struct SATReader {
 
     // MARK: VDN
 
-    static let vdnLabels: [String: String] = [
+    static let vdnLabels: LabelTable = [
         "extension": "extension", "name": "name", "destination": "destination", "cor": "cor", "tn": "tenant",
         "1st skill": "skill1", "2nd skill": "skill2", "3rd skill": "skill3",
         "attendant vectoring": "x.", "meet-me conferencing": "x.", "allow vdn override": "x.", "measured": "x.",
@@ -1113,7 +1114,7 @@ struct SATReader {
 
     // MARK: coverage path
 
-    static let coverageLabels: [String: String] = [
+    static let coverageLabels: LabelTable = [
         "coverage path number": "number", "next path number": "nextPath", "hunt after coverage": "huntAfterCoverage",
         "linkage": "x.", "cvg enabled for vdn route-to party": "x.",
     ]
@@ -1175,7 +1176,7 @@ struct SATReader {
 
     // MARK: COR / COS
 
-    static let corLabels: [String: String] = ["cor number": "number", "cor description": "description", "frl": "frl"]
+    static let corLabels: LabelTable = ["cor number": "number", "cor description": "description", "frl": "frl"]
 
     private func parseCOR(_ s: SATScreen) {
         var f = Fields()
@@ -1302,7 +1303,7 @@ struct SATReader {
 
     // MARK: announcements
 
-    static let announcementLabels: [String: String] = [
+    static let announcementLabels: LabelTable = [
         "extension": "extension", "annc name": "name", "name": "name", "annc type": "type", "type": "type",
         "source": "source", "group/board": "source", "port": "source",
     ]
@@ -1452,7 +1453,7 @@ struct SATReader {
         finish(RecordBuild.pickupGroup(&f, members: members.sorted { $0.0 < $1.0 }.map(\.1)), f, s)
     }
 
-    static let tenantLabels: [String: String] = [
+    static let tenantLabels: LabelTable = [
         "tenant": "number", "tenant number": "number", "tenant description": "description",
         "attendant group": "attendantGroup", "music source": "musicSource", "night destination": "nightDestination",
         "cos group": "cosGroup",
