@@ -100,6 +100,9 @@ struct LineStream {
 
     /// The last line returned by `nextRaw` has a byte >= 0x80 (found while copying it).
     private var lastLineHighBytes = false
+    /// The last line returned has a control byte (< 0x20 other than the dropped `\r`, or DEL):
+    /// `TerminalText.isPlain` of it is false. Found while copying the line.
+    private(set) var lastLineHasControl = false
 
     /// The next line without its terminator and `\r`s. The line end is found with `memchr` and
     /// the line copied once (with `\r` dropped and high bytes noted in the same pass): this runs
@@ -131,21 +134,25 @@ struct LineStream {
 
     /// Bytes `a..<b` of the buffer without `\r`; sets `lastLineHighBytes`.
     private mutating func copyLine(_ a: Int, _ b: Int) -> [UInt8] {
-        var high = false
+        var high = false, control = false
         let line = buf.withUnsafeBufferPointer { p -> [UInt8] in
             [UInt8](unsafeUninitializedCapacity: b - a) { out, count in
                 var k = 0
                 var i = a
                 while i < b {
                     let c = p[i]
-                    if c != 0x0D { out[k] = c; k += 1 }
-                    if c >= 0x80 { high = true }
+                    if c < 0x20 || c >= 0x7F {
+                        if c >= 0x80 { high = true } else if c != 0x0D { control = true }
+                        if c == 0x0D { i += 1; continue }
+                    }
+                    out[k] = c; k += 1
                     i += 1
                 }
                 count = k
             }
         }
         lastLineHighBytes = high
+        lastLineHasControl = control
         return line
     }
 }
@@ -396,6 +403,25 @@ enum Bytes {
     }
 
     static func string(_ s: [UInt8], _ r: Range<Int>) -> String { String(decoding: s[r], as: UTF8.self) }
+
+    /// `s` contains the ASCII bytes `needle` (a byte search: Foundation's `String.contains`
+    /// is slow on Linux, and for an ASCII needle in the readers' text the result is the same).
+    static func contains(_ s: String, _ needle: [UInt8]) -> Bool {
+        guard let f = needle.first else { return true }
+        let u = Array(s.utf8)
+        let n = needle.count
+        guard u.count >= n else { return false }
+        var i = 0
+        while i + n <= u.count {
+            if u[i] == f {
+                var k = 1
+                while k < n, u[i + k] == needle[k] { k += 1 }
+                if k == n { return true }
+            }
+            i += 1
+        }
+        return false
+    }
 
     /// Fewer than `limit` bytes equal to `b` in `s` (counting stops at the limit; no array).
     static func count(_ b: UInt8, in s: ArraySlice<UInt8>, below limit: Int) -> Bool {
