@@ -273,8 +273,10 @@ struct SATReader {
                 return
             }
             // The open screen is changed in place (`current?.…`): a copy per line would copy its lines.
-            guard let st = current.map({ (closed: $0.closed, uncut: $0.cut == nil, paged: $0.command.page != nil,
-                                          rows: $0.rowsOnPage, noise: $0.noise) }) else { return }
+            // Read field by field in place: `current.map { … }` copied the whole screen per line.
+            guard let stClosed = current?.closed else { return }
+            let st = (closed: stClosed, uncut: current?.cut == nil, paged: current?.command.page != nil,
+                      rows: current?.rowsOnPage ?? 0, noise: current?.noise ?? nil)
             if let why = SATReader.sessionEnd(line, first) {
                 // The session dropped: a screen still being drawn is cut.
                 if !st.closed, st.uncut { current?.cut = (num, why) }
@@ -354,6 +356,14 @@ struct SATReader {
         var j = f
         while j < l.count, Bytes.isLetter(l[j]) { j += 1 }
         guard j - f >= 2 else { return false }
+        // The first two letters of a verb or of "command" (most form lines stop here).
+        switch (Bytes.lower(l[f]), Bytes.lower(l[f + 1])) {
+        case (UInt8(ascii: "d"), UInt8(ascii: "i")), (UInt8(ascii: "l"), UInt8(ascii: "i")), (UInt8(ascii: "c"), UInt8(ascii: "h")),
+             (UInt8(ascii: "a"), UInt8(ascii: "d")), (UInt8(ascii: "s"), UInt8(ascii: "t")), (UInt8(ascii: "m"), UInt8(ascii: "o")),
+             (UInt8(ascii: "r"), UInt8(ascii: "e")), (UInt8(ascii: "d"), UInt8(ascii: "u")), (UInt8(ascii: "c"), UInt8(ascii: "o")):
+            break
+        default: return false
+        }
         if Bytes.equalsLower(l, f..<j, commandWord) { return true }
         let isVerbStart = verbBytes.contains { v in
             v.count >= j - f && zip(v, l[f..<j]).allSatisfy { $0 == Bytes.lower($1) }
@@ -413,7 +423,12 @@ struct SATReader {
 
     private func isNoise(_ l: [UInt8], _ first: Int?) -> Bool {
         guard let f = first else { return true }
-        for p in SATReader.noisePrefixes where Bytes.keyHasPrefix(l[f...], p) { return true }
+        // The prefixes start with p, c or v: other lines skip the three comparisons.
+        switch Bytes.lower(l[f]) {
+        case UInt8(ascii: "p"), UInt8(ascii: "c"), UInt8(ascii: "v"):
+            for p in SATReader.noisePrefixes where Bytes.keyHasPrefix(l[f...], p) { return true }
+        default: break
+        }
         // A line that is only an HTML tag (ASA HTML reports).
         guard l[f] == UInt8(ascii: "<"), let e = l.lastIndex(where: { !Bytes.isSpace($0) }) else { return false }
         return l[e] == UInt8(ascii: ">")
@@ -625,6 +640,13 @@ struct SATReader {
             if let e = p.entry, dict.entries[e].typed { f.set(dict.entries[e].value, v) } else { f.addExtra(Bytes.collapsed(s[p.label]), v) }
         }
         while i < n {
+            // Skip to the next `:` or `?` in one tight loop (most bytes are neither).
+            i = s.withUnsafeBufferPointer { p in
+                var j = i
+                while j < n, p[j] != UInt8(ascii: ":"), p[j] != UInt8(ascii: "?") { j += 1 }
+                return j
+            }
+            if i == n { break }
             let b = s[i]
             guard (b == UInt8(ascii: ":") || b == UInt8(ascii: "?")), i > lowerBound, !Bytes.isSpace(s[i - 1]) else {
                 i += 1; continue

@@ -132,25 +132,28 @@ struct LineStream {
         }
     }
 
-    /// Bytes `a..<b` of the buffer without `\r`; sets `lastLineHighBytes`.
+    /// Bytes `a..<b` of the buffer without `\r`; sets `lastLineHighBytes` and
+    /// `lastLineHasControl`. The line is copied with `memcpy` and checked in one tight loop;
+    /// only a line with a byte outside 0x20...0x7E (rare) is looked at byte by byte.
     private mutating func copyLine(_ a: Int, _ b: Int) -> [UInt8] {
-        var high = false, control = false
-        let line = buf.withUnsafeBufferPointer { p -> [UInt8] in
-            [UInt8](unsafeUninitializedCapacity: b - a) { out, count in
-                var k = 0
-                var i = a
-                while i < b {
-                    let c = p[i]
-                    if c < 0x20 || c >= 0x7F {
-                        if c >= 0x80 { high = true } else if c != 0x0D { control = true }
-                        if c == 0x0D { i += 1; continue }
-                    }
-                    out[k] = c; k += 1
-                    i += 1
-                }
-                count = k
+        let n = b - a
+        guard n > 0 else { lastLineHighBytes = false; lastLineHasControl = false; return [] }
+        var special = false
+        var line = buf.withUnsafeBufferPointer { p -> [UInt8] in
+            [UInt8](unsafeUninitializedCapacity: n) { out, count in
+                if let d = out.baseAddress, let src = p.baseAddress { memcpy(d, src + a, n) }
+                count = n
             }
         }
+        line.withUnsafeBufferPointer { p in
+            for c in p where c < 0x20 || c >= 0x7F { special = true; break }
+        }
+        guard special else { lastLineHighBytes = false; lastLineHasControl = false; return line }
+        var high = false, control = false, cr = false
+        for c in line {
+            if c >= 0x80 { high = true } else if c == 0x0D { cr = true } else if c < 0x20 || c == 0x7F { control = true }
+        }
+        if cr { line.removeAll { $0 == 0x0D } }
         lastLineHighBytes = high
         lastLineHasControl = control
         return line
