@@ -187,19 +187,19 @@ struct SATReader {
     /// Captures at least this large are read by two threads (see `read(_:pipelined:)`).
     static let pipelineBytes = 1 << 20
 
-    /// Reads the capture. `pipelined`: one thread cuts the lines into screens while a second
-    /// one parses the screens and feeds the builder, in capture order, through a bounded queue
-    /// (memory stays bounded; results are the same as read by one thread, since only the
-    /// second thread touches the builder until both are done). Default: pipelined for captures
-    /// of `pipelineBytes` and more.
-    func read(_ stream: inout LineStream, pipelined: Bool? = nil) {
+    /// Reads the capture. `pipelined`: this thread cuts the lines into screens while `workers`
+    /// threads (default: one per core, at most 4) parse batches of screens; what each batch
+    /// produces is recorded and applied to the builder in capture order (`SATParsePool`), so
+    /// results are the same as read by one thread and memory stays bounded. Default: pipelined
+    /// for captures of `pipelineBytes` and more.
+    func read(_ stream: inout LineStream, pipelined: Bool? = nil, workers: Int? = nil) {
         let two = pipelined ?? ((stream.byteSize ?? 0) >= SATReader.pipelineBytes)
         guard two else {
             let screens = cut(&stream) { flush($0) }
             finishRead(screens)
             return
         }
-        let pool = SATParsePool(reader: self, workers: SATParsePool.defaultWorkers)
+        let pool = SATParsePool(reader: self, workers: max(workers ?? SATParsePool.defaultWorkers, 1))
         var batch: [SATScreen] = []
         batch.reserveCapacity(SATParsePool.batch)
         let screens = cut(&stream) { s in
