@@ -1557,8 +1557,8 @@ final class SATParsePool: @unchecked Sendable {
     static let batch = 256
     /// Workers for a machine's cores (the reading thread is one more).
     static var defaultWorkers: Int { min(max(ProcessInfo.processInfo.activeProcessorCount, 1), 4) }
-    private let capacity = 8
-    private let ahead = 8
+    private let capacity = 4
+    private let ahead = 4
     private let cond = NSCondition()
     private let reader: SATReader
     private var items: [[SATScreen]] = []

@@ -296,12 +296,22 @@ enum Bytes {
 
     /// `collapsed`/`key`, written straight into the String's storage (no intermediate array;
     /// short results are small strings without any allocation). Invalid UTF-8 is repaired as
-    /// `String(decoding:as:)` does.
+    /// `String(decoding:as:)` does. The length is counted first: the String is allocated at
+    /// its exact size (these strings end up in the model; sized by the input, padded values
+    /// kept their blanks' worth of capacity).
     @inline(__always)
     private static func normalized(_ s: ArraySlice<UInt8>, lower: Bool) -> String {
         if s.isEmpty { return "" }
         return s.withUnsafeBufferPointer { src -> String in
-            String(unsafeUninitializedCapacity: src.count) { out in
+            var length = 0
+            var pending = false
+            for b in src {
+                if isSpace(b) { pending = length > 0; continue }
+                if pending { length += 1; pending = false }
+                length += 1
+            }
+            if length == 0 { return "" }
+            return String(unsafeUninitializedCapacity: length) { out in
                 var k = 0
                 var pendingSpace = false
                 for b in src {
