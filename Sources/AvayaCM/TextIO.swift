@@ -294,24 +294,15 @@ enum Bytes {
     /// Lower-cased, blank-collapsed key for dictionary lookups.
     static func key(_ s: ArraySlice<UInt8>) -> String { normalized(s, lower: true) }
 
-    /// `collapsed`/`key`, written straight into the String's storage (no intermediate array;
-    /// short results are small strings without any allocation). Invalid UTF-8 is repaired as
-    /// `String(decoding:as:)` does. The length is counted first: the String is allocated at
-    /// its exact size (these strings end up in the model; sized by the input, padded values
-    /// kept their blanks' worth of capacity).
+    /// `collapsed`/`key`: normalised into a temporary stack buffer, then one `String` of the
+    /// exact length (no intermediate array on the heap; the strings end up in the model, so they
+    /// must not keep the padding's capacity). Invalid UTF-8 is repaired as before
+    /// (`String(decoding:as:)`).
     @inline(__always)
     private static func normalized(_ s: ArraySlice<UInt8>, lower: Bool) -> String {
         if s.isEmpty { return "" }
         return s.withUnsafeBufferPointer { src -> String in
-            var length = 0
-            var pending = false
-            for b in src {
-                if isSpace(b) { pending = length > 0; continue }
-                if pending { length += 1; pending = false }
-                length += 1
-            }
-            if length == 0 { return "" }
-            return String(unsafeUninitializedCapacity: length) { out in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: src.count) { out -> String in
                 var k = 0
                 var pendingSpace = false
                 for b in src {
@@ -320,7 +311,7 @@ enum Bytes {
                     out[k] = lower ? Bytes.lower(b) : b
                     k += 1
                 }
-                return k
+                return String(decoding: UnsafeBufferPointer(rebasing: out[..<k]), as: UTF8.self)
             }
         }
     }
