@@ -9,6 +9,15 @@ struct Fields {
     /// Conversion problems, reported as warnings by the caller.
     var issues: [String] = []
 
+    init() {}
+
+    /// Room for the fields a form is known to have, so the dictionaries do not grow (and rehash)
+    /// label by label. `extra` goes into the record as is: size it for what the form holds.
+    init(values: Int, extra: Int) {
+        self.values.reserveCapacity(values)
+        self.extra.reserveCapacity(extra)
+    }
+
     /// Sets a canonical value; a second different value for the same key goes to `extra`.
     mutating func set(_ key: String, _ raw: String) {
         let v = Fields.clean(raw)

@@ -177,45 +177,53 @@ struct SATScreen {
 struct SATReader {
     let file: String
     let builder: ModelBuilder
+    /// Set on the copies that parse screens on worker threads: what they find is recorded and
+    /// applied to the builder later, in capture order (`SATParsePool`).
+    var recorder: SATRecorder? = nil
+
+    /// Where parsing sends records, rejects and diagnostics: the builder, or the recorder.
+    var out: SATOutput { SATOutput(builder: builder, recorder: recorder) }
 
     /// Captures at least this large are read by two threads (see `read(_:pipelined:)`).
     static let pipelineBytes = 1 << 20
 
-    /// Reads the capture. `pipelined`: one thread cuts the lines into screens while a second
-    /// one parses the screens and feeds the builder, in capture order, through a bounded queue
-    /// (memory stays bounded; results are the same as read by one thread, since only the
-    /// second thread touches the builder until both are done). Default: pipelined for captures
-    /// of `pipelineBytes` and more.
-    func read(_ stream: inout LineStream, pipelined: Bool? = nil) {
+    /// Reads the capture. `pipelined`: this thread cuts the lines into screens while `workers`
+    /// threads (default: one per core, at most 4) parse batches of screens; what each batch
+    /// produces is recorded and applied to the builder in capture order (`SATParsePool`), so
+    /// results are the same as read by one thread and memory stays bounded. Default: pipelined
+    /// for captures of `pipelineBytes` and more.
+    func read(_ stream: inout LineStream, pipelined: Bool? = nil, workers: Int? = nil) {
         let two = pipelined ?? ((stream.byteSize ?? 0) >= SATReader.pipelineBytes)
         guard two else {
             let screens = cut(&stream) { flush($0) }
             finishRead(screens)
             return
         }
-        let queue = ScreenQueue()
-        let parser = UncheckedBox(self)
-        let thread = Thread {
-            while let batch = queue.pop() { for s in batch { parser.value.flush(s) } }
-            queue.finish()
-        }
-        thread.stackSize = 8 << 20
-        thread.start()
+        let pool = SATParsePool(reader: self, workers: max(workers ?? SATParsePool.defaultWorkers, 1))
         var batch: [SATScreen] = []
-        batch.reserveCapacity(ScreenQueue.batch)
+        batch.reserveCapacity(SATParsePool.batch)
         let screens = cut(&stream) { s in
             batch.append(s)
-            if batch.count == ScreenQueue.batch { queue.push(batch); batch.removeAll(keepingCapacity: true) }
+            if batch.count == SATParsePool.batch { pool.push(batch); batch.removeAll(keepingCapacity: true) }
         }
-        if !batch.isEmpty { queue.push(batch) }
-        queue.close()
-        queue.waitFinished()
+        if !batch.isEmpty { pool.push(batch) }
+        pool.close()
+        pool.waitFinished()
         finishRead(screens)
+    }
+
+    /// Parses one batch of screens into a recorder (runs on a worker thread).
+    func parse(_ batch: [SATScreen]) -> [(ModelBuilder) -> Void] {
+        var r = self
+        let rec = SATRecorder()
+        r.recorder = rec
+        for s in batch { r.flush(s) }
+        return rec.ops
     }
 
     private func finishRead(_ screens: Int) {
         if screens == 0 {
-            builder.diagnostics.emit(.warning("sat.no-commands", "no SAT command echo found; nothing read",
+            out.emit(.warning("sat.no-commands", "no SAT command echo found; nothing read",
                 at: loc(1), hint: "captures must include the command line (e.g. 'display station 3001   Page 1 of 5')"))
         }
     }
@@ -232,8 +240,10 @@ struct SATReader {
         // The last page header's text before `Page`: the next page of the same screen repeats it.
         var memo = CommandMemo()
         func handle(_ line: [UInt8], _ num: Int) {
-            let prompt = SATReader.isPrompt(line)
-            let cmd = SATReader.command(line, &memo)
+            // The first non-blank byte, found once for all the classifiers below.
+            let first = SATReader.firstNonBlank(line)
+            let prompt = SATReader.isPrompt(line, first)
+            let cmd = SATReader.command(line, &memo, first)
             // Only the bare prompt proves the log records the prompt that ends each screen
             // ("Command: disp sta 3010" echoes also appear in pasted captures).
             if prompt, cmd == nil { session = true }
@@ -257,25 +267,28 @@ struct SATReader {
                 }
                 if let cur = current { emit(cur); screens += 1 }
                 var scr = SATScreen(command: cmd, commandLine: num)
+                scr.lines.reserveCapacity(48)  // a station's four pages, without regrowing line by line
                 if let p = cmd.page { scr.pagesSeen = [p] }
                 current = scr
                 return
             }
             // The open screen is changed in place (`current?.…`): a copy per line would copy its lines.
-            guard let st = current.map({ (closed: $0.closed, uncut: $0.cut == nil, paged: $0.command.page != nil,
-                                          rows: $0.rowsOnPage, noise: $0.noise) }) else { return }
-            if let why = SATReader.sessionEnd(line) {
+            // Read field by field in place: `current.map { … }` copied the whole screen per line.
+            guard let stClosed = current?.closed else { return }
+            let st = (closed: stClosed, uncut: current?.cut == nil, paged: current?.command.page != nil,
+                      rows: current?.rowsOnPage ?? 0, noise: current?.noise ?? nil)
+            if let why = SATReader.sessionEnd(line, first) {
                 // The session dropped: a screen still being drawn is cut.
                 if !st.closed, st.uncut { current?.cut = (num, why) }
                 current?.closed = true
                 return
             }
-            if prompt || isNoise(line) {
+            if prompt || isNoise(line, first) {
                 if prompt { current?.closed = true }
                 return
             }
             var closed = st.closed
-            if !closed, SATReader.isForeign(line) || (st.paged && st.rows >= 23) {
+            if !closed, SATReader.isForeign(line, first) || (st.paged && st.rows >= 23) {
                 // Shell lines, pasted trace output, or more rows than a 24-row page holds.
                 closed = true
                 current?.closed = true
@@ -289,8 +302,9 @@ struct SATReader {
         }
         while let raw = stream.next() {
             let num = stream.lineNumber
-            // Lines without control bytes (nearly all) skip the terminal cleaning and its array.
-            if TerminalText.isPlain(raw) { handle(raw, num) } else { for line in TerminalText.clean(raw) { handle(line, num) } }
+            // Lines without control bytes (nearly all) skip the terminal cleaning and its array
+            // (the stream noted control bytes while copying the line).
+            if !stream.lastLineHasControl { handle(raw, num) } else { for line in TerminalText.clean(raw) { handle(line, num) } }
         }
         if var cur = current {
             if session, !cur.closed, cur.cut == nil {
@@ -307,11 +321,12 @@ struct SATReader {
     func loc(_ line: Int) -> SourceLocation { SourceLocation(file: file, line: line) }
 
     private static let assignmentsWord = Array("assignments".utf8)
+    private static let buttonWord = Array("button".utf8)
     static let pageWord = Array("Page".utf8)
 
     /// `SATCommand.parse`, with the pages of one screen parsed once: a line whose text before
     /// its `Page n [of m]` equals the previous page header's is that command at page n.
-    static func command(_ line: [UInt8], _ memo: inout CommandMemo) -> SATCommand? {
+    static func command(_ line: [UInt8], _ memo: inout CommandMemo, _ first: Int?? = .none) -> SATCommand? {
         // The memo is looked at in place: copying its command for every line cost more than the parse.
         let n = memo.head.count
         if n > 0, line.count > n, line[0] == memo.head[0], line[..<n].elementsEqual(memo.head),
@@ -319,7 +334,7 @@ struct SATReader {
             c.page = p; c.pageTotal = t
             return c
         }
-        guard mayBeCommand(line), let c = SATCommand.parse(line) else { return nil }
+        guard mayBeCommand(line, first ?? firstNonBlank(line)), let c = SATCommand.parse(line) else { return nil }
         if c.page != nil, let h = pageHead(line), pageSuffix(line[h...]) != nil { memo = CommandMemo(head: Array(line[..<h]), cmd: c) }
         return c
     }
@@ -336,11 +351,19 @@ struct SATReader {
     /// False for lines `SATCommand.parse` would refuse anyway, decided without allocating: the
     /// first word is not the start of a verb (titles such as `STATION`), or a form line with a
     /// label and no `Page` word (`Display Language: english`).
-    static func mayBeCommand(_ l: [UInt8]) -> Bool {
-        guard let f = l.firstIndex(where: { !Bytes.isSpace($0) }), Bytes.isLetter(l[f]) else { return false }
+    static func mayBeCommand(_ l: [UInt8], _ first: Int?? = .none) -> Bool {
+        guard let f = first ?? firstNonBlank(l), Bytes.isLetter(l[f]) else { return false }
         var j = f
         while j < l.count, Bytes.isLetter(l[j]) { j += 1 }
         guard j - f >= 2 else { return false }
+        // The first two letters of a verb or of "command" (most form lines stop here).
+        switch (Bytes.lower(l[f]), Bytes.lower(l[f + 1])) {
+        case (UInt8(ascii: "d"), UInt8(ascii: "i")), (UInt8(ascii: "l"), UInt8(ascii: "i")), (UInt8(ascii: "c"), UInt8(ascii: "h")),
+             (UInt8(ascii: "a"), UInt8(ascii: "d")), (UInt8(ascii: "s"), UInt8(ascii: "t")), (UInt8(ascii: "m"), UInt8(ascii: "o")),
+             (UInt8(ascii: "r"), UInt8(ascii: "e")), (UInt8(ascii: "d"), UInt8(ascii: "u")), (UInt8(ascii: "c"), UInt8(ascii: "o")):
+            break
+        default: return false
+        }
         if Bytes.equalsLower(l, f..<j, commandWord) { return true }
         let isVerbStart = verbBytes.contains { v in
             v.count >= j - f && zip(v, l[f..<j]).allSatisfy { $0 == Bytes.lower($1) }
@@ -382,31 +405,46 @@ struct SATReader {
         return i == e ? (n, m) : nil
     }
 
+    /// Index of the first non-blank byte of a line, nil for a blank line. The classifiers take
+    /// it as an argument (`first`; `.none`: find it) so that it is found once per line.
+    @inline(__always)
+    static func firstNonBlank(_ l: [UInt8]) -> Int? {
+        var i = 0
+        let n = l.count
+        while i < n, Bytes.isSpace(l[i]) { i += 1 }
+        return i < n ? i : nil
+    }
+
     // Line classifiers run on every line of a capture: they compare bytes and allocate nothing
     // (building a lower-cased String per line and test dominated the read of large sites).
     private static let noisePrefixes: [[UInt8]] = ["press cancel to quit", "command successfully completed", "voice system name:"]
         .map { Array($0.utf8) }
     private static let commandColon = Array("command:".utf8)
 
-    private func isNoise(_ l: [UInt8]) -> Bool {
-        guard let f = l.firstIndex(where: { !Bytes.isSpace($0) }) else { return true }
-        for p in SATReader.noisePrefixes where Bytes.keyHasPrefix(l[f...], p) { return true }
+    private func isNoise(_ l: [UInt8], _ first: Int?) -> Bool {
+        guard let f = first else { return true }
+        // The prefixes start with p, c or v: other lines skip the three comparisons.
+        switch Bytes.lower(l[f]) {
+        case UInt8(ascii: "p"), UInt8(ascii: "c"), UInt8(ascii: "v"):
+            for p in SATReader.noisePrefixes where Bytes.keyHasPrefix(l[f...], p) { return true }
+        default: break
+        }
         // A line that is only an HTML tag (ASA HTML reports).
         guard l[f] == UInt8(ascii: "<"), let e = l.lastIndex(where: { !Bytes.isSpace($0) }) else { return false }
         return l[e] == UInt8(ascii: ">")
     }
 
     /// The row-24 prompt (`Command:` alone or with what was typed).
-    static func isPrompt(_ l: [UInt8]) -> Bool {
-        guard let f = l.firstIndex(where: { !Bytes.isSpace($0) }), l.count - f >= 8 else { return false }
+    static func isPrompt(_ l: [UInt8], _ first: Int?? = .none) -> Bool {
+        guard let f = first ?? firstNonBlank(l), l.count - f >= 8 else { return false }
         for k in 0..<8 where Bytes.lower(l[f + k]) != commandColon[k] { return false }
         return true
     }
 
     /// Lines that say the terminal session ended (ssh, telnet, PuTTY), or nil.
-    static func sessionEnd(_ l: [UInt8]) -> String? {
+    static func sessionEnd(_ l: [UInt8], _ first: Int?? = .none) -> String? {
         // Only lines starting with one of the phrases are looked at closely.
-        guard let f = l.firstIndex(where: { !Bytes.isSpace($0) }) else { return nil }
+        guard let f = first ?? firstNonBlank(l) else { return nil }
         switch Bytes.lower(l[f]) {
         case UInt8(ascii: "c"), UInt8(ascii: "s"), UInt8(ascii: "n"), UInt8(ascii: "w"), UInt8(ascii: "p"),
              UInt8(ascii: "r"), UInt8(ascii: "l"): break
@@ -431,10 +469,10 @@ struct SATReader {
 
     /// Lines that are not part of any CM screen: shell prompts and commands, `list trace`
     /// output pasted after a screen (time-stamped rows and its `time data` header).
-    static func isForeign(_ l: [UInt8]) -> Bool {
+    static func isForeign(_ l: [UInt8], _ first: Int?? = .none) -> Bool {
         // Byte-level: this runs on every line. Words are runs of non-blanks, as in the
         // blank-collapsed text.
-        guard let w0 = Bytes.firstWord(l) else { return false }
+        guard let f0 = first ?? firstNonBlank(l), let w0 = Bytes.nextWord(l, from: f0) else { return false }
         let f = w0.lowerBound, c0 = l[f]
         // `list trace` pasted without its command line: its title and "time [vec prt st] data" header.
         if Bytes.keyHasPrefix(l[f...], SATReader.listTrace) { return true }
@@ -487,33 +525,33 @@ struct SATReader {
         let at = loc(s.commandLine)
         let cmd = s.command
         if let n = s.noise {
-            builder.diagnostics.emit(.note("sat.noise",
+            out.emit(.note("sat.noise",
                 "ignored \(n.count) line(s) after '\(cmd.display)' (prompt, shell or pasted output): not part of the screen",
                 at: loc(n.line), hint: nil))
         }
         // A page drawn completely is normal even when the operator did not page further
         // (`Page 1 of 6`): fields on pages not shown are simply absent, so no warning.
         guard let obj = cmd.object, ["display", "list", "change", "add"].contains(cmd.verb) else {
-            builder.diagnostics.emit(.note("sat.unknown-screen",
+            out.emit(.note("sat.unknown-screen",
                 "skipped screen '\(cmd.verb) \(cmd.objectText)': not a screen the model uses", at: at,
                 hint: "remove it from the capture, or ask for support of this screen"))
             return
         }
         if cmd.page == nil, let m = s.lines.first(where: { SATReader.cmMessage($0.bytes) }) {
             // Answered on the message line, no form drawn: no object exists behind it.
-            builder.diagnostics.emit(.note("sat.cm-error",
+            out.emit(.note("sat.cm-error",
                 "'\(cmd.display)' was answered by CM with \"\(Bytes.collapsed(m.bytes))\"; no object read",
                 at: loc(m.num), hint: "nothing to do unless the object should exist"))
             return
         }
         if let c = s.cut {
-            builder.reject(obj.kind, key: cmd.qualifier.isEmpty ? nil : cmd.qualifier, at: loc(c.line),
+            out.reject(obj.kind, key: cmd.qualifier.isEmpty ? nil : cmd.qualifier, at: loc(c.line),
                 reason: "'\(cmd.display)' (from line \(s.commandLine)) was cut inside page \(s.pagesSeen.last ?? 1): \(c.why); nothing of it was read",
                 code: "sat.cut", hint: "re-capture the screen in one session")
             return
         }
         if let first = s.pagesSeen.first, first > 1 {
-            builder.diagnostics.emit(.warning("sat.missing-pages",
+            out.emit(.warning("sat.missing-pages",
                 "\(cmd.display): capture starts at page \(first); earlier pages are missing",
                 at: at, hint: "re-capture the command from page 1"))
         }
@@ -521,9 +559,9 @@ struct SATReader {
         if !s.lines.contains(where: { !$0.bytes.allSatisfy(Bytes.isSpace) }) {
             // Only the command echo survived: nothing to build a record from.
             if isList {
-                builder.diagnostics.emit(.note("sat.empty-list", "'\(cmd.display)' listed nothing", at: at))
+                out.emit(.note("sat.empty-list", "'\(cmd.display)' listed nothing", at: at))
             } else {
-                builder.reject(obj.kind, key: cmd.qualifier.isEmpty ? nil : cmd.qualifier, at: at,
+                out.reject(obj.kind, key: cmd.qualifier.isEmpty ? nil : cmd.qualifier, at: at,
                     reason: "'\(cmd.display)' has no screen content (capture cut after the command line?)",
                     code: "sat.empty-screen", hint: "re-capture the screen")
             }
@@ -551,7 +589,7 @@ struct SATReader {
         case (.pickupGroup, false): parsePickupGroup(s)
         case (.tenant, false): parseTenant(s)
         default:
-            builder.diagnostics.emit(.note("sat.unknown-screen",
+            out.emit(.note("sat.unknown-screen",
                 "skipped '\(cmd.verb) \(cmd.objectText)': this list form is not read; capture the display form instead",
                 at: at, hint: "use 'display \(cmd.objectText) <n>' for each object"))
         }
@@ -562,12 +600,12 @@ struct SATReader {
         switch r {
         case .success(let rec):
             for issue in f.issues {
-                builder.diagnostics.emit(.warning("sat.bad-value", "\(R.kind.rawValue) \(rec.key): \(issue)", at: at,
+                out.emit(.warning("sat.bad-value", "\(R.kind.rawValue) \(rec.key): \(issue)", at: at,
                     hint: "check the capture; the raw value is kept in extra"))
             }
-            builder.add(rec, at: at, format: .sat, summary: summary)
+            out.add(rec, at: at, format: .sat, summary: summary)
         case .failure(let why):
-            builder.reject(R.kind, key: nil, at: at,
+            out.reject(R.kind, key: nil, at: at,
                 reason: "\(s.command.display): \(why)",
                 code: "sat.no-key", hint: "the capture is truncated or not a \(R.kind.rawValue) screen; re-capture it")
         }
@@ -586,21 +624,29 @@ struct SATReader {
     /// Scans a form line for `Label: value` and `Label? y` pairs. Known labels come from `dict`
     /// (lower-cased, blank-collapsed, `*` dropped) and are found even in whitespace-collapsed
     /// captures; unknown labels are recognised only after a two-blank gap, and go to `extra`.
-    static func scan(_ s: [UInt8], _ dict: [String: String], maxWords: Int = 8,
+    static func scan(_ s: [UInt8], _ dict: LabelTable, maxWords: Int = 8,
                      into f: inout Fields) -> Bool {
         let n = s.count
         var found = false
         var lowerBound = 0
         // The label text is built only when it is kept (unknown and untyped labels go to `extra`).
-        var pending: (key: String?, label: Range<Int>, valueStart: Int)? = nil
+        // `entry`: index in `dict.entries`, nil for an unknown label.
+        var pending: (entry: Int?, label: Range<Int>, valueStart: Int)? = nil
         var i = 0
         func close(_ end: Int) {
             guard let p = pending else { return }
             let v = p.valueStart < end ? Bytes.collapsed(s[p.valueStart..<end]) : ""
             // "x." keys are labels we know (so collapsed captures split correctly) but do not type.
-            if let k = p.key, !k.hasPrefix("x.") { f.set(k, v) } else { f.addExtra(Bytes.collapsed(s[p.label]), v) }
+            if let e = p.entry, dict.entries[e].typed { f.set(dict.entries[e].value, v) } else { f.addExtra(Bytes.collapsed(s[p.label]), v) }
         }
         while i < n {
+            // Skip to the next `:` or `?` in one tight loop (most bytes are neither).
+            i = s.withUnsafeBufferPointer { p in
+                var j = i
+                while j < n, p[j] != UInt8(ascii: ":"), p[j] != UInt8(ascii: "?") { j += 1 }
+                return j
+            }
+            if i == n { break }
             let b = s[i]
             guard (b == UInt8(ascii: ":") || b == UInt8(ascii: "?")), i > lowerBound, !Bytes.isSpace(s[i - 1]) else {
                 i += 1; continue
@@ -618,13 +664,13 @@ struct SATReader {
                 k -= 1
             }
             while segStart < labelEnd, Bytes.isSpace(s[segStart]) { segStart += 1 }
-            var hit: (start: Int, key: String?)? = nil
+            var hit: (start: Int, entry: Int?)? = nil
             if gap || lowerBound == 0 {
                 if segStart < labelEnd {
-                    if let key = dict[Bytes.key(s[segStart..<labelEnd])] {
-                        hit = (segStart, key)
+                    if let e = dict.index(s[segStart..<labelEnd]) {
+                        hit = (segStart, e)
                     } else if Bytes.isLetter(s[segStart]) || s[segStart] == UInt8(ascii: "("),
-                              s[segStart..<labelEnd].filter({ $0 == 0x20 }).count < 10 {
+                              Bytes.count(0x20, in: s[segStart..<labelEnd], below: 10) {
                         hit = (segStart, nil)
                     }
                 }
@@ -637,12 +683,12 @@ struct SATReader {
                     j -= 1
                 }
                 for st in starts.reversed() where st < labelEnd {
-                    if let key = dict[Bytes.key(s[st..<labelEnd])] { hit = (st, key); break }
+                    if let e = dict.index(s[st..<labelEnd]) { hit = (st, e); break }
                 }
             }
             if let h = hit {
                 close(h.start)
-                pending = (h.key, h.start..<labelEnd, i + 1)
+                pending = (h.entry, h.start..<labelEnd, i + 1)
                 lowerBound = i + 1
                 found = true
             }
@@ -653,7 +699,7 @@ struct SATReader {
     }
 
     /// Label/value lines of a whole screen (lines claimed by grid parsers are skipped by callers).
-    func scanLines(_ lines: ArraySlice<(num: Int, bytes: [UInt8])>, _ dict: [String: String], into f: inout Fields) {
+    func scanLines(_ lines: ArraySlice<(num: Int, bytes: [UInt8])>, _ dict: LabelTable, into f: inout Fields) {
         var orphan = 0
         for l in lines {
             if !SATReader.scan(l.bytes, dict, into: &f) {
@@ -695,7 +741,7 @@ struct SATReader {
 
     // MARK: station
 
-    static let stationLabels: [String: String] = [
+    static let stationLabels: LabelTable = [
         "extension": "extension", "type": "setType", "port": "port", "name": "name", "cor": "cor", "cos": "cos",
         "tn": "tenant", "coverage path 1": "coveragePath1", "coverage path 2": "coveragePath2",
         "hunt-to station": "huntToStation", "security code": "securityCode", "ec500 state": "ec500State",
@@ -706,7 +752,7 @@ struct SATReader {
     ]
 
     private func parseStation(_ s: SATScreen) {
-        var f = Fields()
+        var f = Fields(values: 12, extra: 12)  // the station form: 12 typed labels, 12 untyped
         var buttons: [Button] = []
         var module: Int? = nil
         var formLines: [(num: Int, bytes: [UInt8])] = []
@@ -714,7 +760,7 @@ struct SATReader {
             // Byte checks first: the key (a String) is built only for the rare lines they pass.
             if Bytes.keyHasSuffix(l.bytes, SATReader.assignmentsWord) {
                 let key = Bytes.key(l.bytes[...])
-                if key.contains("button") {
+                if Bytes.contains(key, SATReader.buttonWord) {
                     if key.hasPrefix("button module #"), let d = key.dropFirst(15).first, let m = Int(String(d)) { module = m }
                     else if key.hasPrefix("expansion module") { module = 1 }
                     else { module = 0 }
@@ -724,7 +770,7 @@ struct SATReader {
             // A heading is in capitals: a line with a lower-case ASCII letter is not one.
             if module != nil, !l.bytes.contains(where: { $0 >= 0x61 && $0 <= 0x7A }) {
                 let key = Bytes.key(l.bytes[...])
-                if key.uppercased() == Bytes.collapsed(l.bytes), !key.isEmpty, !key.contains(":") {
+                if key.uppercased() == Bytes.collapsed(l.bytes), !key.isEmpty, !key.utf8.contains(UInt8(ascii: ":")) {
                     module = nil  // another section heading
                 }
             }
@@ -743,6 +789,8 @@ struct SATReader {
 
     /// `brdg-appr B:1 E:3002`, `autodial Number: 918005551212`, `aux-work RC: 1 Group: 1`.
     static func button(number: Int, module: Int, text: ArraySlice<UInt8>) -> Button? {
+        // Most slots of a station's grid are empty ("17: "): no copy for them.
+        guard text.contains(where: { !Bytes.isSpace($0) }) else { return nil }
         let t = Array(text)
         let toks = Bytes.tokens(t)
         guard let first = toks.first else { return nil }
@@ -755,7 +803,7 @@ struct SATReader {
             if let c = tok.firstIndex(of: ":") {
                 let label = String(tok[..<c])
                 var value = String(tok[tok.index(after: c)...])
-                if value.isEmpty, k + 1 < toks.count, !Bytes.string(t, toks[k + 1]).contains(":") {
+                if value.isEmpty, k + 1 < toks.count, !t[toks[k + 1]].contains(UInt8(ascii: ":")) {
                     value = Bytes.string(t, toks[k + 1]); k += 1
                 }
                 let name = ButtonLayout.satParamName(label)
@@ -829,7 +877,7 @@ struct SATReader {
 
     // MARK: agent
 
-    static let agentLabels: [String: String] = [
+    static let agentLabels: LabelTable = [
         "login id": "loginId", "name": "name", "tn": "tenant", "cor": "cor", "coverage path": "coveragePath",
         "security code": "securityCode", "direct agent skill": "directAgentSkill",
         "call handling preference": "callHandlingPreference",
@@ -919,7 +967,7 @@ struct SATReader {
 
     // MARK: hunt group
 
-    static let huntLabels: [String: String] = [
+    static let huntLabels: LabelTable = [
         "group number": "number", "group name": "name", "group extension": "extension", "group type": "groupType",
         "acd": "acd", "queue": "queue", "vector": "vector", "skill": "skill", "tn": "tenant", "cor": "cor",
         "coverage path": "coveragePath", "night service destination": "nightServiceDestination",
@@ -1043,7 +1091,7 @@ struct SATReader {
 
     // MARK: vector
 
-    static let vectorLabels: [String: String] = [
+    static let vectorLabels: LabelTable = [
         "number": "number", "name": "name", "multimedia": "x.", "attendant vectoring": "x.", "meet-me conf": "x.",
         "lock": "x.", "basic": "x.", "eas": "x.", "g3v4 enhanced": "x.", "ani/ii-digits": "x.", "asai routing": "x.",
         "prompting": "x.", "lai": "x.", "g3v4 adv route": "x.", "cinfo": "x.", "bsr": "x.", "holidays": "x.",
@@ -1097,7 +1145,7 @@ struct SATReader {
 
     // MARK: VDN
 
-    static let vdnLabels: [String: String] = [
+    static let vdnLabels: LabelTable = [
         "extension": "extension", "name": "name", "destination": "destination", "cor": "cor", "tn": "tenant",
         "1st skill": "skill1", "2nd skill": "skill2", "3rd skill": "skill3",
         "attendant vectoring": "x.", "meet-me conferencing": "x.", "allow vdn override": "x.", "measured": "x.",
@@ -1113,7 +1161,7 @@ struct SATReader {
 
     // MARK: coverage path
 
-    static let coverageLabels: [String: String] = [
+    static let coverageLabels: LabelTable = [
         "coverage path number": "number", "next path number": "nextPath", "hunt after coverage": "huntAfterCoverage",
         "linkage": "x.", "cvg enabled for vdn route-to party": "x.",
     ]
@@ -1175,7 +1223,7 @@ struct SATReader {
 
     // MARK: COR / COS
 
-    static let corLabels: [String: String] = ["cor number": "number", "cor description": "description", "frl": "frl"]
+    static let corLabels: LabelTable = ["cor number": "number", "cor description": "description", "frl": "frl"]
 
     private func parseCOR(_ s: SATScreen) {
         var f = Fields()
@@ -1204,13 +1252,13 @@ struct SATReader {
             }
         }
         if perms.isEmpty {
-            builder.reject(.cos, key: nil, at: loc(s.commandLine),
+            out.reject(.cos, key: nil, at: loc(s.commandLine),
                 reason: "display cos: no class-of-service matrix found", code: "sat.no-key",
                 hint: "the capture is truncated or not a COS screen; re-capture it")
             return
         }
         for c in perms.keys.sorted() {
-            builder.add(ClassOfService(number: c, permissions: perms[c] ?? [:]), at: loc(firstLine[c] ?? s.commandLine), format: .sat)
+            out.add(ClassOfService(number: c, permissions: perms[c] ?? [:]), at: loc(firstLine[c] ?? s.commandLine), format: .sat)
         }
     }
 
@@ -1237,8 +1285,8 @@ struct SATReader {
                     let w = p.split(separator: " ")
                     aux = w.first.map(String.init); logout = w.count > 1 ? w.dropFirst().joined(separator: " ") : nil
                 }
-                if let a = aux, !a.isEmpty { builder.add(ReasonCode(kind: .aux, code: 0, name: a), at: at, format: .sat); any = true }
-                if let o = logout, !o.isEmpty { builder.add(ReasonCode(kind: .logout, code: 0, name: o), at: at, format: .sat); any = true }
+                if let a = aux, !a.isEmpty { out.add(ReasonCode(kind: .aux, code: 0, name: a), at: at, format: .sat); any = true }
+                if let o = logout, !o.isEmpty { out.add(ReasonCode(kind: .logout, code: 0, name: o), at: at, format: .sat); any = true }
                 continue
             }
             guard lower.hasPrefix("reason code") else { continue }
@@ -1258,11 +1306,11 @@ struct SATReader {
                 let segs = Bytes.segments(body).map { Bytes.string(body, $0) }
                 auxName = segs.first ?? ""; logout = segs.dropFirst().joined(separator: " ")
             }
-            if !auxName.isEmpty { builder.add(ReasonCode(kind: .aux, code: code, name: auxName, interruptible: flag), at: at, format: .sat); any = true }
-            if !logout.isEmpty { builder.add(ReasonCode(kind: .logout, code: code, name: logout), at: at, format: .sat); any = true }
+            if !auxName.isEmpty { out.add(ReasonCode(kind: .aux, code: code, name: auxName, interruptible: flag), at: at, format: .sat); any = true }
+            if !logout.isEmpty { out.add(ReasonCode(kind: .logout, code: code, name: logout), at: at, format: .sat); any = true }
         }
         if !any {
-            builder.diagnostics.emit(.warning("sat.empty-screen", "display reason-code-names: no reason codes found",
+            out.emit(.warning("sat.empty-screen", "display reason-code-names: no reason codes found",
                 at: loc(s.commandLine), hint: "check that the capture is complete"))
         }
     }
@@ -1291,18 +1339,18 @@ struct SATReader {
         scanLines(formLines[...], ["number": "number", "name": "name"], into: &f)
         if f.values["number"] == nil, !s.command.qualifier.isEmpty { f.set("number", s.command.qualifier) }
         guard let n = f.int("number") else {
-            builder.reject(.holidayTable, key: nil, at: loc(s.commandLine), reason: "display holiday-table: no table number",
+            out.reject(.holidayTable, key: nil, at: loc(s.commandLine), reason: "display holiday-table: no table number",
                            code: "sat.no-key", hint: "re-capture the screen")
             return
         }
         var h = HolidayTable(number: n, name: f.str("name"), entries: entries)
         h.extra = f.extra
-        builder.add(h, at: loc(s.commandLine), format: .sat)
+        out.add(h, at: loc(s.commandLine), format: .sat)
     }
 
     // MARK: announcements
 
-    static let announcementLabels: [String: String] = [
+    static let announcementLabels: LabelTable = [
         "extension": "extension", "annc name": "name", "name": "name", "annc type": "type", "type": "type",
         "source": "source", "group/board": "source", "port": "source",
     ]
@@ -1365,10 +1413,10 @@ struct SATReader {
                 p.trunkGroups = five[2].isEmpty ? nil : five[2]
                 p.cpnPrefix = five[3].isEmpty ? nil : five[3]
                 p.cpnLength = Int(five[4])
-                builder.add(p, at: loc(l.num), format: .sat); any = true
+                out.add(p, at: loc(l.num), format: .sat); any = true
             }
             if !any {
-                builder.diagnostics.emit(.warning("sat.empty-screen", "public-unknown-numbering: no rows found",
+                out.emit(.warning("sat.empty-screen", "public-unknown-numbering: no rows found",
                     at: loc(s.commandLine), hint: "check that the capture is complete"))
             }
             return
@@ -1386,10 +1434,10 @@ struct SATReader {
             case 4: p.cpnPrefix = row[2]; p.cpnLength = Int(row[3])
             default: p.trunkGroups = row[2]; p.cpnPrefix = row[3]; p.cpnLength = Int(row[4])
             }
-            builder.add(p, at: loc(l.num), format: .sat); any = true
+            out.add(p, at: loc(l.num), format: .sat); any = true
         }
         if !any {
-            builder.diagnostics.emit(.warning("sat.empty-screen", "public-unknown-numbering: no rows found",
+            out.emit(.warning("sat.empty-screen", "public-unknown-numbering: no rows found",
                 at: loc(s.commandLine), hint: "check that the capture is complete"))
         }
     }
@@ -1417,7 +1465,7 @@ struct SATReader {
             var k = 0
             while k + 2 < toks.count {
                 if let len = Int(toks[k + 1]), SATReader.callTypes.contains(toks[k + 2].lowercased()) {
-                    builder.add(DialPlanEntry(dialedString: toks[k], totalLength: len, callType: toks[k + 2].lowercased(), location: location),
+                    out.add(DialPlanEntry(dialedString: toks[k], totalLength: len, callType: toks[k + 2].lowercased(), location: location),
                                 at: loc(l.num), format: .sat)
                     k += 3
                 } else { k += 1 }
@@ -1452,7 +1500,7 @@ struct SATReader {
         finish(RecordBuild.pickupGroup(&f, members: members.sorted { $0.0 < $1.0 }.map(\.1)), f, s)
     }
 
-    static let tenantLabels: [String: String] = [
+    static let tenantLabels: LabelTable = [
         "tenant": "number", "tenant number": "number", "tenant description": "description",
         "attendant group": "attendantGroup", "music source": "musicSource", "night destination": "nightDestination",
         "cos group": "cosGroup",
@@ -1466,23 +1514,76 @@ struct SATReader {
     }
 }
 
-/// Carries a value to another thread when the handoff itself makes the access safe: the SAT
-/// reader's builder is used only by the parsing thread until the cutting thread has waited for it.
-final class UncheckedBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
+/// What the screens of one batch produced, in order, to be applied to the builder once every
+/// earlier batch has been.
+final class SATRecorder {
+    var ops: [(ModelBuilder) -> Void] = []
 }
 
-/// A bounded queue of screen batches between the thread that cuts a capture into screens and
-/// the one that parses them (at most `capacity` batches wait, so memory stays bounded).
-final class ScreenQueue: @unchecked Sendable {
+/// `SATReader`'s output: straight to the builder (one thread), or into a recorder (workers).
+struct SATOutput {
+    let builder: ModelBuilder
+    let recorder: SATRecorder?
+
+    func emit(_ d: Diagnostic) {
+        if let r = recorder { r.ops.append { $0.diagnostics.emit(d) } } else { builder.diagnostics.emit(d) }
+    }
+
+    func add<R: SourceRecord>(_ record: R, at loc: SourceLocation, format: SourceFormat, summary: Bool = false) {
+        if let r = recorder {
+            r.ops.append { $0.add(record, at: loc, format: format, summary: summary) }
+        } else {
+            builder.add(record, at: loc, format: format, summary: summary)
+        }
+    }
+
+    func reject(_ kind: ObjectKind?, key: String?, at loc: SourceLocation, reason: String, code: String, hint: String? = nil) {
+        if let r = recorder {
+            r.ops.append { $0.reject(kind, key: key, at: loc, reason: reason, code: code, hint: hint) }
+        } else {
+            builder.reject(kind, key: key, at: loc, reason: reason, code: code, hint: hint)
+        }
+    }
+}
+
+/// Parses the screens of a large capture on worker threads while the reading thread cuts the
+/// next ones. Batches are numbered as they are pushed; a worker parses a batch into a
+/// recorder, and the recorded operations are applied to the builder strictly in batch order,
+/// by one thread at a time (whichever worker completes the next batch due). So the model, the
+/// counts and the order of diagnostics are those of one thread, whatever the scheduling.
+/// Memory stays bounded: at most `capacity` batches wait to be parsed and at most `ahead`
+/// batches are parsed but not yet applied.
+final class SATParsePool: @unchecked Sendable {
     static let batch = 256
-    private let capacity = 8
+    /// Workers for a machine's cores (the reading thread is one more).
+    static var defaultWorkers: Int { min(max(ProcessInfo.processInfo.activeProcessorCount, 1), 4) }
+    private let capacity = 4
+    private let ahead = 4
     private let cond = NSCondition()
+    private let reader: SATReader
     private var items: [[SATScreen]] = []
     private var head = 0
     private var closed = false
-    private var finished = false
+    /// Sequence number of the next batch handed to a worker.
+    private var popped = 0
+    /// Parsed batches waiting for their turn, by sequence number.
+    private var done: [Int: [(ModelBuilder) -> Void]] = [:]
+    private var nextApply = 0
+    private var applying = false
+    private var running: Int
+
+    init(reader: SATReader, workers: Int) {
+        self.reader = reader
+        running = workers
+        for _ in 0..<workers {
+            let t = Thread { [self] in
+                while let (seq, b) = pop() { complete(seq, self.reader.parse(b)) }
+                cond.lock(); running -= 1; cond.broadcast(); cond.unlock()
+            }
+            t.stackSize = 8 << 20
+            t.start()
+        }
+    }
 
     func push(_ b: [SATScreen]) {
         cond.lock()
@@ -1492,21 +1593,41 @@ final class ScreenQueue: @unchecked Sendable {
         cond.unlock()
     }
 
-    /// The next batch, or nil once the queue is closed and empty.
-    func pop() -> [SATScreen]? {
+    /// The next batch and its sequence number, or nil once the queue is closed and empty.
+    private func pop() -> (Int, [SATScreen])? {
         cond.lock()
         defer { cond.unlock() }
-        while head == items.count, !closed { cond.wait() }
+        while (head == items.count && !closed) || (head < items.count && popped - nextApply >= ahead) { cond.wait() }
         guard head < items.count else { return nil }
         let b = items[head]
         items[head] = []
         head += 1
         if head > 64 { items.removeFirst(head); head = 0 }
+        let seq = popped
+        popped += 1
         cond.broadcast()
-        return b
+        return (seq, b)
+    }
+
+    /// Files a parsed batch and applies every batch whose turn has come, unless another
+    /// worker is already applying (it will find this one).
+    private func complete(_ seq: Int, _ ops: [(ModelBuilder) -> Void]) {
+        cond.lock()
+        done[seq] = ops
+        if applying { cond.unlock(); return }
+        applying = true
+        while let next = done.removeValue(forKey: nextApply) {
+            cond.unlock()
+            for op in next { op(reader.builder) }
+            cond.lock()
+            nextApply += 1
+            cond.broadcast()
+        }
+        applying = false
+        cond.unlock()
     }
 
     func close() { cond.lock(); closed = true; cond.broadcast(); cond.unlock() }
-    func finish() { cond.lock(); finished = true; cond.broadcast(); cond.unlock() }
-    func waitFinished() { cond.lock(); while !finished { cond.wait() }; cond.unlock() }
+    func waitFinished() { cond.lock(); while running > 0 { cond.wait() }; cond.unlock() }
 }
+

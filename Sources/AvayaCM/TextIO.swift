@@ -91,33 +91,72 @@ struct LineStream {
     mutating func next() -> [UInt8]? {
         guard var line = nextRaw() else { return nil }
         if lineNumber == 1, line.starts(with: [0xEF, 0xBB, 0xBF]) { line.removeFirst(3) }
-        if line.contains(where: { $0 >= 0x80 }), String(validating: line, as: UTF8.self) == nil {
+        if lastLineHighBytes, String(validating: line, as: UTF8.self) == nil {
             if windows1252Line == nil { windows1252Line = lineNumber }
             line = Windows1252.utf8(line)
         }
         return line
     }
 
+    /// The last line returned by `nextRaw` has a byte >= 0x80 (found while copying it).
+    private var lastLineHighBytes = false
+    /// The last line returned has a control byte (< 0x20 other than the dropped `\r`, or DEL):
+    /// `TerminalText.isPlain` of it is false. Found while copying the line.
+    private(set) var lastLineHasControl = false
+
+    /// The next line without its terminator and `\r`s. The line end is found with `memchr` and
+    /// the line copied once (with `\r` dropped and high bytes noted in the same pass): this runs
+    /// for every line of a capture.
     private mutating func nextRaw() -> [UInt8]? {
         while true {
-            if let nl = buf[start..<end].firstIndex(of: 0x0A) {
-                var line = Array(buf[start..<nl])
+            let found: Int? = buf.withUnsafeBufferPointer { p -> Int? in
+                guard let base = p.baseAddress, end > start,
+                      let hit = memchr(base + start, 0x0A, end - start) else { return nil }
+                return UnsafeRawPointer(base).distance(to: UnsafeRawPointer(hit))
+            }
+            if let nl = found {
+                let line = copyLine(start, nl)
                 start = nl + 1
                 lineNumber += 1
-                if line.contains(0x0D) { line.removeAll { $0 == 0x0D } }
                 return line
             }
             if eof {
                 guard start < end else { return nil }
                 lastLineUnterminated = true
-                var line = Array(buf[start..<end])
+                let line = copyLine(start, end)
                 start = end
                 lineNumber += 1
-                if line.contains(0x0D) { line.removeAll { $0 == 0x0D } }
                 return line
             }
             fill()
         }
+    }
+
+    /// Bytes `a..<b` of the buffer without `\r`; sets `lastLineHighBytes` and
+    /// `lastLineHasControl`. The line is copied with `memcpy` and checked in one tight loop;
+    /// only a line with a byte outside 0x20...0x7E (rare) is looked at byte by byte.
+    private mutating func copyLine(_ a: Int, _ b: Int) -> [UInt8] {
+        let n = b - a
+        guard n > 0 else { lastLineHighBytes = false; lastLineHasControl = false; return [] }
+        var special = false
+        var line = buf.withUnsafeBufferPointer { p -> [UInt8] in
+            [UInt8](unsafeUninitializedCapacity: n) { out, count in
+                if let d = out.baseAddress, let src = p.baseAddress { memcpy(d, src + a, n) }
+                count = n
+            }
+        }
+        line.withUnsafeBufferPointer { p in
+            for c in p where c < 0x20 || c >= 0x7F { special = true; break }
+        }
+        guard special else { lastLineHighBytes = false; lastLineHasControl = false; return line }
+        var high = false, control = false, cr = false
+        for c in line {
+            if c >= 0x80 { high = true } else if c == 0x0D { cr = true } else if c < 0x20 || c == 0x7F { control = true }
+        }
+        if cr { line.removeAll { $0 == 0x0D } }
+        lastLineHighBytes = high
+        lastLineHasControl = control
+        return line
     }
 }
 
@@ -248,31 +287,33 @@ enum Bytes {
     @inline(__always) static func lower(_ b: UInt8) -> UInt8 { (b >= 0x41 && b <= 0x5A) ? b + 32 : b }
 
     /// Text of a byte range with runs of blanks collapsed to one space and ends trimmed.
-    static func collapsed(_ s: ArraySlice<UInt8>) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(s.count)
-        var pendingSpace = false
-        for b in s {
-            if isSpace(b) { pendingSpace = !out.isEmpty; continue }
-            if pendingSpace { out.append(0x20); pendingSpace = false }
-            out.append(b)
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    static func collapsed(_ s: ArraySlice<UInt8>) -> String { normalized(s, lower: false) }
 
     static func collapsed(_ s: [UInt8]) -> String { collapsed(s[...]) }
 
     /// Lower-cased, blank-collapsed key for dictionary lookups.
-    static func key(_ s: ArraySlice<UInt8>) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(s.count)
-        var pendingSpace = false
-        for b in s {
-            if isSpace(b) { pendingSpace = !out.isEmpty; continue }
-            if pendingSpace { out.append(0x20); pendingSpace = false }
-            out.append(lower(b))
+    static func key(_ s: ArraySlice<UInt8>) -> String { normalized(s, lower: true) }
+
+    /// `collapsed`/`key`: normalised into a temporary stack buffer, then one `String` of the
+    /// exact length (no intermediate array on the heap; the strings end up in the model, so they
+    /// must not keep the padding's capacity). Invalid UTF-8 is repaired as before
+    /// (`String(decoding:as:)`).
+    @inline(__always)
+    private static func normalized(_ s: ArraySlice<UInt8>, lower: Bool) -> String {
+        if s.isEmpty { return "" }
+        return s.withUnsafeBufferPointer { src -> String in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: src.count) { out -> String in
+                var k = 0
+                var pendingSpace = false
+                for b in src {
+                    if isSpace(b) { pendingSpace = k > 0; continue }
+                    if pendingSpace { out[k] = 0x20; k += 1; pendingSpace = false }
+                    out[k] = lower ? Bytes.lower(b) : b
+                    k += 1
+                }
+                return String(decoding: UnsafeBufferPointer(rebasing: out[..<k]), as: UTF8.self)
+            }
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// `key(s).hasPrefix(p)` without building the key: `s` with leading blanks skipped, runs
@@ -366,6 +407,32 @@ enum Bytes {
     }
 
     static func string(_ s: [UInt8], _ r: Range<Int>) -> String { String(decoding: s[r], as: UTF8.self) }
+
+    /// `s` contains the ASCII bytes `needle` (a byte search: Foundation's `String.contains`
+    /// is slow on Linux, and for an ASCII needle in the readers' text the result is the same).
+    static func contains(_ s: String, _ needle: [UInt8]) -> Bool {
+        guard let f = needle.first else { return true }
+        let u = Array(s.utf8)
+        let n = needle.count
+        guard u.count >= n else { return false }
+        var i = 0
+        while i + n <= u.count {
+            if u[i] == f {
+                var k = 1
+                while k < n, u[i + k] == needle[k] { k += 1 }
+                if k == n { return true }
+            }
+            i += 1
+        }
+        return false
+    }
+
+    /// Fewer than `limit` bytes equal to `b` in `s` (counting stops at the limit; no array).
+    static func count(_ b: UInt8, in s: ArraySlice<UInt8>, below limit: Int) -> Bool {
+        var n = 0
+        for c in s where c == b { n += 1; if n >= limit { return false } }
+        return true
+    }
 }
 
 // Byte-level string helpers: Foundation's trimming and searching dominated profiles of 100k-record
@@ -394,5 +461,95 @@ extension Bytes {
         while i < j, ws(a[i]) { i += 1 }
         while j > i, ws(a[j - 1]) { j -= 1 }
         return String(decoding: a[i..<j], as: UTF8.self)
+    }
+}
+
+/// Known form labels (lower-case, blank-collapsed, as `Bytes.key` makes them) looked up by the
+/// bytes of a capture line: the key is hashed while it is normalised, so a lookup builds no
+/// String and hashes no String (a `[String: String]` lookup per label candidate was a large
+/// share of reading a big capture). `value` is the canonical field name; a name starting with
+/// `x.` marks a label that is known (so collapsed captures split correctly) but not typed.
+struct LabelTable: ExpressibleByDictionaryLiteral, Sendable {
+    struct Entry: Sendable {
+        var bytes: [UInt8]
+        var hash: UInt64
+        var value: String
+        /// `value` does not start with `x.`: a typed field.
+        var typed: Bool
+    }
+    private(set) var entries: [Entry] = []
+    /// Open addressing: index + 1 into `entries`, 0 = empty.
+    private var slots: [Int32]
+    private var mask: Int
+    private var maxLength = 0
+
+    init(dictionaryLiteral elements: (String, String)...) { self.init(elements) }
+
+    init(_ pairs: [(String, String)]) {
+        var size = 8
+        while size < pairs.count * 2 { size <<= 1 }
+        slots = [Int32](repeating: 0, count: size)
+        mask = size - 1
+        for (k, v) in pairs {
+            let b = Array(k.utf8)
+            if let i = index(b[...], normalise: false) { entries[i].value = v; entries[i].typed = !v.hasPrefix("x."); continue }
+            let h = LabelTable.hash(b)
+            entries.append(Entry(bytes: b, hash: h, value: v, typed: !v.hasPrefix("x.")))
+            var j = Int(truncatingIfNeeded: h) & mask
+            while slots[j] != 0 { j = (j + 1) & mask }
+            slots[j] = Int32(entries.count)
+            maxLength = max(maxLength, b.count)
+        }
+    }
+
+    private static func hash(_ b: [UInt8]) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for c in b { h = (h ^ UInt64(c)) &* 0x100_0000_01b3 }
+        return h
+    }
+
+    /// The value for the key of `s` (`Bytes.key(s)`), or nil.
+    func value(_ s: ArraySlice<UInt8>) -> String? { index(s).map { entries[$0].value } }
+
+    /// Index in `entries` of the key of `s` (`Bytes.key(s)`), or nil. Allocates nothing.
+    func index(_ s: ArraySlice<UInt8>) -> Int? { index(s, normalise: true) }
+
+    private func index(_ s: ArraySlice<UInt8>, normalise: Bool) -> Int? {
+        if entries.isEmpty { return nil }
+        // FNV-1a over the normalised bytes (leading/trailing blanks dropped, runs of blanks one
+        // space, ASCII lower-cased), as they are produced.
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        var len = 0
+        var pendingSpace = false
+        for b in s {
+            if normalise, Bytes.isSpace(b) { pendingSpace = len > 0; continue }
+            if pendingSpace { h = (h ^ 0x20) &* 0x100_0000_01b3; len += 1; pendingSpace = false }
+            h = (h ^ UInt64(normalise ? Bytes.lower(b) : b)) &* 0x100_0000_01b3
+            len += 1
+            if len > maxLength { return nil }
+        }
+        var j = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let e = Int(slots[j])
+            if e == 0 { return nil }
+            let cand = entries[e - 1]
+            if cand.hash == h, cand.bytes.count == len, LabelTable.equal(s, cand.bytes, normalise: normalise) { return e - 1 }
+            j = (j + 1) & mask
+        }
+    }
+
+    private static func equal(_ s: ArraySlice<UInt8>, _ key: [UInt8], normalise: Bool) -> Bool {
+        var k = 0
+        var pendingSpace = false
+        for b in s {
+            if normalise, Bytes.isSpace(b) { pendingSpace = k > 0; continue }
+            if pendingSpace {
+                guard k < key.count, key[k] == 0x20 else { return false }
+                k += 1; pendingSpace = false
+            }
+            guard k < key.count, key[k] == (normalise ? Bytes.lower(b) : b) else { return false }
+            k += 1
+        }
+        return k == key.count
     }
 }

@@ -6,11 +6,14 @@ import Glibc
 
 // Reader benchmark: generates (or reuses) a large site and reads each format separately,
 // reporting records/s and peak RSS. Run with `make bench-read` (release build).
-// Usage: cm2gc-bench [--stations N] [--agents N] [--dir DIR] [--keep]
+// Usage: cm2gc-bench [--stations N] [--agents N] [--dir DIR] [--keep] [--read PATH]...
+// `--read PATH` (repeatable) reads only the given files or directories (one row each, format
+// detected from content), without generating a site: e.g. the SAT directory of `make bench-build`.
 
 var stations = 100_000, agents = 20_000
 var dir = FileManager.default.temporaryDirectory.appendingPathComponent("cm2gc-bench-site").path
 var keep = false
+var readPaths: [String] = []
 var args = Array(CommandLine.arguments.dropFirst())
 while !args.isEmpty {
     let a = args.removeFirst()
@@ -19,6 +22,7 @@ while !args.isEmpty {
     case "--agents": agents = Int(args.isEmpty ? "" : args.removeFirst()) ?? agents
     case "--dir": dir = args.isEmpty ? dir : args.removeFirst()
     case "--keep": keep = true
+    case "--read": if !args.isEmpty { readPaths.append(args.removeFirst()) }
     default: FileHandle.standardError.write(Data("unknown argument \(a)\n".utf8)); exit(64)
     }
 }
@@ -39,6 +43,40 @@ func cpu() -> Double {
     return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
 }
 
+func size(_ p: String) -> Int64 {
+    var isDir: ObjCBool = false
+    if FileManager.default.fileExists(atPath: p, isDirectory: &isDir), !isDir.boolValue {
+        return ((try? FileManager.default.attributesOfItem(atPath: p))?[.size] as? Int64) ?? 0
+    }
+    guard let e = FileManager.default.enumerator(atPath: p) else { return 0 }
+    var t: Int64 = 0
+    while let f = e.nextObject() as? String {
+        t += ((try? FileManager.default.attributesOfItem(atPath: (p as NSString).appendingPathComponent(f)))?[.size] as? Int64) ?? 0
+    }
+    return t
+}
+
+let header = "format  MiB-in   records   wall-s   cpu-s   records/s(cpu)   MB/s(cpu)   peak-RSS-MiB  errors"
+
+func measure(_ label: String, _ p: String) throws {
+    let bytes = size(p)
+    let t0 = now(), c0 = cpu()
+    let r = try AvayaReader.read(paths: [p])
+    let dt = now() - t0, dc = cpu() - c0
+    let records = r.report.counts.values.reduce(0) { $0 + $1.read }
+    let errors = r.diagnostics.filter { $0.severity == .error }.count
+    print(String(format: "%-6@ %7.1f %9d %8.2f %7.2f %16.0f %11.1f %14.0f  %d", label as NSString, Double(bytes) / 1_048_576, records,
+                 dt, dc, Double(records) / dc, Double(bytes) / 1_048_576 / dc, maxRSSMiB(), errors))
+    print(String(format: "        %.1f MB/s (wall), %.1f MB/s (cpu), MB = 10^6 bytes", Double(bytes) / 1e6 / dt, Double(bytes) / 1e6 / dc))
+    if !r.report.reconciles { print("  counts do not reconcile!") }
+}
+
+if !readPaths.isEmpty {
+    print(header)
+    for p in readPaths { try measure((p as NSString).lastPathComponent, p) }
+    exit(0)
+}
+
 let profile = SiteProfile(stations: stations, agents: agents, huntGroups: 200, vectors: 120, vdns: 300, seed: 7)
 let marker = (dir as NSString).appendingPathComponent(".profile-\(stations)-\(agents)")
 if !FileManager.default.fileExists(atPath: marker) {
@@ -51,26 +89,8 @@ if !FileManager.default.fileExists(atPath: marker) {
 }
 print(String(format: "baseline peak RSS before reading: %.0f MiB (includes generation if it ran)", maxRSSMiB()))
 
-func size(_ p: String) -> Int64 {
-    guard let e = FileManager.default.enumerator(atPath: p) else { return 0 }
-    var t: Int64 = 0
-    while let f = e.nextObject() as? String {
-        t += ((try? FileManager.default.attributesOfItem(atPath: (p as NSString).appendingPathComponent(f)))?[.size] as? Int64) ?? 0
-    }
-    return t
-}
-
-print("format  MiB-in   records   wall-s   cpu-s   records/s(cpu)   MB/s(cpu)   peak-RSS-MiB  errors")
+print(header)
 for f in ["sat", "ossi", "smgr"] {
-    let p = (dir as NSString).appendingPathComponent(f)
-    let bytes = size(p)
-    let t0 = now(), c0 = cpu()
-    let r = try AvayaReader.read(paths: [p])
-    let dt = now() - t0, dc = cpu() - c0
-    let records = r.report.counts.values.reduce(0) { $0 + $1.read }
-    let errors = r.diagnostics.filter { $0.severity == .error }.count
-    print(String(format: "%-6@ %7.1f %9d %8.2f %7.2f %16.0f %11.1f %14.0f  %d", f as NSString, Double(bytes) / 1_048_576, records,
-                 dt, dc, Double(records) / dc, Double(bytes) / 1_048_576 / dc, maxRSSMiB(), errors))
-    if !r.report.reconciles { print("  counts do not reconcile!") }
+    try measure(f, (dir as NSString).appendingPathComponent(f))
 }
 if !keep { try? FileManager.default.removeItem(atPath: dir) }
