@@ -115,7 +115,7 @@ let package = Package(
 
         .testTarget(name: "CommonTests", dependencies: ["Common"], swiftSettings: swiftSettings),
         .testTarget(name: "MigrationTests", dependencies: [
-            "Migration", "AvayaCM", .product(name: "Yams", package: "Yams"),
+            "Migration", "AvayaCM", "TestSupport", .product(name: "Yams", package: "Yams"),
         ], exclude: ["Golden"], swiftSettings: swiftSettings),
         // Test helpers shared by test targets (a loopback HTTP server for scripted answers).
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),

@@ -122,29 +122,21 @@ package struct CanonicalWriter {
     }
 
     /// An array of strings, laid out like the tree writer's arrays.
-    package mutating func strings(_ a: [String]) {
-        if a.isEmpty { raw("[]"); return }
-        bytes.append(0x5B)
-        indent += 1
-        for (n, e) in a.enumerated() {
-            if n > 0 { bytes.append(0x2C) }
-            if pretty { newline(indent) }
-            string(e)
-        }
-        indent -= 1
-        if pretty { newline(indent) }
-        bytes.append(0x5D)
-    }
+    package mutating func strings(_ a: [String]) { elements(a) { $0.string($1) } }
 
     /// An array of hand-written values.
-    package mutating func array<T: CanonicalJSONWritable>(_ a: [T]) {
+    package mutating func array<T: CanonicalJSONWritable>(_ a: [T]) { elements(a) { w, e in e.writeCanonical(to: &w) } }
+
+    /// `[…]` with one element per line when pretty: the one array layout of every writer here.
+    @inline(__always)
+    mutating func elements<T>(_ a: [T], _ write: (inout CanonicalWriter, T) -> Void) {
         if a.isEmpty { raw("[]"); return }
         bytes.append(0x5B)
         indent += 1
         for (n, e) in a.enumerated() {
             if n > 0 { bytes.append(0x2C) }
             if pretty { newline(indent) }
-            e.writeCanonical(to: &self)
+            write(&self, e)
         }
         indent -= 1
         if pretty { newline(indent) }
@@ -159,17 +151,7 @@ package struct CanonicalWriter {
         case .double(let d): bytes.append(contentsOf: JSONValue.format(d).utf8)
         case .string(let s): string(s)
         case .array(let a):
-            if a.isEmpty { raw("[]"); return }
-            bytes.append(0x5B)
-            indent += 1
-            for (n, e) in a.enumerated() {
-                if n > 0 { bytes.append(0x2C) }
-                if pretty { newline(indent) }
-                write(e)
-            }
-            indent -= 1
-            if pretty { newline(indent) }
-            bytes.append(0x5D)
+            elements(a) { $0.write($1) }
         case .object(let o):
             if o.isEmpty { raw("{}"); return }
             bytes.append(0x7B)

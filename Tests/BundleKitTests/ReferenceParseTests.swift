@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import BundleKit
 
 /// `PayloadReferences.parse` works on bytes; it must accept and refuse exactly what splitting the
@@ -17,19 +18,8 @@ import Testing
     ]
 
     @Test func byteParseAgreesWithTheCharacterSplit() {
-        let alphabet = Array("a/.-_Z0 \u{301}ü")
-        var state: UInt64 = 0xDEAD_BEEF_1234_5678
-        var generated: [String] = []
-        for _ in 0..<3000 {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            let len = Int(state >> 60)
-            var s = ""
-            for _ in 0..<len {
-                state = state &* 6364136223846793005 &+ 1442695040888963407
-                s.append(alphabet[Int(state >> 33) % alphabet.count])
-            }
-            generated.append(s)
-        }
+        let generated = pseudoRandomStrings(over: Array("a/.-_Z0 \u{301}ü"), count: 3000, lengthShift: 60,
+                                            seed: 0xDEAD_BEEF_1234_5678)
         for s in Self.samples + generated {
             #expect(PayloadReferences.parse(s) == Self.splitParse(s), "\(s.debugDescription)")
         }

@@ -1,6 +1,7 @@
 import AvayaCM
 import Common
 import Testing
+import TestSupport
 @testable import Migration
 
 /// The byte paths added for speed must give exactly what the Foundation paths gave (bundles stay
@@ -17,20 +18,8 @@ import Testing
 
     /// Deterministic pseudo-random ASCII names over the characters the rules treat specially.
     static func generated(count: Int) -> [String] {
-        let alphabet = Array("aZ09 ,.-'\t\r\n\u{0B}\u{0C}@{}()_xyQ")
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        var out: [String] = []
-        for _ in 0..<count {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            let len = Int(state >> 59)
-            var s = ""
-            for _ in 0..<len {
-                state = state &* 6364136223846793005 &+ 1442695040888963407
-                s.append(alphabet[Int(state >> 33) % alphabet.count])
-            }
-            out.append(s)
-        }
-        return out
+        pseudoRandomStrings(over: Array("aZ09 ,.-'\t\r\n\u{0B}\u{0C}@{}()_xyQ"), count: count, lengthShift: 59,
+                            seed: 0x9E37_79B9_7F4A_7C15)
     }
 
     @Test func bytePathsMatchFoundationForASCII() throws {

@@ -8,68 +8,19 @@ import Foundation
 /// generic encoder's containers and tree, which cost about 2 CPU s for 100,000 stations.
 enum RecordBytes {
     static func digest(_ st: Station) -> String {
-        var w = ByteWriter()
-        w.station(st)
-        return SHA256Digest.hex(Data(w.bytes))
+        SHA256Digest.hex(Data(canonical(st)))
     }
 
     static func canonical(_ st: Station) -> [UInt8] {
-        var w = ByteWriter()
+        var w = CanonicalWriter(pretty: false)
         w.station(st)
         return w.bytes
     }
 }
 
-struct ByteWriter {
-    var bytes: [UInt8] = []
-
-    init() { bytes.reserveCapacity(512) }
-
-    mutating func raw(_ s: StaticString) {
-        s.withUTF8Buffer { bytes.append(contentsOf: $0) }
-    }
-
-    /// Key (already in sorted position) and the separator before it.
-    mutating func key(_ k: StaticString, first: inout Bool) {
-        if !first { bytes.append(0x2C) }
-        first = false
-        bytes.append(0x22)
-        raw(k)
-        raw("\":")
-    }
-
-    mutating func int(_ i: Int) { bytes.append(contentsOf: String(i).utf8) }
-
-    /// JSON string: escapes only `"`, `\` and control characters, as the canonical writer does.
-    mutating func string(_ s: String) {
-        bytes.append(0x22)
-        var s = s
-        s.withUTF8 { buf in
-            var start = 0
-            for (i, b) in buf.enumerated() where b < 0x20 || b == 0x22 || b == 0x5C {
-                if i > start { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[start..<i])) }
-                start = i + 1
-                switch b {
-                case 0x22: raw("\\\"")
-                case 0x5C: raw("\\\\")
-                case 0x0A: raw("\\n")
-                case 0x0D: raw("\\r")
-                case 0x09: raw("\\t")
-                case 0x08: raw("\\b")
-                case 0x0C: raw("\\f")
-                default:
-                    raw("\\u00")
-                    bytes.append(Self.hex[Int(b >> 4)])
-                    bytes.append(Self.hex[Int(b & 0xF)])
-                }
-            }
-            if start < buf.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[start...])) }
-        }
-        bytes.append(0x22)
-    }
-
-    static let hex: [UInt8] = Array("0123456789abcdef".utf8)
-
+/// The station's fields on the shared canonical writer (compact), so escaping and key layout
+/// have one implementation.
+extension CanonicalWriter {
     /// A `[String: String]` as an object, keys in UTF-8 byte order.
     mutating func stringMap(_ m: [String: String]) {
         if m.isEmpty { raw("{}"); return }
