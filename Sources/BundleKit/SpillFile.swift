@@ -38,15 +38,8 @@ final class SpillFile: @unchecked Sendable {
         let at = end
         end += Int64(bytes.count)
         lock.unlock()
-        var done = 0
-        while done < bytes.count {
-            guard let base = bytes.baseAddress else { break }
-            let n = pwrite(fd, base + done, bytes.count - done, off_t(at) + off_t(done))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw BundleError.io(path: directory, reason: "writing the temporary member file: \(String(cString: strerror(errno)))")
-            }
-            done += n
+        if let base = bytes.baseAddress {
+            try fully(bytes.count, at: at, "writing") { done, offset in pwrite(fd, base + done, bytes.count - done, offset) }
         }
         return at
     }
@@ -55,18 +48,25 @@ final class SpillFile: @unchecked Sendable {
         try data.withUnsafeBytes { try append($0) }
     }
 
-    /// Reads `count` bytes at `offset` into `buffer` (which must hold them).
-    func read(at offset: Int64, into buffer: UnsafeMutableRawBufferPointer) throws {
+    /// Runs `op` (a `pwrite` or `pread` of the bytes from `done` on, at file offset `at`) until
+    /// `count` bytes are done: short transfers continue, EINTR retries, no progress is an error.
+    private func fully(_ count: Int, at offset: Int64, _ verb: String, _ op: (_ done: Int, _ at: off_t) -> Int) throws {
         var done = 0
-        while done < buffer.count {
-            guard let base = buffer.baseAddress else { break }
-            let n = pread(fd, base + done, buffer.count - done, off_t(offset) + off_t(done))
+        while done < count {
+            let n = op(done, off_t(offset) + off_t(done))
             if n < 0 {
                 if errno == EINTR { continue }
-                throw BundleError.io(path: directory, reason: "reading the temporary member file: \(String(cString: strerror(errno)))")
+                throw BundleError.io(path: directory, reason: "\(verb) the temporary member file: \(String(cString: strerror(errno)))")
             }
-            if n == 0 { throw BundleError.io(path: directory, reason: "the temporary member file ends early") }
+            if n == 0 { throw BundleError.io(path: directory, reason: "\(verb) the temporary member file: it ends early") }
             done += n
+        }
+    }
+
+    /// Reads `count` bytes at `offset` into `buffer` (which must hold them).
+    func read(at offset: Int64, into buffer: UnsafeMutableRawBufferPointer) throws {
+        if let base = buffer.baseAddress {
+            try fully(buffer.count, at: offset, "reading") { done, at in pread(fd, base + done, buffer.count - done, at) }
         }
     }
 }
