@@ -84,17 +84,21 @@ public final class TestHTTPServer: @unchecked Sendable {
     }
 
     /// Stops accepting and closes every open connection.
+    /// Descriptors are closed only by their own thread, and connections are shut down under the
+    /// lock that guards their closing: a closed number can be reused at once by another server in
+    /// the same test process, and shutting down or accepting on it would reset that server's
+    /// connections (a flaky "connection reset by peer" in concurrent tests).
     public func stop() {
         lock.lock()
+        defer { lock.unlock() }
+        guard !stopped else { return }  // the listening number may already belong to another socket
         stopped = true
-        let fds = open
-        lock.unlock()
-        shutdown(listenFD, Int32(SHUT_RDWR))
-        close(listenFD)
-        for fd in fds { shutdown(fd, Int32(SHUT_RDWR)) }
+        for fd in open { shutdown(fd, Int32(SHUT_RDWR)) }
+        shutdown(listenFD, Int32(SHUT_RDWR))  // wakes accept(); the accept loop closes it
     }
 
     private func acceptLoop() {
+        defer { close(listenFD) }
         while true {
             let c = accept(listenFD, nil, nil)
             if c < 0 {
@@ -114,8 +118,7 @@ public final class TestHTTPServer: @unchecked Sendable {
 
     private func serve(_ fd: Int32, number: Int) {
         defer {
-            lock.lock(); open.remove(fd); lock.unlock()
-            close(fd)
+            lock.lock(); open.remove(fd); close(fd); lock.unlock()
         }
         var buffer = Data()
         while true {
