@@ -61,15 +61,19 @@ public enum StageOne {
         let created = try o.created ?? BundleTime.sourceDateEpoch() ?? newestModification(o.sources)
         progress(.transforming)
         // The source fingerprint hashes the whole model: done on the other core while it is transformed and planned.
-        var model = read.model
-        let ((transformed, plan), fingerprint) = try Parallel.both({ transformAndPlan(config: config, created: created, model) },
-                                                   { model.contentFingerprint })
-        var out = transformed
-        // Only the provenance of the model is needed from here on (the diff log's `source`):
-        // the records themselves go now, before the payloads are encoded (memory peak).
-        let sourceLocations = model.sources
+        // Only the provenance of the model is needed after the transform (the diff log's `source`):
+        // the records go as soon as both the transform and the fingerprint are done with them,
+        // before the plan is built (memory peak).
+        let sourceLocations = read.model.sources
+        let holder = ModelHolder(read.model, users: 2)
         read.model = SiteModel()
-        model = SiteModel()
+        let ((transformed, plan), fingerprint) = try Parallel.both({ transformAndPlan(config: config, created: created, holder) },
+                                                   { () -> String in
+                                                       let f = holder.model.contentFingerprint
+                                                       holder.release()
+                                                       return f
+                                                   })
+        var out = transformed
         progress(.planning)
         // Flows join the plan by what they name (their YAML refers by name, not by `@ref:`).
         let flowByID = Dictionary(out.flows.map { ("flows/\($0.key)", $0) }, uniquingKeysWith: { a, _ in a })

@@ -1,14 +1,50 @@
 import AvayaCM
 import Common
+import Foundation
 
 extension StageOne {
     /// The transform, then the plan, on one side of `Parallel.both` while the source fingerprint
     /// runs on the other: planning needs only the transform's output, so it no longer waits for
-    /// the fingerprint (about 3 CPU s at 100,000 stations) to finish first.
-    static func transformAndPlan(config: MappingConfig, created: Int64, _ model: SiteModel) -> (TransformOutput, Plan) {
-        let out = Transformer(config: config, createdEpoch: created).run(model)
+    /// the fingerprint (about 3 CPU s at 100,000 stations) to finish first. The source model is
+    /// given back to `holder` as soon as the transform is done, so that it is freed before the
+    /// planner's structures are built (memory peak, docs/performance.md "Fourth pass").
+    static func transformAndPlan(config: MappingConfig, created: Int64, _ holder: ModelHolder) -> (TransformOutput, Plan) {
+        let out = Transformer(config: config, createdEpoch: created).run(holder.model)
+        holder.release()
         // Flows join the plan by what they name (their YAML refers by name, not by `@ref:`).
-        let plan = Planner.plan(out.resources + out.flows.map { PlannedResource(type: "flows", key: $0.key, payload: $0.planningPayload) })
+        var plan = Planner.plan(out.resources + out.flows.map { PlannedResource(type: "flows", key: $0.key, payload: $0.planningPayload) })
+        // The bundle is made from the transform's payloads, never from the steps' copies: kept,
+        // those would hold every payload tree alive after Build has encoded and dropped them
+        // (the late half of the memory peak at 100,000 stations).
+        for i in plan.steps.indices { plan.steps[i].payload = .null }
         return (out, plan)
+    }
+}
+
+/// The source model shared by the two sides of stage one's `Parallel.both` (transform and
+/// fingerprint): each side calls `release()` when it is done with it, and the last one drops the
+/// records (about 150 MB at 100,000 stations) and gives the freed heap back, instead of keeping
+/// them until both sides have returned.
+final class ModelHolder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: SiteModel
+    private var users: Int
+
+    init(_ model: SiteModel, users: Int) {
+        stored = model
+        self.users = users
+    }
+
+    /// The model (a copy-on-write copy; callers must not keep it past their `release()`).
+    var model: SiteModel { lock.withLock { stored } }
+
+    func release() {
+        let last: Bool = lock.withLock {
+            users -= 1
+            guard users == 0 else { return false }
+            stored = SiteModel()
+            return true
+        }
+        if last { Memory.releaseFreed() }
     }
 }
