@@ -11,12 +11,19 @@ private func scratch(_ tag: String = #function) throws -> URL {
     return u
 }
 
-/// Writes an executable shell script and returns its path.
+/// Writes an executable shell script and returns its path. Opened close-on-exec: a program that
+/// another test starts at the same moment must not inherit the write descriptor, or running the
+/// script fails with "text file busy" (ETXTBSY) while that program lives.
 private func script(_ dir: URL, _ name: String, _ body: String) throws -> String {
-    let u = dir.appendingPathComponent(name)
-    try Data(("#!/bin/sh\n" + body + "\n").utf8).write(to: u)
-    chmod(u.path, 0o700)
-    return u.path
+    let path = dir.appendingPathComponent(name).path
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o700)
+    guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    defer { close(fd) }
+    let bytes = Array(("#!/bin/sh\n" + body + "\n").utf8)
+    guard bytes.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == bytes.count else {
+        throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+    }
+    return path
 }
 
 @Suite struct CredentialProcessTests {
