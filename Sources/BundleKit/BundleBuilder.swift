@@ -89,12 +89,15 @@ public struct BundleBuilder: Sendable {
 
     /// A payload checked, encoded and hashed, ready to add: the costly part of `addPayload`, free of
     /// builder state so that many can be prepared at once on several cores (`Parallel.map`).
-    public struct PreparedPayload: Sendable {
-        let type: String
-        let path: String
-        let data: Data
-        let digest: String
-        let references: [PayloadReference]
+    public struct PreparedPayload: Sendable, Hashable {
+        public let type: String
+        public let path: String
+        /// The member's bytes: compact canonical JSON.
+        public let data: Data
+        /// SHA-256 hex of `data`.
+        public let digest: String
+        /// Its `@ref:` targets in document order, each once.
+        public let references: [PayloadReference]
     }
 
     public static func prepare(type: String, key: String, json: JSONValue) throws -> PreparedPayload {
@@ -159,8 +162,14 @@ public struct BundleBuilder: Sendable {
 
     /// Many records at once, encoded on every core; the log keeps their order.
     public mutating func addDiffRecords(_ records: [DiffRecord]) throws {
-        try Self.appendLines(records, to: &diffLog, spill: spill)
-        diffCount += records.count
+        try addDiffRecords(count: records.count) { records[$0] }
+    }
+
+    /// `count` records made by `record(i)` as they are encoded, a block at a time on every core:
+    /// they never exist all at once (325,000 records at 100,000 stations were a memory peak).
+    public mutating func addDiffRecords(count: Int, _ record: (Int) throws -> DiffRecord) throws {
+        try Self.appendLines(count: count, record, to: &diffLog, spill: spill)
+        diffCount += count
     }
 
     public mutating func addException(_ record: ExceptionRecord) throws {
@@ -172,16 +181,21 @@ public struct BundleBuilder: Sendable {
 
     /// Many exceptions at once, encoded on every core; the log keeps their order.
     public mutating func addExceptions(_ records: [ExceptionRecord]) throws {
-        try Self.appendLines(records, to: &exceptionLog, spill: spill)
-        exceptionCount += records.count
+        try addExceptions(count: records.count) { records[$0] }
+    }
+
+    /// `count` exceptions made by `record(i)` as they are encoded (see `addDiffRecords(count:_:)`).
+    public mutating func addExceptions(count: Int, _ record: (Int) throws -> ExceptionRecord) throws {
+        try Self.appendLines(count: count, record, to: &exceptionLog, spill: spill)
+        exceptionCount += count
     }
 
     /// JSON Lines of many records, encoded on every core in blocks of lines (one buffer per block,
     /// not one `Data` per record), appended in order. A window of blocks at a time, each written
     /// out before the next is encoded: with a spill file, the log is never in memory as a whole.
-    private static func appendLines<T: Encodable & Sendable>(_ records: [T], to log: inout Log, spill: SpillFile?) throws {
+    private static func appendLines<T: Encodable>(count: Int, _ record: (Int) throws -> T, to log: inout Log, spill: SpillFile?) throws {
         let block = 2048
-        let starts = Array(stride(from: 0, to: records.count, by: block))
+        let starts = Array(stride(from: 0, to: count, by: block))
         // In memory: every block at once, so that the log is reserved at its final size (doubling
         // would hold up to twice the log).
         let window = spill == nil ? max(starts.count, 1) : 16
@@ -189,8 +203,8 @@ public struct BundleBuilder: Sendable {
         while w < starts.count {
             let blocks = try Parallel.map(Array(starts[w..<min(w + window, starts.count)]), minChunk: 1) { start -> Data in
                 var d = Data()
-                for i in start..<min(start + block, records.count) {
-                    d.append(try CanonicalJSON.data(records[i]))
+                for i in start..<min(start + block, count) {
+                    d.append(try CanonicalJSON.data(try record(i)))
                     d.append(0x0A)
                 }
                 return d
@@ -331,7 +345,10 @@ public struct BundleBuilder: Sendable {
         }
 
         // Step by step on every core: one encoder tree for the whole plan was a memory peak.
-        try set(BundleFormat.orderPath, try CanonicalJSON.prettyObject(key: "steps", array: plan.steps))
+        // Written to the spill file (when there is one) a window of steps at a time.
+        let order = MemberWriter(path: BundleFormat.orderPath, spill: spill, limit: .max)
+        try CanonicalJSON.prettyObject(key: "steps", array: plan.steps) { bytes in bytes.withUnsafeBytes { order.write($0) } }
+        (members[BundleFormat.orderPath], digests[BundleFormat.orderPath]) = try order.finish()
         try set(BundleFormat.planTextPath, Data((planText ?? plan.renderText()).utf8))
         members[BundleFormat.diffLogPath] = diffLog.member(spill)
         digests[BundleFormat.diffLogPath] = diffLog.digest

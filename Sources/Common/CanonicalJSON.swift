@@ -234,6 +234,15 @@ public enum CanonicalJSON {
     /// value whose only member is that array, but each element encoded on its own (on every core):
     /// never one encoder tree for a whole plan of 240,000 steps.
     public static func prettyObject<T: Encodable & Sendable>(key: String, array elements: [T]) throws -> Data {
+        var out = Data()
+        try prettyObject(key: key, array: elements) { out.append(contentsOf: $0) }
+        return out
+    }
+
+    /// The same bytes handed to `write` in order, a window of elements at a time: a plan of
+    /// 240,000 steps (65 MB) is never one buffer (`cm2gc build` writes it to its spill file).
+    public static func prettyObject<T: Encodable & Sendable>(key: String, array elements: [T],
+                                                           write: ([UInt8]) throws -> Void) throws {
         var head = CanonicalWriter(pretty: true)
         head.raw("{")
         head.newline(1)
@@ -243,38 +252,41 @@ public enum CanonicalJSON {
             head.raw("[]")
             head.newline(0)
             head.raw("}\n")
-            return Data(head.bytes)
+            try write(head.bytes)
+            return
         }
         head.raw("[")
-        var out = Data(head.bytes)
+        try write(head.bytes)
         let chunk = 1024
         let starts = Array(stride(from: 0, to: elements.count, by: chunk))
-        let parts = try Parallel.map(starts, minChunk: 1) { start -> [UInt8] in
-            var w = CanonicalWriter(pretty: true)
-            for i in start..<min(start + chunk, elements.count) {
-                if i > 0 { w.raw(",") }
-                w.newline(2)
-                w.indent = 2
-                if let v = elements[i] as? any CanonicalJSONWritable {
-                    v.writeCanonical(to: &w)
-                    continue
+        let window = 16
+        for w0 in stride(from: 0, to: starts.count, by: window) {
+            let parts = try Parallel.map(Array(starts[w0..<min(w0 + window, starts.count)]), minChunk: 1) { start -> [UInt8] in
+                var w = CanonicalWriter(pretty: true)
+                for i in start..<min(start + chunk, elements.count) {
+                    if i > 0 { w.raw(",") }
+                    w.newline(2)
+                    w.indent = 2
+                    if let v = elements[i] as? any CanonicalJSONWritable {
+                        v.writeCanonical(to: &w)
+                        continue
+                    }
+                    do {
+                        try DirectJSONEncoder.box(elements[i], codingPath: []).write(&w)
+                    } catch is DirectJSONEncoder.Unsupported {
+                        w.write(try JSONValue.from(elements[i]))
+                    }
                 }
-                do {
-                    try DirectJSONEncoder.box(elements[i], codingPath: []).write(&w)
-                } catch is DirectJSONEncoder.Unsupported {
-                    w.write(try JSONValue.from(elements[i]))
-                }
+                return w.bytes
             }
-            return w.bytes
+            for p in parts { try write(p) }
         }
-        for p in parts { out.append(contentsOf: p) }
         var tail = CanonicalWriter(pretty: true)
         tail.newline(1)
         tail.raw("]")
         tail.newline(0)
         tail.raw("}\n")
-        out.append(contentsOf: tail.bytes)
-        return out
+        try write(tail.bytes)
     }
 
     /// The value as JSON, built directly from `Encodable` (no JSON text written and parsed

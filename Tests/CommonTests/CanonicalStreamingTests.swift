@@ -22,12 +22,18 @@ import Testing
         }
     }
 
-    @Test(arguments: [0, 1, 2, 1023, 1024, 1025, 3000])
+    // 16,385 and 33,000: more than one window of 16 chunks of 1,024 steps.
+    @Test(arguments: [0, 1, 2, 1023, 1024, 1025, 3000, 16_385, 33_000])
     func prettyObjectMatchesWholeValueEncoding(count: Int) throws {
         let steps = Self.steps(count)
         let whole = try CanonicalJSON.data(Plan(steps: steps), pretty: true)
         let pieces = try CanonicalJSON.prettyObject(key: "steps", array: steps)
         #expect(pieces == whole)
+        var handed: [[UInt8]] = []
+        try CanonicalJSON.prettyObject(key: "steps", array: steps) { handed.append($0) }
+        #expect(Data(handed.joined()) == whole)
+        // Head, then a piece per chunk of 1,024 steps, then the tail: never the whole plan at once.
+        #expect(handed.count == (count == 0 ? 1 : 2 + (count + 1023) / 1024))
     }
 
     @Test func sizeBoundIsNeverBelowTheEncodedSize() throws {
