@@ -67,13 +67,18 @@ public enum StageOne {
         let sourceLocations = read.model.sources
         let holder = ModelHolder(read.model, users: 2)
         read.model = SiteModel()
-        let ((transformed, plan), fingerprint) = try Parallel.both({ transformAndPlan(config: config, created: created, holder) },
-                                                   { () -> String in
-                                                       let f = holder.model.contentFingerprint
-                                                       holder.release()
-                                                       return f
-                                                   })
-        var out = transformed
+        var staged = try Parallel.both({ transformAndPlan(config: config, created: created, holder) },
+                                       { () -> String in
+                                           let f = holder.model.contentFingerprint
+                                           holder.release()
+                                           return f
+                                       })
+        // Taken out of `staged` (and `staged`'s copies dropped), so that each can be freed as soon
+        // as it is done with rather than at the end of the scope.
+        var out = staged.0.0
+        var plan = staged.0.1
+        staged.0 = (TransformOutput(), Plan(steps: [], brokenCycles: [], unresolved: []))
+        let fingerprint = staged.1
         progress(.planning)
         // Flows join the plan by what they name (their YAML refers by name, not by `@ref:`).
         let flowByID = Dictionary(out.flows.map { ("flows/\($0.key)", $0) }, uniquingKeysWith: { a, _ in a })
@@ -92,8 +97,9 @@ public enum StageOne {
         let window = 16_384
         for start in stride(from: 0, to: out.resources.count, by: window) {
             let slice = out.resources[start..<min(start + window, out.resources.count)]
-            let prepared = try Parallel.map(Array(slice), minChunk: 256) { r in
-                try BundleBuilder.prepare(type: r.type, key: r.key, json: r.payload)
+            let prepared = try Parallel.map(Array(slice), minChunk: 256) { (r: PlannedResource) -> BundleBuilder.PreparedPayload in
+                if let e = r.encoded { return e }
+                return try BundleBuilder.prepare(type: r.type, key: r.key, json: r.payload)
             }
             for (r, p) in zip(slice, prepared) {
                 digests[r.id] = try b.add(p)
@@ -157,6 +163,7 @@ public enum StageOne {
                                           : flowByID[s.resource].map { "publish \($0.flowType) flow \"\($0.name)\" (Archy YAML, flow jobs API)" },
                                       deferredFields: s.deferredFields.isEmpty ? nil : s.deferredFields)
         }
+        plan.steps = []  // every step is in `steps` now
         // Deletes run last, children before parents (reverse creation order of types).
         let lastPhase = (steps.map(\.phase).max() ?? 0) + 1
         for id in deleted.sorted(by: { deleteOrder($0) < deleteOrder($1) }) {
@@ -169,10 +176,10 @@ public enum StageOne {
 
         let bundleID = b.bundleID()
         let stepDeps = Dictionary(steps.map { ("\($0.type)/\($0.key)", $0.dependsOn) }, uniquingKeysWith: { a, _ in a })
-        // One record per decision, made on every core (each reads the finished dictionaries only;
-        // `seq` is the position), then one per delete.
+        // One record per decision, made on every core as the log is encoded (each reads the
+        // finished dictionaries only; `seq` is the position), then one per delete.
         let decisions = out.decisions
-        var diffRecords = try Parallel.map(Array(decisions.indices), minChunk: 4096) { i -> DiffRecord in
+        try b.addDiffRecords(count: decisions.count) { i -> DiffRecord in
             let d = decisions[i]
             let target = d.targetType.flatMap { t in d.targetKey.map { "\(t)/\($0)" } }
             var rec = DiffRecord(type: d.targetType ?? "", key: d.targetKey ?? "",
@@ -196,6 +203,7 @@ public enum StageOne {
             rec.warnings = d.warnings.isEmpty ? nil : d.warnings
             return rec
         }
+        var deletes: [DiffRecord] = []
         var seq = decisions.count
         for id in deleted {
             seq += 1
@@ -205,27 +213,35 @@ public enum StageOne {
             rec.bundleID = bundleID
             rec.rule = "delta"
             rec.reason = "present in the previous bundle, absent from the sources now"
-            diffRecords.append(rec)
+            deletes.append(rec)
         }
-        try b.addDiffRecords(diffRecords)
-        // Let the records go before the review page and the tar (memory peak).
-        diffRecords = []
+        try b.addDiffRecords(deletes)
         Memory.releaseFreed()
-        var exceptionRecords: [ExceptionRecord] = read.report.rejects.map { r in
-            ExceptionRecord(severity: .error, code: "read.reject", message: r.reason, source: r.location.description,
-                            type: r.kind?.rawValue, key: r.key, hint: "fix the input record and rebuild")
+        // The read's rejects, then the transform's exceptions: made as they are encoded, and made
+        // again (cheaply) while they are grouped, never held as one array.
+        let rejects = read.report.rejects
+        let exceptions = out.exceptions
+        let exceptionRecord = { @Sendable (i: Int) -> ExceptionRecord in
+            if i < rejects.count {
+                let r = rejects[i]
+                return ExceptionRecord(severity: .error, code: "read.reject", message: r.reason, source: r.location.description,
+                                       type: r.kind?.rawValue, key: r.key, hint: "fix the input record and rebuild")
+            }
+            let e = exceptions[i - rejects.count]
+            return ExceptionRecord(severity: e.disposition == .rejected ? .error : .warning,
+                                   code: "\(e.rule).\(e.disposition.rawValue)", message: e.message,
+                                   source: e.location, type: e.sourceKind, key: e.sourceID, hint: e.hint)
         }
-        exceptionRecords += try Parallel.map(out.exceptions, minChunk: 4096) { e in
-            ExceptionRecord(severity: e.disposition == .rejected ? .error : .warning,
-                            code: "\(e.rule).\(e.disposition.rawValue)", message: e.message,
-                            source: e.location, type: e.sourceKind, key: e.sourceID, hint: e.hint)
+        let exceptionCount = rejects.count + exceptions.count
+        try b.addExceptions(count: exceptionCount, exceptionRecord)
+        let groups: [ExceptionGroup]
+        do {  // `mapping.csv` (48 MB at 100,000 stations) goes at the end of this scope, once spilled
+            let (mappingCSV, grouped) = try Parallel.both({ MappingCSV.data(decisions) },
+                                                          { ExceptionGroup.aggregate((0..<exceptionCount).lazy.map(exceptionRecord)) })
+            try b.addFile(path: BundleFormat.mappingPath, data: mappingCSV)
+            groups = grouped
         }
-        try b.addExceptions(exceptionRecords)
-        let (mappingCSV, groups) = try Parallel.both({ MappingCSV.data(decisions) },
-                                                     { ExceptionGroup.aggregate(exceptionRecords) })
-        exceptionRecords = []  // encoded and grouped
         Memory.releaseFreed()
-        try b.addFile(path: BundleFormat.mappingPath, data: mappingCSV)
         let summary = Summary.render(out: out, read: read.report, steps: steps, actions: actions, deleted: deleted,
                                      fingerprint: fingerprint, config: config, exceptionGroups: groups)
         b.setSummary(summary)

@@ -1,4 +1,5 @@
 import AvayaCM
+import BundleKit
 import Common
 import Testing
 import TestSupport
@@ -98,5 +99,56 @@ import TestSupport
         #expect(plan.brokenCycles == [["groups/g1", "groups/g2"]])
         // Out-of-order input gives the same plan.
         #expect(Planner.plan(resources.reversed()).steps.map(\.id) == plan.steps.map(\.id))
+    }
+}
+
+/// Payloads encoded on the transform's workers (what `cm2gc build` asks for) must be exactly what
+/// encoding the trees afterwards gave: same resources, bytes, digests, references, decisions and plan.
+@Suite struct EncodedPayloadTests {
+    @Test func encodedTransformMatchesTheTreeTransform() throws {
+        let model = try AvayaReaderFacade.model(sources: ["samples/sat", "samples/smgr"].map(SampleBuildTests.path))
+        let config = try MappingConfig.load(path: SampleBuildTests.path("samples/mapping.yaml"))
+        let transformer = Transformer(config: config, createdEpoch: 1_735_689_600)
+        let trees = transformer.run(model)
+        let encoded = transformer.run(model, encodingPayloads: true)
+        #expect(encoded.resources.map(\.id) == trees.resources.map(\.id))
+        #expect(encoded.resources.filter { $0.encoded != nil }.count >= model.stations.count / 2, "the workers' path ran")
+        #expect(trees.resources.allSatisfy { $0.encoded == nil })
+        #expect(encoded.decisions == trees.decisions)
+        #expect(encoded.exceptions == trees.exceptions)
+        for (e, t) in zip(encoded.resources, trees.resources) {
+            #expect(e.payload.canonicalData() == t.payload.canonicalData(), "\(e.id)")
+            #expect(e.references == t.references, "\(e.id)")
+            if let p = e.encoded {
+                #expect(p == (try BundleBuilder.prepare(type: t.type, key: t.key, json: t.payload)), "\(e.id)")
+            }
+        }
+        let lean = Planner.plan(encoded.resources, withPayloads: false)
+        var full = Planner.plan(trees.resources)
+        #expect(full.steps.contains { !$0.payload.isNull })
+        for i in full.steps.indices { full.steps[i].payload = .null }
+        #expect(lean.steps == full.steps)
+        #expect(lean.brokenCycles == full.brokenCycles)
+    }
+
+    @Test func anEncodedResourceReadsAndChangesLikeATree() throws {
+        let value: JSONValue = ["name": "Q", "members": ["@ref:users/u2", "@ref:users/u1", "@ref:users/u2"], "n": 3]
+        var r = PlannedResource(type: "queues", key: "q1", payload: value)
+        r.encode()
+        let p = try #require(r.encoded)
+        #expect(p.data == value.canonicalData())
+        #expect(p.digest == SHA256Digest.hex(value.canonicalData()))
+        #expect(r.payload == value)
+        #expect(r.references == ["users/u1", "users/u2"])
+        #expect(r.references == Planner.references(in: value))
+        // Setting the payload (what `amend` does) drops the stale bytes.
+        r.payload = ["name": "R"]
+        #expect(r.encoded == nil)
+        #expect(r.references == [])
+        // What cannot be prepared stays a tree, so building the bundle reports it as before.
+        var bad = PlannedResource(type: "queues", key: "a/b", payload: value)
+        bad.encode()
+        #expect(bad.encoded == nil)
+        #expect(bad.payload == value)
     }
 }

@@ -1,3 +1,4 @@
+import BundleKit
 import Common
 import Foundation
 
@@ -7,12 +8,50 @@ public struct PlannedResource: Sendable, Hashable {
     public var id: String { "\(type)/\(key)" }
     public var type: String
     public var key: String
-    public var payload: JSONValue
+    /// The payload as a value. When it is held `encoded` only, reading it parses those bytes (the
+    /// same value: they are its canonical JSON); setting it drops them.
+    public var payload: JSONValue {
+        get {
+            if case .null = tree, let e = encoded { return (try? JSONValue.parse(e.data)) ?? .null }
+            return tree
+        }
+        set {
+            tree = newValue
+            encoded = nil
+        }
+    }
+    private var tree: JSONValue
+    /// The payload checked for the bundle, encoded and hashed (`BundleBuilder.prepare`), with no
+    /// tree kept beside it. `cm2gc build` encodes payloads this way on the transform's workers as
+    /// they are made: 240,000 JSON trees alive until the bundle was written were most of the
+    /// memory peak at 100,000 stations (docs/performance.md, "Fifth pass").
+    public private(set) var encoded: BundleBuilder.PreparedPayload?
 
     public init(type: String, key: String, payload: JSONValue) {
         self.type = type
         self.key = key
-        self.payload = payload
+        self.tree = payload
+    }
+
+    public init(type: String, key: String, encoded: BundleBuilder.PreparedPayload) {
+        self.type = type
+        self.key = key
+        self.tree = .null
+        self.encoded = encoded
+    }
+
+    /// Encodes the payload for the bundle and drops the tree; left as it is when the payload
+    /// cannot be prepared, so that building the bundle reports that error where it always has.
+    public mutating func encode() {
+        guard encoded == nil, let p = try? BundleBuilder.prepare(type: type, key: key, json: tree) else { return }
+        encoded = p
+        tree = .null
+    }
+
+    /// `Planner.references(in: payload)`, from the encoded payload's references when it has them.
+    public var references: [String] {
+        guard let e = encoded else { return Planner.references(in: tree) }
+        return Planner.sortedUnique(e.references.map(\.text))
     }
 }
 
@@ -59,14 +98,20 @@ public enum Planner {
             }
         }
         walk(v)
-        guard out.count > 1 else { return out }
-        out.sort()
-        var unique: [String] = [out[0]]
-        for r in out.dropFirst() where r != unique[unique.count - 1] { unique.append(r) }
+        return sortedUnique(out)
+    }
+
+    static func sortedUnique(_ refs: [String]) -> [String] {
+        guard refs.count > 1 else { return refs }
+        let sorted = refs.sorted()
+        var unique: [String] = [sorted[0]]
+        for r in sorted.dropFirst() where r != unique[unique.count - 1] { unique.append(r) }
         return unique
     }
 
-    public static func plan(_ resources: [PlannedResource]) -> Plan {
+    /// `withPayloads`: false leaves the steps' payloads `.null` (what `cm2gc build` needs: the
+    /// bundle is made from the resources, and encoded resources would be parsed again here).
+    public static func plan(_ resources: [PlannedResource], withPayloads: Bool = true) -> Plan {
         // Work by position, not by copies of the resources: ids worked out once, references on
         // every core, the graph built by node number (every node first, in id order).
         let ids = resources.map(\.id)
@@ -75,7 +120,7 @@ public enum Planner {
         if !zip(ids, ids.dropFirst()).allSatisfy({ $0 <= $1 }) {
             order.sort { (ids[$0], $0) < (ids[$1], $1) }
         }
-        let allRefs = (try? Parallel.map(resources, minChunk: 1024) { references(in: $0.payload) }) ?? resources.map { references(in: $0.payload) }
+        let allRefs = (try? Parallel.map(resources, minChunk: 1024) { $0.references }) ?? resources.map(\.references)
         var graph = Digraph()
         graph.reserveCapacity(nodes: resources.count, edges: allRefs.reduce(0) { $0 + $1.count })
         var node = Array(repeating: 0, count: resources.count)
@@ -117,9 +162,9 @@ public enum Planner {
         var patches: [OrderedStep] = []
         for k in order {
             let id = ids[k]
-            let payload = resources[k].payload
             let refs = refsOf[k]
             let late = deferred.isEmpty ? [] : deferred[id] ?? []
+            let payload = withPayloads || !late.isEmpty ? resources[k].payload : .null
             var createPayload = payload
             var fields: [String] = []
             if !late.isEmpty, case .object(var o) = payload {
@@ -133,13 +178,13 @@ public enum Planner {
             while buckets.count <= p { buckets.append([]) }
             buckets[p].append(OrderedStep(id: "create:\(id)", action: .create, resource: id, phase: p,
                                           dependsOn: (late.isEmpty ? refs : refs.filter { !late.contains($0) }).map { "create:\($0)" },
-                                          payload: createPayload, deferredFields: fields.sorted()))
+                                          payload: withPayloads ? createPayload : .null, deferredFields: fields.sorted()))
             if !late.isEmpty {
                 // Patches run after every create they need: one phase after the latest of them.
                 let needs = [id] + late.sorted()
                 let after = needs.compactMap { graph.index(of: $0) }.map { layers?[$0] ?? 0 }.max() ?? 0
                 patches.append(OrderedStep(id: "patch:\(id)", action: .patch, resource: id, phase: after + 1,
-                                           dependsOn: needs.map { "create:\($0)" }, payload: payload, deferredFields: fields.sorted()))
+                                           dependsOn: needs.map { "create:\($0)" }, payload: withPayloads ? payload : .null, deferredFields: fields.sorted()))
             }
         }
         return Plan(steps: byPhaseThenID(buckets: buckets, patches: patches), brokenCycles: broken, unresolved: unresolved)

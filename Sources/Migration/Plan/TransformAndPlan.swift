@@ -9,14 +9,23 @@ extension StageOne {
     /// given back to `holder` as soon as the transform is done, so that it is freed before the
     /// planner's structures are built (memory peak, docs/performance.md "Fourth pass").
     static func transformAndPlan(config: MappingConfig, created: Int64, _ holder: ModelHolder) -> (TransformOutput, Plan) {
-        let out = Transformer(config: config, createdEpoch: created).run(holder.model)
+        var out = Transformer(config: config, createdEpoch: created).run(holder.model, encodingPayloads: true)
         holder.release()
+        // The bulk (users, phones, coverage) was encoded on the workers as it was made; the rest
+        // (queues, groups and such, which the transform reads and amends) is encoded now.
+        let pending = out.resources.indices.filter { out.resources[$0].encoded == nil }
+        let trees = pending.map { out.resources[$0] }
+        let encode = { (r: PlannedResource) -> PlannedResource in
+            var r = r
+            r.encode()
+            return r
+        }
+        let done = (try? Parallel.map(trees, minChunk: 64, encode)) ?? trees.map(encode)
+        for (i, r) in zip(pending, done) { out.resources[i] = r }
         // Flows join the plan by what they name (their YAML refers by name, not by `@ref:`).
-        var plan = Planner.plan(out.resources + out.flows.map { PlannedResource(type: "flows", key: $0.key, payload: $0.planningPayload) })
-        // The bundle is made from the transform's payloads, never from the steps' copies: kept,
-        // those would hold every payload tree alive after Build has encoded and dropped them
-        // (the late half of the memory peak at 100,000 stations).
-        for i in plan.steps.indices { plan.steps[i].payload = .null }
+        // The bundle is made from the transform's payloads, never from the steps' copies.
+        let plan = Planner.plan(out.resources + out.flows.map { PlannedResource(type: "flows", key: $0.key, payload: $0.planningPayload) },
+                                withPayloads: false)
         return (out, plan)
     }
 }

@@ -199,10 +199,9 @@ extension Context {
         // Per path on every core (plans, payloads, contract checks); the sink gets the calls in
         // path order, as from the serial loop this replaces (no path reads what another adds).
         let paths = Self.sorted(model.coveragePaths)
-        let made = everyCore(paths, minChunk: 32) { k, c in
+        everyCore(paths, window: 2048, minChunk: 32, { k, c in
             ctx.coverageOps(k, c, users: stationsByPath[k] ?? [], brokenEdges: brokenEdges)
-        }
-        for ops in made { for op in ops { sink.apply(op) } }
+        }) { ops in for op in ops { sink.apply(op) } }
     }
 
     /// The sink calls for one coverage path and the stations using it, in the serial loop's order.
@@ -242,7 +241,7 @@ extension Context {
                          payload: ["parent": .string(ref(.users, user)), "body": ["alertTimeoutSeconds": .int(Int64(seconds))]],
                          rule: "coverage.forwarding", kind: .coveragePath, id: k, digest: digest,
                          reason: "\(pathText) \(vm) is voicemail: \(ext) rings \(plan.rings) × \(config.secondsPerRing) s = \(seconds) s, then voicemail",
-                         validator: sink.validator)))
+                         sink: sink)))
             }
             if !targets.isEmpty {
                 let list = targets.map { "\($0.label) → \($0.value) (\($0.what))" }.joined(separator: ", ")
@@ -252,7 +251,7 @@ extension Context {
                                             "voicemail": .string(plan.voicemail != nil ? "PURECLOUD" : "NONE")]],
                          rule: "coverage.forwarding", kind: .coveragePath, id: k, digest: digest,
                          reason: "\(pathText) forwards \(ext) in order: \(list)" + (forwardingOn ? " (all calls: enabled)" : " (conditional: prepared, disabled)"),
-                         validator: sink.validator)))
+                         sink: sink)))
             }
             // What has no equivalent: one exception per station naming the path and the points.
             var gaps = missingGaps

@@ -34,11 +34,10 @@ extension Context {
         let stations = sortedStations
         let withUser = stations.indices.compactMap { i in userForStation[stations[i].0].map { (i, $0) } }
         let ctx = self
-        let made = everyCore(withUser) { i, user in ctx.phoneOps(ext: stations[i].0, station: stations[i].1, user: user) }
         var baseSettingsUsed: Set<String> = []
-        for (ops, base) in made {
-            if let base { baseSettingsUsed.insert(base) }
-            for op in ops { sink.apply(op) }
+        everyCore(withUser, { i, user in ctx.phoneOps(ext: stations[i].0, station: stations[i].1, user: user) }) { made in
+            if let base = made.base { baseSettingsUsed.insert(base) }
+            for op in made.ops { sink.apply(op) }
         }
         // The first station (plain string order, all stations) whose policy uses each base.
         var firstStationFor: [String: String] = [:]
@@ -107,7 +106,7 @@ extension Context {
             ops.append(.add(.init(type: .phones, key: "\(user)-\(i + 1)", payload: .object(payload),
                                   rule: phoneCount == 1 ? "station.phone" : "station.lines",
                                   kind: .station, id: ext, digest: stationDigests[ext] ?? recordDigest(st), reason: reason,
-                                  validator: sink.validator)))
+                                  sink: sink)))
         }
         if policy.kind == .webrtc {
             ops.append(exceptionOp(rule: "station.phone", kind: .station, id: ext, .review,

@@ -1,4 +1,5 @@
 import AvayaCM
+import BundleKit
 import Common
 import Foundation
 import GenesysCloud
@@ -121,8 +122,14 @@ final class TransformSink {
     private var seen: [String: [String]] = [:] // kind → ids
     let validator = ContractValidator()
     let locations: [String: [SourceLocation]]
+    /// Payloads made on the workers are encoded for the bundle there and kept as bytes only
+    /// (`PlannedResource.encoded`); `cm2gc build` asks for it, other callers keep trees.
+    let encodesPayloads: Bool
 
-    init(locations: [String: [SourceLocation]]) { self.locations = locations }
+    init(locations: [String: [SourceLocation]], encodesPayloads: Bool = false) {
+        self.locations = locations
+        self.encodesPayloads = encodesPayloads
+    }
 
     func register(kind: ObjectKind, id: String) {
         seen[kind.rawValue, default: []].append(id)
@@ -148,7 +155,7 @@ final class TransformSink {
     @discardableResult
     func add(type: ResourceType, key: String, payload: JSONValue, rule: String, kind: ObjectKind, id: String,
              digest: String?, reason: String, warnings: [String] = [], violations checked: [ContractViolation]? = nil,
-             resourceID givenID: String? = nil, outcomeKey: String? = nil) -> Bool {
+             resourceID givenID: String? = nil, outcomeKey: String? = nil, encoded: BundleBuilder.PreparedPayload? = nil) -> Bool {
         let resourceID = givenID ?? "\(type.rawValue)/\(key)"
         guard position[resourceID] == nil else {
             // Same logical resource twice: the first producer keeps it (deterministic order).
@@ -162,7 +169,8 @@ final class TransformSink {
             return false
         }
         position[resourceID] = out.resources.count
-        out.resources.append(PlannedResource(type: type.rawValue, key: key, payload: payload))
+        out.resources.append(encoded.map { PlannedResource(type: type.rawValue, key: key, encoded: $0) }
+                             ?? PlannedResource(type: type.rawValue, key: key, payload: payload))
         out.decisions.append(Decision(rule: rule, sourceKind: kind.rawValue, sourceID: id, sourceDigest: digest,
                                       action: .create, targetType: type.rawValue, targetKey: key, reason: reason,
                                       warnings: warnings))
@@ -185,7 +193,7 @@ final class TransformSink {
         case .add(let a):
             return add(type: a.type, key: a.key, payload: a.payload, rule: a.rule, kind: a.kind, id: a.id, digest: a.digest,
                        reason: a.reason, warnings: a.warnings, violations: a.violations, resourceID: a.resourceID,
-                       outcomeKey: a.outcomeKey)
+                       outcomeKey: a.outcomeKey, encoded: a.encoded)
         case .exception(let e):
             exception(rule: e.rule, kind: e.kind, id: e.id, e.disposition, e.message, hint: e.hint, location: e.location,
                       outcomeKey: e.outcomeKey)
@@ -351,9 +359,12 @@ enum SinkOp {
         /// `<type>/<key>` and `kind:id`, made on the worker rather than on the replaying thread.
         var resourceID: String
         var outcomeKey: String
+        /// The payload encoded for the bundle on the worker (`TransformSink.encodesPayloads`);
+        /// `payload` is then `.null`.
+        var encoded: BundleBuilder.PreparedPayload?
 
         init(type: ResourceType, key: String, payload: JSONValue, rule: String, kind: ObjectKind, id: String, digest: String?,
-             reason: String, warnings: [String] = [], validator: ContractValidator) {
+             reason: String, warnings: [String] = [], sink: TransformSink) {
             self.type = type
             self.key = key
             self.payload = payload
@@ -363,9 +374,15 @@ enum SinkOp {
             self.digest = digest
             self.reason = reason
             self.warnings = warnings
-            self.violations = TransformSink.violations(type: type, payload: payload, validator: validator)
+            self.violations = TransformSink.violations(type: type, payload: payload, validator: sink.validator)
             self.resourceID = "\(type.rawValue)/\(key)"
             self.outcomeKey = TransformSink.outcomeKey(kind, id)
+            // A payload the contract refuses is never added, so it is not encoded either.
+            if sink.encodesPayloads, violations.isEmpty,
+               let p = try? BundleBuilder.prepare(type: type.rawValue, key: key, json: payload) {
+                self.encoded = p
+                self.payload = .null
+            }
         }
     }
 

@@ -17,8 +17,10 @@ public struct Transformer {
         self.holidayYear = config.holidayYear ?? year ?? 2026
     }
 
-    public func run(_ m: SiteModel) -> TransformOutput {
-        let sink = TransformSink(locations: m.sources)
+    /// `encodingPayloads`: payloads are encoded for the bundle as they are made and kept as bytes
+    /// (`PlannedResource.encoded`), which is what `cm2gc build` needs; otherwise kept as trees.
+    public func run(_ m: SiteModel, encodingPayloads: Bool = false) -> TransformOutput {
+        let sink = TransformSink(locations: m.sources, encodesPayloads: encodingPayloads)
         var ctx = Context(config: config, model: m, sink: sink, holidayYear: holidayYear)
         ctx.run()
         return sink.finish()

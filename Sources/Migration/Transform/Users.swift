@@ -63,6 +63,18 @@ extension Context {
         (try? Parallel.map(items, minChunk: minChunk, f)) ?? items.map(f)
     }
 
+    /// `everyCore`, a window of items at a time, each result handed to `then` in input order
+    /// before the next window is made: the sink calls of 100,000 stations (their payloads,
+    /// decisions and exceptions) are never all waiting at once (memory peak, docs/performance.md).
+    func everyCore<T, R>(_ items: [T], window: Int = 8192, minChunk: Int = 256, _ f: (T) -> R, then: (R) -> Void) {
+        var start = 0
+        while start < items.count {
+            let end = min(start + window, items.count)
+            for r in everyCore(Array(items[start..<end]), minChunk: minChunk, f) { then(r) }
+            start = end
+        }
+    }
+
     /// What `users()` works out for a station before the e-mail claims (order-independent).
     struct StationUser {
         var digest: String?
@@ -87,11 +99,11 @@ extension Context {
             claimed.append(p.excluded ? ("", false) : emails.claimEmail(p.email))
         }
         let indices = Array(stations.indices)
-        let ops = everyCore(indices) { i in ctx.userOps(ext: stations[i].0, station: stations[i].1, prepared[i], claimed[i]) }
-        for i in stations.indices {
+        everyCore(indices, { i in (i, ctx.userOps(ext: stations[i].0, station: stations[i].1, prepared[i], claimed[i])) }) { made in
+            let (i, ops) = made
             let ext = stations[i].0  // (not the tuple: a copy of every Station costs retains)
             stationDigests[ext] = prepared[i].digest
-            for op in ops[i] {
+            for op in ops {
                 let done = sink.apply(op)
                 if case .add(let a) = op, a.type == .users, a.kind == .station, done {
                     userForStation[ext] = a.key
@@ -154,7 +166,7 @@ extension Context {
                                   "divisionId": .string(divisionRef(tenant: st.tenant)), "addresses": .array(addresses)]
         ops.append(.add(.init(type: .users, key: key, payload: payload, rule: "station.user", kind: .station, id: ext, digest: u.digest,
                               reason: "station \(ext) (\(st.setType ?? "unknown set")) becomes user \(u.display); \(numbering)",
-                              warnings: warnings, validator: sink.validator)))
+                              warnings: warnings, sink: sink)))
         if let b = bridgedOp(st, ext: ext) { ops.append(b) }
         return ops
     }
