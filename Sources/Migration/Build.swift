@@ -64,7 +64,7 @@ public enum StageOne {
         // Only the provenance of the model is needed after the transform (the diff log's `source`):
         // the records go as soon as both the transform and the fingerprint are done with them,
         // before the plan is built (memory peak).
-        let sourceLocations = read.model.sources
+        var sourceLocations = read.model.sources
         let holder = ModelHolder(read.model, users: 2)
         read.model = SiteModel()
         var staged = try Parallel.both({ transformAndPlan(config: config, created: created, holder) },
@@ -91,160 +91,172 @@ public enum StageOne {
                                            created: created, toolVersion: ToolVersion.current))
         // Members wait in a temporary file next to the bundle (unlinked at once), not in memory.
         try b.spillMembers(into: o.output.deletingLastPathComponent())
-        var digests: [String: String] = [:]
-        // Encoding and hashing payloads on every core, adding them in order, a window at a time:
-        // each window's bytes go to the spill file before the next is encoded.
-        let window = 16_384
-        for start in stride(from: 0, to: out.resources.count, by: window) {
-            let slice = out.resources[start..<min(start + window, out.resources.count)]
-            let prepared = try Parallel.map(Array(slice), minChunk: 256) { (r: PlannedResource) -> BundleBuilder.PreparedPayload in
-                if let e = r.encoded { return e }
-                return try BundleBuilder.prepare(type: r.type, key: r.key, json: r.payload)
-            }
-            for (r, p) in zip(slice, prepared) {
-                digests[r.id] = try b.add(p)
-            }
-        }
-        for f in out.flows {
-            digests["flows/\(f.key)"] = try b.addFlow(name: f.key, yaml: f.yaml)
-        }
-        // Delta against an earlier bundle: the same logical keys compared payload by payload.
-        var previous: [String: JSONValue] = [:]
-        var previousBundle: BundleFiles?
-        if let p = o.previous {
-            let files = try BundleFiles.read(contentsOf: p)
-            previousBundle = files
-            for path in files.paths where path.hasPrefix("payloads/") && path.hasSuffix(".json") {
-                let id = String(path.dropFirst("payloads/".count).dropLast(".json".count))
-                if let d = files[path] { previous[id] = try JSONValue.parse(d) }
-            }
-            // Flows compare as text: a JSON string of the YAML stands in for the payload.
-            for path in files.paths where path.hasPrefix("flows/") && path.hasSuffix(".yaml") {
-                let key = String(path.dropFirst("flows/".count).dropLast(".yaml".count))
-                if let d = files[path] { previous["flows/\(key)"] = .string(String(decoding: d, as: UTF8.self)) }
-            }
-        }
-        var actions: [String: DiffRecord.Action] = [:]
-        var changes: [String: [FieldChange]] = [:]
-        var current = Set<String>()
-        current.reserveCapacity(out.resources.count + out.flows.count)
-        func compare(_ id: String, _ payload: @autoclosure () -> JSONValue) {
-            current.insert(id)
-            guard o.previous != nil else { actions[id] = .create; return }
-            if let old = previous[id] {
-                let payload = payload()
-                // Compare what the bundle stores (canonical bytes), not in-memory number kinds.
-                let c = old.canonicalText() == payload.canonicalText() ? [] : FieldChange.diff(old, payload)
-                actions[id] = c.isEmpty ? .unchanged : .update
-                if !c.isEmpty { changes[id] = c }
-            } else {
-                actions[id] = .create
-            }
-        }
-        for r in out.resources { compare(r.id, r.payload) }
-        for f in out.flows { compare("flows/\(f.key)", .string(f.yaml)) }
-        let deleted = previous.keys.filter { !current.contains($0) }.sorted()
-        let deletedSet = Set(deleted)
-        previous = previous.filter { deletedSet.contains($0.key) } // only the deletes' names are read below
-        // The payload trees are encoded (the bundle holds their bytes) and compared: release
-        // them now rather than at the end (the biggest part of the memory peak at 100,000
-        // stations). `Result.transform.resources` keeps each resource's type and key.
-        for i in out.resources.indices { out.resources[i].payload = .null }
-        Memory.releaseFreed()
-
-        progress(.writing)
-        var steps: [BundleKit.PlanStep] = plan.steps.map { s in
-            let (type, key) = split(s.resource)
-            var action: PlanAction = s.action == .create ? .create : .patch
-            if s.action == .create, actions[s.resource] == .update { action = .update }
-            return BundleKit.PlanStep(id: s.id, type: type, key: key, action: action, dependsOn: s.dependsOn, phase: s.phase + 1,
-                                      payload: type == "flows" ? BundleFormat.flowPath(name: key) : BundleFormat.payloadPath(type: type, key: key),
-                                      note: actions[s.resource] == .unchanged ? "unchanged since the previous bundle: adopt, no change"
-                                          : flowByID[s.resource].map { "publish \($0.flowType) flow \"\($0.name)\" (Archy YAML, flow jobs API)" },
-                                      deferredFields: s.deferredFields.isEmpty ? nil : s.deferredFields)
-        }
-        plan.steps = []  // every step is in `steps` now
-        // Deletes run last, children before parents (reverse creation order of types).
-        let lastPhase = (steps.map(\.phase).max() ?? 0) + 1
-        for id in deleted.sorted(by: { deleteOrder($0) < deleteOrder($1) }) {
-            let (type, key) = split(id)
-            steps.append(BundleKit.PlanStep(id: "delete:\(id)", type: type, key: key, action: .delete, phase: lastPhase,
-                                            note: "in the previous bundle, not in this one" + (previous[id]?["name"]?.stringValue.map { "; name \($0)" } ?? "")))
-        }
-        let planText = PlanText.render(steps: steps, actions: actions, changes: changes, deleted: deleted)
-        b.setPlan(steps, text: planText)
-
-        let bundleID = b.bundleID()
-        let stepDeps = Dictionary(steps.map { ("\($0.type)/\($0.key)", $0.dependsOn) }, uniquingKeysWith: { a, _ in a })
-        // One record per decision, made on every core as the log is encoded (each reads the
-        // finished dictionaries only; `seq` is the position), then one per delete.
-        let decisions = out.decisions
-        try b.addDiffRecords(count: decisions.count) { i -> DiffRecord in
-            let d = decisions[i]
-            let target = d.targetType.flatMap { t in d.targetKey.map { "\(t)/\($0)" } }
-            var rec = DiffRecord(type: d.targetType ?? "", key: d.targetKey ?? "",
-                                 action: d.action == .create ? (target.flatMap { actions[$0] } ?? .create) : (d.action == .exclude ? .exclude : .manual),
-                                 source: sourceLocations["\(d.sourceKind):\(d.sourceID)"]?.first?.description,
-                                 changes: target.flatMap { changes[$0] })
-            rec.seq = i + 1
-            rec.bundleID = bundleID
-            rec.rule = d.rule
-            rec.sourceSystem = d.sourceKind == Decision.configurationKind ? "mapping" : "avaya-cm"
-            rec.sourceType = d.sourceKind
-            rec.sourceID = d.sourceID
-            rec.sourceDigest = d.sourceDigest
-            rec.reason = d.reason
-            if let t = target {
-                let (type, key) = split(t)
-                rec.payload = type == "flows" ? BundleFormat.flowPath(name: key) : BundleFormat.payloadPath(type: type, key: key)
-                rec.payloadDigest = digests[t]
-                rec.dependsOn = stepDeps[t]
-            }
-            rec.warnings = d.warnings.isEmpty ? nil : d.warnings
-            return rec
-        }
-        var deletes: [DiffRecord] = []
-        var seq = decisions.count
-        for id in deleted {
-            seq += 1
-            let (type, key) = split(id)
-            var rec = DiffRecord(type: type, key: key, action: .delete)
-            rec.seq = seq
-            rec.bundleID = bundleID
-            rec.rule = "delta"
-            rec.reason = "present in the previous bundle, absent from the sources now"
-            deletes.append(rec)
-        }
-        try b.addDiffRecords(deletes)
-        Memory.releaseFreed()
-        // The read's rejects, then the transform's exceptions: made as they are encoded, and made
-        // again (cheaply) while they are grouped, never held as one array.
-        let rejects = read.report.rejects
-        let exceptions = out.exceptions
-        let exceptionRecord = { @Sendable (i: Int) -> ExceptionRecord in
-            if i < rejects.count {
-                let r = rejects[i]
-                return ExceptionRecord(severity: .error, code: "read.reject", message: r.reason, source: r.location.description,
-                                       type: r.kind?.rawValue, key: r.key, hint: "fix the input record and rebuild")
-            }
-            let e = exceptions[i - rejects.count]
-            return ExceptionRecord(severity: e.disposition == .rejected ? .error : .warning,
-                                   code: "\(e.rule).\(e.disposition.rawValue)", message: e.message,
-                                   source: e.location, type: e.sourceKind, key: e.sourceID, hint: e.hint)
-        }
-        let exceptionCount = rejects.count + exceptions.count
-        try b.addExceptions(count: exceptionCount, exceptionRecord)
+        // What the writing of the review page and the tar needs from here on; the rest (the
+        // dictionaries by resource id: digests, actions, changes, dependencies; ~80 MB at
+        // 100,000 stations) is local to the block below and freed at its end, before that phase.
+        var steps: [BundleKit.PlanStep] = []
+        var delta: [String: Int] = [:]
         let groups: [ExceptionGroup]
-        do {  // `mapping.csv` (48 MB at 100,000 stations) goes at the end of this scope, once spilled
-            let (mappingCSV, grouped) = try Parallel.both({ MappingCSV.data(decisions) },
-                                                          { ExceptionGroup.aggregate((0..<exceptionCount).lazy.map(exceptionRecord)) })
-            try b.addFile(path: BundleFormat.mappingPath, data: mappingCSV)
-            groups = grouped
+        let summary: String
+        var previousBundle: BundleFiles?
+        do {
+            var digests: [String: String] = [:]
+            // Encoding and hashing payloads on every core, adding them in order, a window at a time:
+            // each window's bytes go to the spill file before the next is encoded.
+            let window = 16_384
+            for start in stride(from: 0, to: out.resources.count, by: window) {
+                let slice = out.resources[start..<min(start + window, out.resources.count)]
+                let prepared = try Parallel.map(Array(slice), minChunk: 256) { (r: PlannedResource) -> BundleBuilder.PreparedPayload in
+                    if let e = r.encoded { return e }
+                    return try BundleBuilder.prepare(type: r.type, key: r.key, json: r.payload)
+                }
+                for (r, p) in zip(slice, prepared) {
+                    digests[r.id] = try b.add(p)
+                }
+            }
+            for f in out.flows {
+                digests["flows/\(f.key)"] = try b.addFlow(name: f.key, yaml: f.yaml)
+            }
+            // Delta against an earlier bundle: the same logical keys compared payload by payload.
+            var previous: [String: JSONValue] = [:]
+            if let p = o.previous {
+                let files = try BundleFiles.read(contentsOf: p)
+                previousBundle = files
+                for path in files.paths where path.hasPrefix("payloads/") && path.hasSuffix(".json") {
+                    let id = String(path.dropFirst("payloads/".count).dropLast(".json".count))
+                    if let d = files[path] { previous[id] = try JSONValue.parse(d) }
+                }
+                // Flows compare as text: a JSON string of the YAML stands in for the payload.
+                for path in files.paths where path.hasPrefix("flows/") && path.hasSuffix(".yaml") {
+                    let key = String(path.dropFirst("flows/".count).dropLast(".yaml".count))
+                    if let d = files[path] { previous["flows/\(key)"] = .string(String(decoding: d, as: UTF8.self)) }
+                }
+            }
+            var actions: [String: DiffRecord.Action] = [:]
+            var changes: [String: [FieldChange]] = [:]
+            var current = Set<String>()
+            current.reserveCapacity(out.resources.count + out.flows.count)
+            func compare(_ id: String, _ payload: @autoclosure () -> JSONValue) {
+                current.insert(id)
+                guard o.previous != nil else { actions[id] = .create; return }
+                if let old = previous[id] {
+                    let payload = payload()
+                    // Compare what the bundle stores (canonical bytes), not in-memory number kinds.
+                    let c = old.canonicalText() == payload.canonicalText() ? [] : FieldChange.diff(old, payload)
+                    actions[id] = c.isEmpty ? .unchanged : .update
+                    if !c.isEmpty { changes[id] = c }
+                } else {
+                    actions[id] = .create
+                }
+            }
+            for r in out.resources { compare(r.id, r.payload) }
+            for f in out.flows { compare("flows/\(f.key)", .string(f.yaml)) }
+            let deleted = previous.keys.filter { !current.contains($0) }.sorted()
+            let deletedSet = Set(deleted)
+            previous = previous.filter { deletedSet.contains($0.key) } // only the deletes' names are read below
+            // The payload trees are encoded (the bundle holds their bytes) and compared: release
+            // them now rather than at the end (the biggest part of the memory peak at 100,000
+            // stations). `Result.transform.resources` keeps each resource's type and key.
+            for i in out.resources.indices { out.resources[i].payload = .null }
+            Memory.releaseFreed()
+
+            progress(.writing)
+            steps = plan.steps.map { s in
+                let (type, key) = split(s.resource)
+                var action: PlanAction = s.action == .create ? .create : .patch
+                if s.action == .create, actions[s.resource] == .update { action = .update }
+                return BundleKit.PlanStep(id: s.id, type: type, key: key, action: action, dependsOn: s.dependsOn, phase: s.phase + 1,
+                                          payload: type == "flows" ? BundleFormat.flowPath(name: key) : BundleFormat.payloadPath(type: type, key: key),
+                                          note: actions[s.resource] == .unchanged ? "unchanged since the previous bundle: adopt, no change"
+                                              : flowByID[s.resource].map { "publish \($0.flowType) flow \"\($0.name)\" (Archy YAML, flow jobs API)" },
+                                          deferredFields: s.deferredFields.isEmpty ? nil : s.deferredFields)
+            }
+            plan.steps = []  // every step is in `steps` now
+            // Deletes run last, children before parents (reverse creation order of types).
+            let lastPhase = (steps.map(\.phase).max() ?? 0) + 1
+            for id in deleted.sorted(by: { deleteOrder($0) < deleteOrder($1) }) {
+                let (type, key) = split(id)
+                steps.append(BundleKit.PlanStep(id: "delete:\(id)", type: type, key: key, action: .delete, phase: lastPhase,
+                                                note: "in the previous bundle, not in this one" + (previous[id]?["name"]?.stringValue.map { "; name \($0)" } ?? "")))
+            }
+            let planText = PlanText.render(steps: steps, actions: actions, changes: changes, deleted: deleted)
+            b.setPlan(steps, text: planText)
+
+            let bundleID = b.bundleID()
+            let stepDeps = Dictionary(steps.map { ("\($0.type)/\($0.key)", $0.dependsOn) }, uniquingKeysWith: { a, _ in a })
+            // One record per decision, made on every core as the log is encoded (each reads the
+            // finished dictionaries only; `seq` is the position), then one per delete.
+            let decisions = out.decisions
+            try b.addDiffRecords(count: decisions.count) { i -> DiffRecord in
+                let d = decisions[i]
+                let target = d.targetType.flatMap { t in d.targetKey.map { "\(t)/\($0)" } }
+                var rec = DiffRecord(type: d.targetType ?? "", key: d.targetKey ?? "",
+                                     action: d.action == .create ? (target.flatMap { actions[$0] } ?? .create) : (d.action == .exclude ? .exclude : .manual),
+                                     source: sourceLocations["\(d.sourceKind):\(d.sourceID)"]?.first?.description,
+                                     changes: target.flatMap { changes[$0] })
+                rec.seq = i + 1
+                rec.bundleID = bundleID
+                rec.rule = d.rule
+                rec.sourceSystem = d.sourceKind == Decision.configurationKind ? "mapping" : "avaya-cm"
+                rec.sourceType = d.sourceKind
+                rec.sourceID = d.sourceID
+                rec.sourceDigest = d.sourceDigest
+                rec.reason = d.reason
+                if let t = target {
+                    let (type, key) = split(t)
+                    rec.payload = type == "flows" ? BundleFormat.flowPath(name: key) : BundleFormat.payloadPath(type: type, key: key)
+                    rec.payloadDigest = digests[t]
+                    rec.dependsOn = stepDeps[t]
+                }
+                rec.warnings = d.warnings.isEmpty ? nil : d.warnings
+                return rec
+            }
+            var deletes: [DiffRecord] = []
+            var seq = decisions.count
+            for id in deleted {
+                seq += 1
+                let (type, key) = split(id)
+                var rec = DiffRecord(type: type, key: key, action: .delete)
+                rec.seq = seq
+                rec.bundleID = bundleID
+                rec.rule = "delta"
+                rec.reason = "present in the previous bundle, absent from the sources now"
+                deletes.append(rec)
+            }
+            try b.addDiffRecords(deletes)
+            sourceLocations = [:]  // only the diff records name them
+            Memory.releaseFreed()
+            // The read's rejects, then the transform's exceptions: made as they are encoded, and made
+            // again (cheaply) while they are grouped, never held as one array.
+            let rejects = read.report.rejects
+            let exceptions = out.exceptions
+            let exceptionRecord = { @Sendable (i: Int) -> ExceptionRecord in
+                if i < rejects.count {
+                    let r = rejects[i]
+                    return ExceptionRecord(severity: .error, code: "read.reject", message: r.reason, source: r.location.description,
+                                           type: r.kind?.rawValue, key: r.key, hint: "fix the input record and rebuild")
+                }
+                let e = exceptions[i - rejects.count]
+                return ExceptionRecord(severity: e.disposition == .rejected ? .error : .warning,
+                                       code: "\(e.rule).\(e.disposition.rawValue)", message: e.message,
+                                       source: e.location, type: e.sourceKind, key: e.sourceID, hint: e.hint)
+            }
+            let exceptionCount = rejects.count + exceptions.count
+            try b.addExceptions(count: exceptionCount, exceptionRecord)
+            do {  // `mapping.csv` (48 MB at 100,000 stations) goes at the end of this scope, once spilled
+                let (mappingCSV, grouped) = try Parallel.both({ MappingCSV.data(decisions) },
+                                                              { ExceptionGroup.aggregate((0..<exceptionCount).lazy.map(exceptionRecord)) })
+                try b.addFile(path: BundleFormat.mappingPath, data: mappingCSV)
+                groups = grouped
+            }
+            Memory.releaseFreed()
+            summary = Summary.render(out: out, read: read.report, steps: steps, actions: actions, deleted: deleted,
+                                     fingerprint: fingerprint, config: config, exceptionGroups: groups)
+            b.setSummary(summary)
+            for a in actions.values { delta[a.rawValue, default: 0] += 1 }
+            if !deleted.isEmpty { delta["delete"] = deleted.count }
         }
         Memory.releaseFreed()
-        let summary = Summary.render(out: out, read: read.report, steps: steps, actions: actions, deleted: deleted,
-                                     fingerprint: fingerprint, config: config, exceptionGroups: groups)
-        b.setSummary(summary)
         // The review page: rendered from the finished members (so `cm2gc review` shows the same),
         // covered by the tag manifest (so approvers sign what they read).
         try b.addFile(path: BundleFormat.reviewDataPath, data: reviewFacts(out: out, read: read.report).data())
@@ -254,9 +266,6 @@ public enum StageOne {
             ReviewPage.render(files, context: .init(previous: previousFiles, previousName: previousName), write: out.write)
         }
         let built = try b.write(to: o.output, gzip: o.output.path.hasSuffix(".gz"))
-        var delta: [String: Int] = [:]
-        for a in actions.values { delta[a.rawValue, default: 0] += 1 }
-        if !deleted.isEmpty { delta["delete"] = deleted.count }
         return Result(bundle: built, transform: out, read: read.report, readDiagnostics: read.diagnostics, steps: steps,
                       delta: delta, summaryText: summary, exceptionGroups: groups)
     }

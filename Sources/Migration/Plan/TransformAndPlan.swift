@@ -9,8 +9,10 @@ extension StageOne {
     /// given back to `holder` as soon as the transform is done, so that it is freed before the
     /// planner's structures are built (memory peak, docs/performance.md "Fourth pass").
     static func transformAndPlan(config: MappingConfig, created: Int64, _ holder: ModelHolder) -> (TransformOutput, Plan) {
-        var out = Transformer(config: config, createdEpoch: created).run(holder.model, encodingPayloads: true)
+        var out = Transformer(config: config, createdEpoch: created).run(holder.model, encodingPayloads: true, settling: false)
         holder.release()
+        // Sorted and copied to exact capacity only now that the model is gone (memory peak).
+        out.settle()
         // The bulk (users, phones, coverage) was encoded on the workers as it was made; the rest
         // (queues, groups and such, which the transform reads and amends) is encoded now.
         let pending = out.resources.indices.filter { out.resources[$0].encoded == nil }

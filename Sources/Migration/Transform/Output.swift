@@ -71,6 +71,15 @@ public struct TransformOutput: Sendable {
     public var flows: [FlowOutput] = []
     /// Per vector: how each step translated [vdn.flow].
     public var fidelity: [VectorFidelity] = []
+
+    /// Resources sorted by id; decisions and exceptions copied into buffers of their exact size.
+    /// Grown by doubling, those two arrays carry up to half their size again in unused capacity
+    /// (67 + 55 MB at 100,000 stations) through planning and bundling (memory peak).
+    mutating func settle() {
+        decisions = TransformSink.exactCapacity(decisions)
+        exceptions = TransformSink.exactCapacity(exceptions)
+        resources = TransformSink.sortedByID(resources)
+    }
 }
 
 /// One Architect flow of the bundle.
@@ -285,21 +294,25 @@ final class TransformSink {
         if let outcomeKey { mark(key: outcomeKey, 0) } else { mark(kind, id, 0) }
     }
 
-    func finish() -> TransformOutput {
+    /// `settling`: false leaves the resources in the order they were added and the two big arrays
+    /// at their grown capacity, for a caller that calls `TransformOutput.settle()` itself once the
+    /// source model is freed (`cm2gc build`: the copies would otherwise add to the transform's peak).
+    func finish(settling: Bool = true) -> TransformOutput {
         var o = out
         out = TransformOutput()
-        // Grown by doubling, the two biggest arrays carry up to half their size again in unused
-        // capacity (67 + 55 MB at 100,000 stations) through planning and bundling: copied into
-        // buffers of their exact size, the grown ones freed here (memory peak).
-        o.decisions = Self.exactCapacity(o.decisions)
-        o.exceptions = Self.exactCapacity(o.exceptions)
-        // The reconciliation and the sort of the resources by id are independent: side by side.
-        let resources = o.resources
-        let both = { (self.reconcile(), Self.sortedByID(resources)) }
-        let ((reconciliation, unaccounted), sorted) = (try? Parallel.both({ self.reconcile() }, { Self.sortedByID(resources) })) ?? both()
-        o.reconciliation = reconciliation
-        o.unaccounted = unaccounted
-        o.resources = sorted
+        if settling {
+            o.decisions = Self.exactCapacity(o.decisions)
+            o.exceptions = Self.exactCapacity(o.exceptions)
+            // The reconciliation and the sort of the resources by id are independent: side by side.
+            let resources = o.resources
+            let both = { (self.reconcile(), Self.sortedByID(resources)) }
+            let ((reconciliation, unaccounted), sorted) = (try? Parallel.both({ self.reconcile() }, { Self.sortedByID(resources) })) ?? both()
+            o.reconciliation = reconciliation
+            o.unaccounted = unaccounted
+            o.resources = sorted
+        } else {
+            (o.reconciliation, o.unaccounted) = reconcile()
+        }
         o.flows.sort { $0.key < $1.key }
         o.fidelity.sort { $0.vector < $1.vector }
         return o

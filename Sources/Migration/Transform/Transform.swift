@@ -20,10 +20,15 @@ public struct Transformer {
     /// `encodingPayloads`: payloads are encoded for the bundle as they are made and kept as bytes
     /// (`PlannedResource.encoded`), which is what `cm2gc build` needs; otherwise kept as trees.
     public func run(_ m: SiteModel, encodingPayloads: Bool = false) -> TransformOutput {
+        run(m, encodingPayloads: encodingPayloads, settling: true)
+    }
+
+    /// `settling`: see `TransformSink.finish(settling:)`.
+    func run(_ m: SiteModel, encodingPayloads: Bool, settling: Bool) -> TransformOutput {
         let sink = TransformSink(locations: m.sources, encodesPayloads: encodingPayloads)
         var ctx = Context(config: config, model: m, sink: sink, holidayYear: holidayYear)
         ctx.run()
-        return sink.finish()
+        return sink.finish(settling: settling)
     }
 }
 
