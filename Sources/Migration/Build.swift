@@ -136,27 +136,26 @@ public enum StageOne {
             var changes: [String: [FieldChange]] = [:]
             var current = Set<String>()
             current.reserveCapacity(out.resources.count + out.flows.count)
-            func compare(_ id: String, _ payload: @autoclosure () -> JSONValue) {
+            func compare(_ id: String, _ stored: @autoclosure () -> Data, _ payload: @autoclosure () -> JSONValue) {
                 current.insert(id)
                 guard o.previous != nil else { actions[id] = .create; return }
                 if let old = previous[id] {
-                    let payload = payload()
-                    // Compare what the bundle stores (canonical bytes), not in-memory number kinds.
-                    let c = old.canonicalText() == payload.canonicalText() ? [] : FieldChange.diff(old, payload)
+                    // Compare what the bundle stores (canonical bytes), not in-memory number kinds;
+                    // the value is read back only to list the fields that changed.
+                    let c = old.canonicalData() == stored() ? [] : FieldChange.diff(old, payload())
                     actions[id] = c.isEmpty ? .unchanged : .update
                     if !c.isEmpty { changes[id] = c }
                 } else {
                     actions[id] = .create
                 }
             }
-            for r in out.resources { compare(r.id, r.payload) }
-            for f in out.flows { compare("flows/\(f.key)", .string(f.yaml)) }
+            for r in out.resources { compare(r.id, r.encoded?.data ?? r.payload.canonicalData(), r.payload) }
+            for f in out.flows { compare("flows/\(f.key)", JSONValue.string(f.yaml).canonicalData(), .string(f.yaml)) }
             let deleted = previous.keys.filter { !current.contains($0) }.sorted()
             let deletedSet = Set(deleted)
             previous = previous.filter { deletedSet.contains($0.key) } // only the deletes' names are read below
-            // The payload trees are encoded (the bundle holds their bytes) and compared: release
-            // them now rather than at the end (the biggest part of the memory peak at 100,000
-            // stations). `Result.transform.resources` keeps each resource's type and key.
+            // The payloads are in the bundle (the spill file) and compared: release their bytes
+            // now rather than at the end. `Result.transform.resources` keeps each resource's type and key.
             for i in out.resources.indices { out.resources[i].payload = .null }
             Memory.releaseFreed()
 

@@ -300,19 +300,20 @@ final class TransformSink {
     func finish(settling: Bool = true) -> TransformOutput {
         var o = out
         out = TransformOutput()
+        let reconciled: ([String: Reconciliation], [String])
         if settling {
-            o.decisions = Self.exactCapacity(o.decisions)
-            o.exceptions = Self.exactCapacity(o.exceptions)
-            // The reconciliation and the sort of the resources by id are independent: side by side.
-            let resources = o.resources
-            let both = { (self.reconcile(), Self.sortedByID(resources)) }
-            let ((reconciliation, unaccounted), sorted) = (try? Parallel.both({ self.reconcile() }, { Self.sortedByID(resources) })) ?? both()
-            o.reconciliation = reconciliation
-            o.unaccounted = unaccounted
-            o.resources = sorted
+            // The reconciliation and the settling (mostly a sort of the resources) are independent: side by side.
+            let unsettled = o
+            let settle = { () -> TransformOutput in
+                var s = unsettled
+                s.settle()
+                return s
+            }
+            (reconciled, o) = (try? Parallel.both({ self.reconcile() }, settle)) ?? (reconcile(), settle())
         } else {
-            (o.reconciliation, o.unaccounted) = reconcile()
+            reconciled = reconcile()
         }
+        (o.reconciliation, o.unaccounted) = reconciled
         o.flows.sort { $0.key < $1.key }
         o.fidelity.sort { $0.vector < $1.vector }
         return o
