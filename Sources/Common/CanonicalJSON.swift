@@ -259,28 +259,25 @@ public enum CanonicalJSON {
         try write(head.bytes)
         let chunk = 1024
         let starts = Array(stride(from: 0, to: elements.count, by: chunk))
-        let window = 16
-        for w0 in stride(from: 0, to: starts.count, by: window) {
-            let parts = try Parallel.map(Array(starts[w0..<min(w0 + window, starts.count)]), minChunk: 1) { start -> [UInt8] in
-                var w = CanonicalWriter(pretty: true)
-                for i in start..<min(start + chunk, elements.count) {
-                    if i > 0 { w.raw(",") }
-                    w.newline(2)
-                    w.indent = 2
-                    if let v = elements[i] as? any CanonicalJSONWritable {
-                        v.writeCanonical(to: &w)
-                        continue
-                    }
-                    do {
-                        try DirectJSONEncoder.box(elements[i], codingPath: []).write(&w)
-                    } catch is DirectJSONEncoder.Unsupported {
-                        w.write(try JSONValue.from(elements[i]))
-                    }
+        // 16 chunks of 1,024 steps at a time.
+        try Parallel.map(starts, window: 16, minChunk: 1, { start -> [UInt8] in
+            var w = CanonicalWriter(pretty: true)
+            for i in start..<min(start + chunk, elements.count) {
+                if i > 0 { w.raw(",") }
+                w.newline(2)
+                w.indent = 2
+                if let v = elements[i] as? any CanonicalJSONWritable {
+                    v.writeCanonical(to: &w)
+                    continue
                 }
-                return w.bytes
+                do {
+                    try DirectJSONEncoder.box(elements[i], codingPath: []).write(&w)
+                } catch is DirectJSONEncoder.Unsupported {
+                    w.write(try JSONValue.from(elements[i]))
+                }
             }
-            for p in parts { try write(p) }
-        }
+            return w.bytes
+        }, then: write)
         var tail = CanonicalWriter(pretty: true)
         tail.newline(1)
         tail.raw("]")

@@ -103,17 +103,9 @@ public enum StageOne {
             var digests: [String: String] = [:]
             // Encoding and hashing payloads on every core, adding them in order, a window at a time:
             // each window's bytes go to the spill file before the next is encoded.
-            let window = 16_384
-            for start in stride(from: 0, to: out.resources.count, by: window) {
-                let slice = out.resources[start..<min(start + window, out.resources.count)]
-                let prepared = try Parallel.map(Array(slice), minChunk: 256) { (r: PlannedResource) -> BundleBuilder.PreparedPayload in
-                    if let e = r.encoded { return e }
-                    return try BundleBuilder.prepare(type: r.type, key: r.key, json: r.payload)
-                }
-                for (r, p) in zip(slice, prepared) {
-                    digests[r.id] = try b.add(p)
-                }
-            }
+            try Parallel.map(out.resources, window: 16_384, minChunk: 256, { r in
+                (r.id, try r.encoded ?? BundleBuilder.prepare(type: r.type, key: r.key, json: r.payload))
+            }, then: { id, prepared in digests[id] = try b.add(prepared) })
             for f in out.flows {
                 digests["flows/\(f.key)"] = try b.addFlow(name: f.key, yaml: f.yaml)
             }

@@ -22,6 +22,38 @@ import Testing
         }
     }
 
+    @Test func windowedMapHandsOverEveryResultInOrderAWindowAtATime() throws {
+        final class Counter: @unchecked Sendable {
+            private let lock = NSLock()
+            private var n = 0
+            func add() { lock.withLock { n += 1 } }
+            var value: Int { lock.withLock { n } }
+        }
+        let items = Array(0..<10_001)
+        let made = Counter()
+        var seen: [Int] = []
+        try Parallel.map(items, window: 1_000, minChunk: 10, { i -> Int in
+            made.add()
+            return i * 3
+        }) { r in
+            // Its whole window was made before it was handed over, and nothing of the next one.
+            let i = r / 3
+            #expect(made.value == min((i / 1_000 + 1) * 1_000, items.count), "result \(i)")
+            seen.append(r)
+        }
+        #expect(seen == items.map { $0 * 3 })
+        // An error in the third window: the first two were handed over, nothing after it.
+        var handed = 0
+        #expect(throws: Boom(at: 2_500)) {
+            try Parallel.map(items, window: 1_000, minChunk: 10, { i -> Int in
+                if i == 2_500 || i == 2_900 { throw Boom(at: i) }
+                return i
+            }) { _ in handed += 1 }
+        }
+        #expect(handed == 2_000)
+        try Parallel.map([Int](), window: 10, { $0 }) { _ in Issue.record("nothing to hand over") }
+    }
+
     @Test func bothReturnsBothResultsAndPrefersTheFirstError() throws {
         let (a, b) = try Parallel.both({ (0..<1_000).reduce(0, +) }, { "done" })
         #expect(a == 499_500)

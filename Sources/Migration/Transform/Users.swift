@@ -67,12 +67,8 @@ extension Context {
     /// before the next window is made: the sink calls of 100,000 stations (their payloads,
     /// decisions and exceptions) are never all waiting at once (memory peak, docs/performance.md).
     func everyCore<T, R>(_ items: [T], window: Int = 8192, minChunk: Int = 256, _ f: (T) -> R, then: (R) -> Void) {
-        var start = 0
-        while start < items.count {
-            let end = min(start + window, items.count)
-            for r in everyCore(Array(items[start..<end]), minChunk: minChunk, f) { then(r) }
-            start = end
-        }
+        // Neither function throws, so neither can this.
+        try? Parallel.map(items, window: window, minChunk: minChunk, f, then: then)
     }
 
     /// What `users()` works out for a station before the e-mail claims (order-independent).
